@@ -1,0 +1,175 @@
+"""The `salesbot` command. Output goes to stdout, logs and errors to stderr (one line, exit 1)."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import signal
+import sys
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+
+from pydantic import ValidationError
+from telegram import Bot
+from telegram.error import InvalidToken, NetworkError, TelegramError
+
+from bot.app import Deps, build_application, utc_now
+from bot.render import Renderer
+from bot.services import teams
+from bot.settings import Settings
+from storage.db import Database, upgrade
+
+log = logging.getLogger("salesbot")
+
+
+class CliError(Exception):
+    """Shown as one line on stderr, exit 1."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="salesbot", description="A Telegram bot for a sales team.")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("run", help="start the bot (long polling)")
+
+    team = sub.add_parser("team", help="manage teams").add_subparsers(dest="team_command", required=True)
+    create = team.add_parser("create", help="create a team and print a coordinator invite link")
+    create.add_argument("name")
+    create.add_argument("--timezone", default=None)
+    create.add_argument("--locale", choices=["pl", "en"], default=None)
+    create.add_argument("--currency", default=None)
+    link = team.add_parser("coordinator-link", help="print a new one-time coordinator invite link")
+    link.add_argument("name")
+    team.add_parser("list", help="list teams with their member counts")
+
+    export = sub.add_parser("export", help="export a team's sales")
+    export.add_argument("--team", required=True)
+    export.add_argument("--from", dest="date_from", type=_date, default=None)
+    export.add_argument("--to", dest="date_to", type=_date, default=None)
+    export.add_argument("--format", choices=["csv"], required=True)
+    export.add_argument("-o", "--output", type=Path, default=None)
+    return parser
+
+
+def _date(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
+
+
+
+async def _bot_username(settings: Settings) -> str:
+    """Ask getMe before storing anything, so a wrong token leaves no half-made team."""
+    if not settings.token:
+        raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
+    try:
+        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+            return str(bot.username)
+    except InvalidToken as exc:
+        raise CliError("the Bot API refused SALESBOT_TOKEN") from exc
+    except NetworkError as exc:
+        raise CliError(f"cannot reach the Bot API at {settings.api_base_url}: {exc}") from exc
+
+
+async def _team_command(args: argparse.Namespace, settings: Settings, db: Database) -> None:
+    if args.team_command == "list":
+        for summary in await teams.list_teams(db):
+            print(f"{summary.name}\t{summary.members}")
+        return
+    username = await _bot_username(settings)
+    if args.team_command == "create":
+        team = await teams.create_team(
+            db,
+            args.name,
+            timezone=args.timezone or settings.timezone,
+            locale=args.locale or settings.locale,
+            currency=args.currency or settings.currency,
+            now=utc_now(),
+        )
+        print(f"created team {team.name} ({team.timezone}, {team.locale}, {team.currency})")
+        name = team.name
+    else:
+        name = args.name
+    code = await teams.create_coordinator_invite(db, name, utc_now())
+    print(f"https://t.me/{username}?start={code}")
+
+
+async def _export_command(args: argparse.Namespace, db: Database) -> None:
+    from bot.services.export import write_csv
+
+    team = await teams.find_team(db, args.team)
+    if args.date_from and args.date_to and args.date_from > args.date_to:
+        raise CliError("--from is after --to")
+    if args.output is None:
+        await write_csv(db, team, args.date_from, args.date_to, sys.stdout)
+        return
+    with args.output.open("w", encoding="utf-8", newline="") as out:
+        await write_csv(db, team, args.date_from, args.date_to, out)
+
+
+async def _prepare(settings: Settings) -> Database:
+    await upgrade(settings.database_url)
+    return Database(settings.database_url)
+
+
+async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
+    db = await _prepare(settings)
+    try:
+        if args.command == "team":
+            await _team_command(args, settings, db)
+        elif args.command == "export":
+            await _export_command(args, db)
+    finally:
+        await db.dispose()
+
+
+def _run_bot(settings: Settings) -> None:
+    if not settings.token:
+        raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
+    asyncio.run(upgrade(settings.database_url))
+    app = build_application(Deps(settings, Database(settings.database_url), Renderer()))
+    try:
+        app.run_polling(stop_signals=(signal.SIGINT, signal.SIGTERM), close_loop=True)
+    except InvalidToken as exc:
+        raise CliError("the Bot API refused SALESBOT_TOKEN") from exc
+    except NetworkError as exc:
+        raise CliError(f"cannot reach the Bot API at {settings.api_base_url}: {exc}") from exc
+    except TelegramError as exc:
+        raise CliError(f"the Bot API failed: {exc}") from exc
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        stream=sys.stderr, level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    # httpx logs every request at INFO, token included in the URL: keep it out of the logs.
+    logging.getLogger("httpx").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    # PTB logs a traceback when start-up fails; main() says the same in one line.
+    logging.getLogger("telegram.ext").addFilter(
+        lambda record: not record.getMessage().startswith("Network Retry Loop (Bootstrap")
+    )
+    try:
+        settings = Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        print(f"salesbot: bad setting {'.'.join(map(str, first['loc']))}: {first['msg']}", file=sys.stderr)
+        return 1
+    try:
+        if args.command == "run":
+            _run_bot(settings)
+        else:
+            asyncio.run(_run_subcommand(args, settings))
+    except (CliError, teams.TeamError) as exc:
+        print(f"salesbot: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,109 @@
+"""Every sentence a user reads: Jinja2 templates in `templates/`, translated by Babel catalogs.
+
+The catalogs are compiled in memory when loaded, so the `.po` files are the only source of truth
+and nothing has to be built before the bot runs.
+"""
+
+from __future__ import annotations
+
+import gettext
+import io
+from datetime import date, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_date, format_datetime, format_time
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from jinja2 import Environment, FileSystemLoader, StrictUndefined
+from markupsafe import Markup
+
+from bot.services.money import format_money
+from bot.settings import SUPPORTED_LOCALES
+
+TEMPLATES_DIR = Path(str(resources.files("templates")))
+BABEL_LOCALES = {"en": "en_GB", "pl": "pl_PL"}
+
+
+def load_translations(locale: str) -> gettext.GNUTranslations:
+    po_path = TEMPLATES_DIR / "locale" / locale / "LC_MESSAGES" / "messages.po"
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=locale)
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    buffer.seek(0)
+    return gettext.GNUTranslations(buffer)
+
+
+def pick_locale(language_code: str | None, team_locale: str | None, default: str) -> str:
+    """The person's Telegram language when we speak it, else the team's, else the setting."""
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    if team_locale in SUPPORTED_LOCALES:
+        return str(team_locale)
+    return default
+
+
+class Renderer:
+    def __init__(self) -> None:
+        self._envs = {locale: self._environment(locale) for locale in SUPPORTED_LOCALES}
+
+    @staticmethod
+    def _environment(locale: str) -> Environment:
+        env = Environment(
+            loader=FileSystemLoader(TEMPLATES_DIR),
+            # Always on: select_autoescape() would skip our `.j2` files.
+            autoescape=True,
+            undefined=StrictUndefined,
+            # Telegram keeps every newline, so block tags must not leave any behind.
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=False,
+            extensions=["jinja2.ext.i18n"],
+        )
+        env.install_gettext_translations(load_translations(locale), newstyle=True)  # type: ignore[attr-defined]
+        babel_locale = BABEL_LOCALES[locale]
+
+        def money(minor: int, currency: str) -> str:
+            return format_money(minor, currency, locale)
+
+        def day(value: date) -> str:
+            return format_date(
+                value, format="dd.MM.yyyy" if locale == "pl" else "d MMM yyyy", locale=babel_locale
+            )
+
+        def clock(value: datetime) -> str:
+            return format_time(value, format="HH:mm", locale=babel_locale)
+
+        def moment(value: datetime, zone: str) -> str:
+            local = value.astimezone(ZoneInfo(zone))
+            pattern = "dd.MM.yyyy HH:mm" if locale == "pl" else "d MMM yyyy, HH:mm"
+            return format_datetime(local, format=pattern, locale=babel_locale)
+
+        env.filters.update(money=money, day=day, clock=clock, moment=moment)
+        env.globals["locale"] = locale
+        return env
+
+    def render(self, name: str, locale: str, **values: Any) -> str:
+        template = self._envs[locale].get_template(f"{name}.j2")
+        return template.render(**values).strip()
+
+    def label(self, locale: str, name: str, **values: Any) -> str:
+        """A button label: a macro of `labels.j2`, as plain text (buttons are not HTML)."""
+        macro = getattr(self._envs[locale].get_template("labels.j2").module, name)
+        return Markup(macro(**values)).unescape().strip()
+
+    def template_names(self) -> list[str]:
+        return sorted(
+            str(path.relative_to(TEMPLATES_DIR).with_suffix("")).replace("\\", "/")
+            for path in TEMPLATES_DIR.rglob("*.j2")
+            if path.name != "labels.j2"
+        )
+
+    def label_names(self) -> list[str]:
+        module = self._envs["en"].get_template("labels.j2").module
+        return sorted(name for name in dir(module) if not name.startswith("_"))

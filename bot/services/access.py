@@ -1,0 +1,118 @@
+"""Who is asking: the person, their team and role. Roles come from stored ids, never usernames."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+from bot.render import pick_locale
+from bot.services.errors import Refused
+from storage.db import Database
+from storage.models import Member, Person, Role, Team
+from storage.queries import upsert
+
+# Telegram's stand-in for an anonymous group admin: any admin may hide behind it.
+ANONYMOUS_ADMIN_ID = 1087968824
+
+
+@dataclass(frozen=True)
+class PersonData:
+    id: int
+    first_name: str
+    last_name: str | None = None
+    username: str | None = None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class TeamInfo:
+    id: int
+    name: str
+    timezone: str
+    locale: str
+    currency: str
+    group_chat_id: int | None
+
+    @classmethod
+    def of(cls, team: Team) -> TeamInfo:
+        return cls(team.id, team.name, team.timezone, team.locale, team.currency, team.group_chat_id)
+
+
+@dataclass(frozen=True)
+class Actor:
+    person_id: int
+    display_name: str
+    locale: str
+    role: Role | None = None
+    team: TeamInfo | None = None
+
+    @property
+    def is_member(self) -> bool:
+        return self.team is not None and self.person_id != ANONYMOUS_ADMIN_ID
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.is_member and self.role is Role.COORDINATOR
+
+    def require_member(self) -> TeamInfo:
+        if self.team is None or not self.is_member:
+            raise Refused("not_member")
+        return self.team
+
+    def require_coordinator(self) -> TeamInfo:
+        team = self.require_member()
+        if not self.is_coordinator:
+            raise Refused("coordinators_only")
+        return team
+
+
+async def identify(db: Database, who: PersonData, now: datetime, default_locale: str) -> Actor:
+    """Remember the person (a write only when their Telegram profile changed) and find their team."""
+    async with db.read() as session:
+        person = await session.get(Person, who.id)
+        row = (
+            await session.execute(
+                select(Member.role, Team)
+                .join(Team, Team.id == Member.team_id)
+                .where(Member.person_id == who.id, Member.removed_at.is_(None))
+            )
+        ).first()
+    profile = (who.first_name, who.last_name, who.username, who.language_code)
+    if person is None or profile != (
+        person.first_name,
+        person.last_name,
+        person.username,
+        person.language_code,
+    ):
+        await _save_person(db, who, now)
+    team = TeamInfo.of(row[1]) if row else None
+    role = Role(row[0]) if row else None
+    locale = pick_locale(who.language_code, team.locale if team else None, default_locale)
+    name = f"{who.first_name} {who.last_name}" if who.last_name else who.first_name
+    return Actor(person_id=who.id, display_name=name, locale=locale, role=role, team=team)
+
+
+async def _save_person(db: Database, who: PersonData, now: datetime) -> None:
+    profile = {
+        "first_name": who.first_name,
+        "last_name": who.last_name,
+        "username": who.username,
+        "language_code": who.language_code,
+    }
+    # An upsert, since two first updates of one person may race on PostgreSQL.
+    async with db.write() as session:
+        await upsert(
+            session,
+            Person,
+            {"id": who.id, "created_at": now, "updated_at": now, **profile},
+            conflict=["id"],
+            update=[*profile, "updated_at"],
+        )
+
+
+async def team_of_group(db: Database, chat_id: int) -> TeamInfo | None:
+    async with db.read() as session:
+        team = await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
+    return TeamInfo.of(team) if team else None

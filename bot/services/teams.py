@@ -1,0 +1,245 @@
+"""Teams, invites, membership: who belongs where, and how they get in."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from bot.services.access import ANONYMOUS_ADMIN_ID, Actor, TeamInfo
+from bot.services.errors import Refused
+from bot.settings import SUPPORTED_LOCALES, check_currency, check_timezone
+from storage.db import Database
+from storage.models import NAME_MAX, Invite, Member, Person, Role, Team
+
+REP_INVITE_LIFETIME = timedelta(days=7)
+
+
+class TeamError(ValueError):
+    """A CLI-level mistake: printed as one line on stderr."""
+
+
+@dataclass(frozen=True)
+class TeamSummary:
+    name: str
+    timezone: str
+    locale: str
+    currency: str
+    members: int
+    group_linked: bool
+
+
+@dataclass(frozen=True)
+class MemberView:
+    member_id: int
+    person_id: int
+    name: str
+    username: str | None
+    role: Role
+
+
+@dataclass(frozen=True)
+class InviteView:
+    invite_id: int
+    code: str
+    expires_at: datetime | None
+
+
+class JoinOutcome(StrEnum):
+    JOINED = "joined"
+    ALREADY_HERE = "already_here"
+    OTHER_TEAM = "other_team"
+    INVALID = "invalid"
+    EXPIRED = "expired"
+
+
+@dataclass(frozen=True)
+class JoinResult:
+    outcome: JoinOutcome
+    role: Role | None = None
+    team: TeamInfo | None = None
+
+
+def _new_code() -> str:
+    # 128 bits: unguessable, and well within the 64 characters a deep link's start parameter allows.
+    return secrets.token_urlsafe(16)
+
+
+async def create_team(
+    db: Database, name: str, *, timezone: str, locale: str, currency: str, now: datetime
+) -> TeamInfo:
+    name = " ".join(name.split())
+    if not name or len(name) > NAME_MAX:
+        raise TeamError(f"a team name has 1 to {NAME_MAX} characters")
+    try:
+        check_timezone(timezone)
+        currency = check_currency(currency)
+    except ValueError as exc:
+        raise TeamError(str(exc)) from exc
+    if locale not in SUPPORTED_LOCALES:
+        raise TeamError(f"unknown locale {locale!r}; use one of {', '.join(SUPPORTED_LOCALES)}")
+    try:
+        async with db.write() as session:
+            team = Team(name=name, timezone=timezone, locale=locale, currency=currency, created_at=now)
+            session.add(team)
+            await session.flush()
+    except IntegrityError as exc:
+        raise TeamError(f"a team named {name!r} already exists") from exc
+    return TeamInfo.of(team)
+
+
+async def _team_by_name(db: Database, name: str) -> Team:
+    async with db.read() as session:
+        team = await session.scalar(select(Team).where(Team.name == " ".join(name.split())))
+    if team is None:
+        raise TeamError(f"no team named {name!r}")
+    return team
+
+
+async def find_team(db: Database, name: str) -> TeamInfo:
+    return TeamInfo.of(await _team_by_name(db, name))
+
+
+async def create_coordinator_invite(db: Database, team_name: str, now: datetime) -> str:
+    team = await _team_by_name(db, team_name)
+    code = _new_code()
+    async with db.write() as session:
+        session.add(Invite(team_id=team.id, code=code, role=Role.COORDINATOR, created_at=now))
+    return code
+
+
+async def list_teams(db: Database) -> list[TeamSummary]:
+    members = (
+        select(Member.team_id, func.count().label("n"))
+        .where(Member.removed_at.is_(None))
+        .group_by(Member.team_id)
+        .subquery()
+    )
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Team, func.coalesce(members.c.n, 0))
+            .outerjoin(members, members.c.team_id == Team.id)
+            .order_by(Team.name)
+        )
+        return [
+            TeamSummary(t.name, t.timezone, t.locale, t.currency, n, t.group_chat_id is not None)
+            for t, n in rows
+        ]
+
+
+async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinResult:
+    """Open an invite link. Coordinator links work once; rep links until revoked or expired."""
+    if person_id == ANONYMOUS_ADMIN_ID:
+        return JoinResult(JoinOutcome.INVALID)
+    async with db.write() as session:
+        invite = await session.scalar(select(Invite).where(Invite.code == code))
+        if invite is None or invite.revoked_at is not None:
+            return JoinResult(JoinOutcome.INVALID)
+        team = TeamInfo.of(await session.get_one(Team, invite.team_id))
+        current = await session.scalar(
+            select(Member).where(Member.person_id == person_id, Member.removed_at.is_(None))
+        )
+        if current is not None and current.team_id != invite.team_id:
+            return JoinResult(JoinOutcome.OTHER_TEAM, Role(current.role), team)
+        if invite.used_at is not None and invite.role == Role.COORDINATOR:
+            return JoinResult(JoinOutcome.INVALID)
+        if invite.expires_at is not None and invite.expires_at <= now:
+            return JoinResult(JoinOutcome.EXPIRED)
+        role = Role(invite.role)
+        if current is not None:
+            if role is Role.COORDINATOR and current.role != Role.COORDINATOR:
+                current.role = Role.COORDINATOR
+                invite.used_by, invite.used_at = person_id, now
+                return JoinResult(JoinOutcome.JOINED, role, team)
+            return JoinResult(JoinOutcome.ALREADY_HERE, Role(current.role), team)
+        session.add(Member(team_id=team.id, person_id=person_id, role=role, joined_at=now))
+        invite.used_by, invite.used_at = person_id, now
+    return JoinResult(JoinOutcome.JOINED, role, team)
+
+
+async def create_rep_invite(db: Database, actor: Actor, now: datetime) -> InviteView:
+    team = actor.require_coordinator()
+    code = _new_code()
+    async with db.write() as session:
+        invite = Invite(
+            team_id=team.id,
+            code=code,
+            role=Role.REP,
+            created_by=actor.person_id,
+            created_at=now,
+            expires_at=now + REP_INVITE_LIFETIME,
+        )
+        session.add(invite)
+        await session.flush()
+    return InviteView(invite.id, code, invite.expires_at)
+
+
+async def revoke_and_replace(db: Database, actor: Actor, invite_id: int, now: datetime) -> InviteView:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        invite = await session.get(Invite, invite_id)
+        # Another team's invite id is treated exactly like a missing one.
+        if invite is None or invite.team_id != team.id or invite.role != Role.REP:
+            raise Refused("not_found")
+        if invite.revoked_at is None:
+            invite.revoked_at = now
+    return await create_rep_invite(db, actor, now)
+
+
+async def link_group(db: Database, actor: Actor, chat_id: int) -> TeamInfo:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        owner = await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
+        if owner is not None and owner.id != team.id:
+            raise Refused("group_taken")
+        await session.execute(update(Team).where(Team.id == team.id).values(group_chat_id=chat_id))
+    return TeamInfo(team.id, team.name, team.timezone, team.locale, team.currency, chat_id)
+
+
+async def list_members(db: Database, actor: Actor) -> list[MemberView]:
+    team = actor.require_coordinator()
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Member, Person)
+            .join(Person, Person.id == Member.person_id)
+            .where(Member.team_id == team.id, Member.removed_at.is_(None))
+            .order_by(Member.role, Person.first_name, Person.id)
+        )
+        return [MemberView(m.id, p.id, p.display_name, p.username, Role(m.role)) for m, p in rows]
+
+
+async def member_of_team(db: Database, actor: Actor, member_id: int) -> MemberView:
+    team = actor.require_coordinator()
+    async with db.read() as session:
+        row = (
+            await session.execute(
+                select(Member, Person)
+                .join(Person, Person.id == Member.person_id)
+                .where(Member.id == member_id, Member.team_id == team.id)
+                .where(Member.removed_at.is_(None))
+            )
+        ).first()
+    if row is None:
+        raise Refused("not_found")
+    m, p = row
+    return MemberView(m.id, p.id, p.display_name, p.username, Role(m.role))
+
+
+async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) -> MemberView:
+    """Remove a rep; their sales stay in the team's records."""
+    view = await member_of_team(db, actor, member_id)
+    if view.role is not Role.REP:
+        raise Refused("cannot_remove_coordinator")
+    async with db.write() as session:
+        result = await session.execute(
+            update(Member)
+            .where(Member.id == member_id, Member.removed_at.is_(None))
+            .values(removed_at=now, removed_by=actor.person_id)
+        )
+        if not result.rowcount:  # type: ignore[attr-defined]
+            raise Refused("not_found")
+    return view

@@ -1,0 +1,62 @@
+"""Settings from the environment or `.env` (each one is documented in `.env.example`)."""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+TELEGRAM_API_BASE_URL = "https://api.telegram.org/bot"
+SUPPORTED_LOCALES = ("en", "pl")
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="SALESBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    token: str = ""
+    database_url: str = "sqlite+aiosqlite:///salesbot.db"
+    api_base_url: str = TELEGRAM_API_BASE_URL
+    timezone: str = "Europe/Warsaw"
+    locale: str = "en"
+    currency: str = "PLN"
+    # In major units (złoty), as the coordinator thinks of it; stored and compared as grosze.
+    max_amount: int = Field(default=10_000_000, gt=0)
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        check_timezone(value)
+        return value
+
+    @field_validator("locale")
+    @classmethod
+    def _known_locale(cls, value: str) -> str:
+        if value not in SUPPORTED_LOCALES:
+            raise ValueError(f"locale must be one of {', '.join(SUPPORTED_LOCALES)}")
+        return value
+
+    @field_validator("currency")
+    @classmethod
+    def _currency_code(cls, value: str) -> str:
+        return check_currency(value)
+
+    @property
+    def max_amount_minor(self) -> int:
+        return self.max_amount * 100
+
+
+def check_timezone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"unknown time zone: {name}") from exc
+
+
+def check_currency(code: str) -> str:
+    code = code.strip().upper()
+    if len(code) != 3 or not code.isascii() or not code.isalpha():
+        raise ValueError(f"a currency is a three-letter ISO code, not {code!r}")
+    return code

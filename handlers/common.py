@@ -1,0 +1,186 @@
+"""What every handler shares: who is asking, how to answer, and how refusals and errors are shown."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram.constants import ChatType
+from telegram.error import BadRequest
+from telegram.ext import ApplicationHandlerStop, ContextTypes
+
+from bot.app import deps_of
+from bot.services.access import Actor, PersonData, identify
+from bot.services.errors import Refused
+from bot.services.updates import first_delivery
+from bot.telegram_text import split_message
+
+log = logging.getLogger(__name__)
+
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
+ActorCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]
+
+# Commands a stranger may still use: /start carries invite codes.
+OPEN_COMMANDS = ("/start",)
+
+
+def person_data(user: User) -> PersonData:
+    return PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
+
+
+async def current_actor(update: Update, context: ContextTypes.DEFAULT_TYPE, *, fresh: bool = False) -> Actor:
+    """The actor the gate found for this very update; `fresh` looks again (after joining)."""
+    cached = context.user_data.get("actor") if context.user_data is not None else None
+    if not fresh and cached is not None and cached[0] == update.update_id:
+        actor: Actor = cached[1]
+        return actor
+    assert update.effective_user is not None
+    deps = deps_of(context)
+    actor = await identify(deps.db, person_data(update.effective_user), deps.clock(), deps.settings.locale)
+    if context.user_data is not None:
+        context.user_data["actor"] = (update.update_id, actor)
+    return actor
+
+
+async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Group -1: drop redeliveries, then stop strangers before any feature sees them."""
+    deps = deps_of(context)
+    if not await first_delivery(deps.db, update.update_id, deps.clock()):
+        log.info("update %s delivered again; ignored", update.update_id)
+        raise ApplicationHandlerStop
+    if update.effective_user is None:
+        return
+    actor = await current_actor(update, context)
+    if actor.is_member:
+        return
+    message = update.effective_message
+    text = (message.text or "") if message else ""
+    if text.split("@")[0].split(" ")[0] in OPEN_COMMANDS and not update.callback_query:
+        return
+    chat = update.effective_chat
+    private = chat is not None and chat.type == ChatType.PRIVATE
+    if update.callback_query is not None:
+        await update.callback_query.answer(
+            deps.renderer.render("stranger_short", actor.locale), show_alert=True
+        )
+    elif private or text.startswith("/"):
+        await reply(update, context, actor, "stranger")
+    raise ApplicationHandlerStop
+
+
+def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Buttons from (label, callback_data) pairs; an `https://` target makes a link button."""
+    return InlineKeyboardMarkup(
+        [
+            [
+                InlineKeyboardButton(label, url=data)
+                if data.startswith("https://")
+                else InlineKeyboardButton(label, callback_data=data)
+                for label, data in row
+            ]
+            for row in rows
+        ]
+    )
+
+
+async def reply(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: Any,
+) -> Message | None:
+    """Render a template in the actor's language and send it to the chat the update came from."""
+    text = deps_of(context).renderer.render(template, actor.locale, **values)
+    chat = update.effective_chat
+    assert chat is not None
+    sent = None
+    parts = split_message(text)
+    for index, part in enumerate(parts):
+        # Buttons belong under the last part of a long message.
+        sent = await context.bot.send_message(
+            chat_id=chat.id, text=part, reply_markup=markup if index == len(parts) - 1 else None
+        )
+    return sent
+
+
+async def edit(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    **values: Any,
+) -> None:
+    """Replace the message under a pressed button; "not modified" is harmless."""
+    query = update.callback_query
+    assert query is not None
+    text = deps_of(context).renderer.render(template, actor.locale, **values)
+    try:
+        await query.edit_message_text(text=split_message(text)[0], reply_markup=markup)
+    except BadRequest as exc:
+        if "not modified" not in str(exc).lower():
+            raise
+
+
+def with_actor(callback: ActorCallback) -> Callback:
+    """Resolve the actor, answer a pressed button, and show a Refused as a sentence, not an error."""
+
+    @wraps(callback)
+    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+        actor = await current_actor(update, context)
+        query = update.callback_query
+        try:
+            await callback(update, context, actor)
+        except Refused as refusal:
+            text = deps_of(context).renderer.render(
+                "refused", actor.locale, reason=refusal.reason, **refusal.details
+            )
+            if query is not None:
+                await query.answer(text, show_alert=True)
+            else:
+                await reply(update, context, actor, "refused", reason=refusal.reason, **refusal.details)
+            return
+        if query is not None:
+            # Answering twice is an error, so only answer what the callback left unanswered.
+            with contextlib.suppress(BadRequest):
+                await query.answer()
+
+    return run
+
+
+def callback_args(update: Update, prefix: str) -> list[str]:
+    """The fields after `prefix:` in the pressed button's data (data are never trusted)."""
+    assert update.callback_query is not None
+    data = update.callback_query.data or ""
+    return data.removeprefix(prefix + ":").split(":")
+
+
+def int_arg(args: list[str], index: int) -> int:
+    try:
+        return int(args[index])
+    except (IndexError, ValueError) as exc:
+        raise Refused("stale_button") from exc
+
+
+async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    """Log with the update id on stderr; apologise briefly; the bot goes on serving others."""
+    update_id = update.update_id if isinstance(update, Update) else None
+    log.error("update %s failed", update_id, exc_info=context.error)
+    if not isinstance(update, Update) or update.effective_chat is None:
+        return
+    try:
+        actor = await current_actor(update, context) if update.effective_user else None
+        locale = actor.locale if actor else deps_of(context).settings.locale
+        text = deps_of(context).renderer.render("apology", locale)
+        if update.callback_query is not None:
+            await update.callback_query.answer(text, show_alert=True)
+        else:
+            await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
+    except Exception:  # the apology is best effort: never let it raise from the error handler
+        log.exception("could not apologise for update %s", update_id)

@@ -1,0 +1,129 @@
+"""Coordinator's team commands: /invite, /team, /linkgroup."""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app import Deps, deps_of
+from bot.services import teams
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+
+
+def _deep_link(context: ContextTypes.DEFAULT_TYPE, code: str) -> str:
+    return f"https://t.me/{context.bot.username}?start={code}"
+
+
+def _private_only(update: Update) -> None:
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        raise Refused("private_only")
+
+
+@with_actor
+async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    _private_only(update)
+    deps = deps_of(context)
+    view = await teams.create_rep_invite(deps.db, actor, deps.clock())
+    await reply(
+        update,
+        context,
+        actor,
+        "invite",
+        _invite_markup(deps, actor, view.invite_id),
+        link=_deep_link(context, view.code),
+        expires_at=view.expires_at,
+        team=actor.team,
+    )
+
+
+def _invite_markup(deps: Deps, actor: Actor, invite_id: int) -> InlineKeyboardMarkup:
+    return keyboard([[(deps.renderer.label(actor.locale, "revoke"), f"inv:revoke:{invite_id}")]])
+
+
+@with_actor
+async def revoke_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    invite_id = int_arg(callback_args(update, "inv"), 1)
+    view = await teams.revoke_and_replace(deps.db, actor, invite_id, deps.clock())
+    await edit(
+        update,
+        context,
+        actor,
+        "invite",
+        _invite_markup(deps, actor, view.invite_id),
+        link=_deep_link(context, view.code),
+        expires_at=view.expires_at,
+        team=actor.team,
+        replaced=True,
+    )
+
+
+async def _show_team(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    *,
+    editing: bool,
+    removed: str | None = None,
+) -> None:
+    deps = deps_of(context)
+    members = await teams.list_members(deps.db, actor)
+    rows = [
+        [(deps.renderer.label(actor.locale, "remove", name=m.name), f"team:rm:{m.member_id}")]
+        for m in members
+        if m.role == "rep"
+    ]
+    values = {"members": members, "team": actor.team, "removed": removed}
+    if editing:
+        await edit(update, context, actor, "team", keyboard(rows), **values)
+    else:
+        await reply(update, context, actor, "team", keyboard(rows), **values)
+
+
+@with_actor
+async def team(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    _private_only(update)
+    await _show_team(update, context, actor, editing=False)
+
+
+@with_actor
+async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "team")
+    action = args[0]
+    if action == "rm":
+        member = await teams.member_of_team(deps.db, actor, int_arg(args, 1))
+        if member.role != "rep":
+            raise Refused("cannot_remove_coordinator")
+        markup = keyboard(
+            [
+                [
+                    (
+                        deps.renderer.label(actor.locale, "confirm_remove"),
+                        f"team:rmok:{member.member_id}",
+                    ),
+                    (deps.renderer.label(actor.locale, "cancel"), "team:list"),
+                ]
+            ]
+        )
+        await edit(update, context, actor, "team_remove_confirm", markup, member=member)
+    elif action == "rmok":
+        member = await teams.remove_rep(deps.db, actor, int_arg(args, 1), deps.clock())
+        await _show_team(update, context, actor, editing=True, removed=member.name)
+    elif action == "list":
+        await _show_team(update, context, actor, editing=True)
+    else:
+        raise Refused("stale_button")
+
+
+@with_actor
+async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        raise Refused("group_only")
+    team_info = await teams.link_group(deps_of(context).db, actor, chat.id)
+    await reply(update, context, actor, "group_linked", team=team_info)

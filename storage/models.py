@@ -1,0 +1,195 @@
+"""The database schema: typed SQLAlchemy 2 models.
+
+Money is integer minor units (grosze) in BIGINT columns; instants are aware UTC (see UtcDateTime).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+from storage.types import UtcDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+NAME_MAX = 200  # client, product and team names: long enough for "Sp. z o.o." names, short for a message
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    REP = "rep"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class Team(Base):
+    __tablename__ = "teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(NAME_MAX), unique=True)
+    timezone: Mapped[str] = mapped_column(String(64))
+    locale: Mapped[str] = mapped_column(String(8))
+    currency: Mapped[str] = mapped_column(String(3))
+    group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
+    created_at: Mapped[datetime]
+
+
+class Person(Base):
+    """A Telegram user the bot has seen; the id is Telegram's, roles never come from usernames."""
+
+    __tablename__ = "people"
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    first_name: Mapped[str] = mapped_column(String(256))
+    last_name: Mapped[str | None] = mapped_column(String(256))
+    username: Mapped[str | None] = mapped_column(String(64))
+    language_code: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+    @property
+    def display_name(self) -> str:
+        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+
+
+class Member(Base):
+    """A person's place in a team. Removal keeps the row so past records keep their owner."""
+
+    __tablename__ = "members"
+    __table_args__ = (
+        # A person belongs to one team at a time.
+        Index(
+            "uq_members_active_person",
+            "person_id",
+            unique=True,
+            sqlite_where=text("removed_at IS NULL"),
+            postgresql_where=text("removed_at IS NULL"),
+        ),
+        Index("ix_members_team", "team_id", "removed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"))
+    role: Mapped[str] = mapped_column(String(16))
+    joined_at: Mapped[datetime]
+    removed_at: Mapped[datetime | None]
+    removed_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Invite(Base):
+    __tablename__ = "invites"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    created_by: Mapped[int | None] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    expires_at: Mapped[datetime | None]
+    used_by: Mapped[int | None] = mapped_column(BigInteger)
+    used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+
+
+class ProcessedUpdate(Base):
+    """Update ids already handled: Telegram may deliver one twice, ids are not monotonic."""
+
+    __tablename__ = "processed_updates"
+
+    update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    seen_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class Client(Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_clients_team_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    # The matching key: case-folded with runs of white space folded to one space.
+    key: Mapped[str] = mapped_column(String(NAME_MAX * 2))
+    created_at: Mapped[datetime]
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_products_team_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(NAME_MAX))
+    key: Mapped[str] = mapped_column(String(NAME_MAX * 2))
+    created_at: Mapped[datetime]
+
+
+class Sale(Base):
+    __tablename__ = "sales"
+    __table_args__ = (
+        # The leaderboard reads a UTC range of one team; rep, amount and the void mark ride along
+        # so the ranking never touches the table.
+        Index(
+            "ix_sales_team_occurred",
+            "team_id",
+            "occurred_at",
+            "person_id",
+            "amount_minor",
+            "voided_at",
+        ),
+        Index("ix_sales_person_occurred", "person_id", "occurred_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"))
+    product_id: Mapped[int | None] = mapped_column(ForeignKey("products.id"))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    currency: Mapped[str] = mapped_column(String(3))
+    occurred_at: Mapped[datetime]
+    created_at: Mapped[datetime]
+    # The draft a sale was saved from: a second Save of the same draft cannot insert again.
+    draft_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+    voided_at: Mapped[datetime | None]
+    voided_by: Mapped[int | None] = mapped_column(BigInteger)
+    void_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class Draft(Base):
+    """A conversation in progress, kept in the database so a restart (even kill -9) resumes it."""
+
+    __tablename__ = "drafts"
+
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    kind: Mapped[str] = mapped_column(String(16))
+    step: Mapped[str] = mapped_column(String(16))
+    data: Mapped[dict[str, Any]]
+    # Buttons carry the token: a button from an older draft cannot move this one.
+    token: Mapped[str] = mapped_column(String(16))
+    started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]

@@ -1,0 +1,40 @@
+"""Statements that differ by backend. Queries never commit: the calling service owns the transaction."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Base
+
+
+def _insert(session: AsyncSession, model: type[Base]) -> Any:
+    dialect = session.bind.dialect.name
+    module = postgresql if dialect == "postgresql" else sqlite
+    return module.insert(model)
+
+
+async def insert_ignore(
+    session: AsyncSession, model: type[Base], values: dict[str, Any], conflict: Sequence[str]
+) -> bool:
+    """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
+    stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=conflict)
+    result = await session.execute(stmt)
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def upsert(
+    session: AsyncSession,
+    model: type[Base],
+    values: dict[str, Any],
+    conflict: Sequence[str],
+    update: Sequence[str],
+) -> None:
+    stmt = _insert(session, model).values(**values)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=conflict, set_={name: stmt.excluded[name] for name in update}
+    )
+    await session.execute(stmt)
