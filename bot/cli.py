@@ -59,7 +59,6 @@ def _date(value: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {value!r}") from exc
 
 
-
 async def _bot_username(settings: Settings) -> str:
     """Ask getMe before storing anything, so a wrong token leaves no half-made team."""
     if not settings.token:

@@ -92,16 +92,16 @@ class Renderer:
         template = self._envs[locale].get_template(f"{name}.j2")
         return template.render(**values).strip()
 
-    def label(self, locale: str, name: str, **values: Any) -> str:
+    def label(self, locale: str, key: str, /, **values: Any) -> str:
         """A button label: a macro of `labels.j2`, as plain text (buttons are not HTML)."""
-        macro = getattr(self._envs[locale].get_template("labels.j2").module, name)
+        macro = getattr(self._envs[locale].get_template("labels.j2").module, key)
         return Markup(macro(**values)).unescape().strip()
 
     def template_names(self) -> list[str]:
         return sorted(
             str(path.relative_to(TEMPLATES_DIR).with_suffix("")).replace("\\", "/")
             for path in TEMPLATES_DIR.rglob("*.j2")
-            if path.name != "labels.j2"
+            if path.name != "labels.j2" and not path.name.startswith("_")
         )
 
     def label_names(self) -> list[str]:

@@ -3,10 +3,17 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import Application, CallbackQueryHandler, CommandHandler, TypeHandler
+from telegram.ext import (
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
-from handlers import start, team
-from handlers.common import gate, on_error
+from handlers import report, results, start, team
+from handlers.common import gate, on_error, stale_button
 
 
 def register(app: Application) -> None:  # type: ignore[type-arg]
@@ -18,7 +25,24 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("invite", team.invite))
     app.add_handler(CommandHandler("team", team.team))
     app.add_handler(CommandHandler("linkgroup", team.link_group))
+    app.add_handler(CommandHandler("report", report.report_command))
+    app.add_handler(CommandHandler("cancel", report.cancel))
+    app.add_handler(CommandHandler("undo", report.undo_command))
+    app.add_handler(CommandHandler("me", results.me))
+    app.add_handler(CommandHandler(["leaderboard", "top"], results.leaderboard))
+    app.add_handler(CommandHandler("sales", results.sales_command))
+
     app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=r"^inv:"))
     app.add_handler(CallbackQueryHandler(team.team_button, pattern=r"^team:"))
+    app.add_handler(CallbackQueryHandler(report.report_button, pattern=r"^rp:"))
+    app.add_handler(CallbackQueryHandler(report.undo_button, pattern=r"^undo:"))
+    app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
+    # Anything else pressed (old or forged data) is answered, never left spinning.
+    app.add_handler(CallbackQueryHandler(stale_button))
+
+    # Last: a plain message in a private chat answers the person's stored draft.
+    app.add_handler(
+        MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, report.typed_answer)
+    )
 
     app.add_error_handler(on_error)

@@ -184,3 +184,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
             await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
     except Exception:  # the apology is best effort: never let it raise from the error handler
         log.exception("could not apologise for update %s", update_id)
+
+
+@with_actor
+async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    raise Refused("stale_button")

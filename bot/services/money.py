@@ -252,6 +252,7 @@ _MAX_AMOUNT_WORDS: Final = 16
 
 _WORD_RE: Final = re.compile(r"\S+")
 
+
 def split_quick_report(args: str, *, max_minor: int) -> tuple[int, str] | None:
     """Split the words after ``/report`` into (amount in grosze, client).
 

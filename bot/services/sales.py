@@ -1,0 +1,170 @@
+"""Voiding sales: a rep's own undo within 10 minutes, a coordinator's void with a reason.
+
+Voided sales stay stored with who, when and why, and count nowhere.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select
+
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from storage.db import Database
+from storage.models import Client, Draft, Person, Product, Sale
+
+UNDO_WINDOW = timedelta(minutes=10)
+PAGE_SIZE = 8
+VOID = "void"
+REASON_MAX = 500
+
+
+@dataclass(frozen=True)
+class SaleLine:
+    sale_id: int
+    rep: str
+    client: str
+    product: str | None
+    amount_minor: int
+    currency: str
+    occurred_at: datetime
+    voided: bool
+
+
+@dataclass(frozen=True)
+class SalesPage:
+    lines: list[SaleLine]
+    offset: int
+    total: int
+
+    @property
+    def has_older(self) -> bool:
+        return self.offset + len(self.lines) < self.total
+
+
+def _line(sale: Sale, rep: str, client: str, product: str | None) -> SaleLine:
+    return SaleLine(
+        sale.id,
+        rep,
+        client,
+        product,
+        sale.amount_minor,
+        sale.currency,
+        sale.occurred_at,
+        sale.voided_at is not None,
+    )
+
+
+def _lines_query():  # type: ignore[no-untyped-def]
+    first = Person.first_name
+    return (
+        select(Sale, first, Person.last_name, Client.name, Product.name)
+        .join(Person, Person.id == Sale.person_id)
+        .join(Client, Client.id == Sale.client_id)
+        .outerjoin(Product, Product.id == Sale.product_id)
+    )
+
+
+def _name(first: str, last: str | None) -> str:
+    return f"{first} {last}" if last else first
+
+
+async def undo(db: Database, actor: Actor, now: datetime, sale_id: int | None = None) -> SaleLine:
+    """Void the actor's own sale (the last one, or the one named) saved in the last 10 minutes."""
+    team = actor.require_member()
+    async with db.write() as session:
+        stmt = _lines_query().where(
+            Sale.team_id == team.id,
+            Sale.person_id == actor.person_id,
+            Sale.created_at > now - UNDO_WINDOW,
+        )
+        if sale_id is None:
+            stmt = stmt.where(Sale.voided_at.is_(None)).order_by(Sale.created_at.desc(), Sale.id.desc())
+        else:
+            stmt = stmt.where(Sale.id == sale_id)
+        row = (await session.execute(stmt.limit(1))).first()
+        if row is None:
+            raise Refused("undo_expired")
+        sale = row[0]
+        if sale.voided_at is not None:
+            raise Refused("already_voided")
+        sale.voided_at, sale.voided_by, sale.void_reason = now, actor.person_id, "undo"
+        return _line(sale, _name(row[1], row[2]), row[3], row[4])
+
+
+async def recent(db: Database, actor: Actor, offset: int) -> SalesPage:
+    team = actor.require_coordinator()
+    offset = max(0, offset)
+    async with db.read() as session:
+        total = await session.scalar(select(func.count()).select_from(Sale).where(Sale.team_id == team.id))
+        rows = await session.execute(
+            _lines_query()
+            .where(Sale.team_id == team.id)
+            .order_by(Sale.occurred_at.desc(), Sale.id.desc())
+            .offset(offset)
+            .limit(PAGE_SIZE)
+        )
+        lines = [_line(r[0], _name(r[1], r[2]), r[3], r[4]) for r in rows]
+    return SalesPage(lines, offset, int(total or 0))
+
+
+async def sale_of_team(db: Database, actor: Actor, sale_id: int) -> SaleLine:
+    team = actor.require_coordinator()
+    async with db.read() as session:
+        row = (
+            await session.execute(_lines_query().where(Sale.id == sale_id, Sale.team_id == team.id))
+        ).first()
+    # Another team's sale is treated exactly like a missing one.
+    if row is None:
+        raise Refused("not_found")
+    return _line(row[0], _name(row[1], row[2]), row[3], row[4])
+
+
+async def ask_void_reason(db: Database, actor: Actor, sale_id: int, now: datetime) -> SaleLine:
+    """Remember which sale the coordinator is voiding; the reason comes as the next message."""
+    line = await sale_of_team(db, actor, sale_id)
+    if line.voided:
+        raise Refused("already_voided")
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        session.add(
+            Draft(
+                person_id=actor.person_id,
+                kind=VOID,
+                step="reason",
+                data={"sale_id": sale_id},
+                token=secrets.token_urlsafe(6),
+                started_at=now,
+                updated_at=now,
+            )
+        )
+    return line
+
+
+async def void_with_reason(db: Database, actor: Actor, draft: Draft, reason: str, now: datetime) -> SaleLine:
+    team = actor.require_coordinator()
+    reason = reason.strip()
+    if not reason:
+        raise Refused("name_empty")
+    if len(reason) > REASON_MAX:
+        raise Refused("name_too_long", limit=REASON_MAX, length=len(reason))
+    sale_id = int(draft.data["sale_id"])
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        row = (
+            await session.execute(_lines_query().where(Sale.id == sale_id, Sale.team_id == team.id))
+        ).first()
+        if row is None:
+            raise Refused("not_found")
+        sale = row[0]
+        if sale.voided_at is None:
+            sale.voided_at, sale.voided_by, sale.void_reason = now, actor.person_id, reason
+            already = False
+        else:
+            already = True
+    if already:
+        raise Refused("already_voided")
+    return _line(sale, _name(row[1], row[2]), row[3], row[4])

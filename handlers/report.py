@@ -1,0 +1,161 @@
+"""The sale-report conversation (/report, its buttons, typed answers), /undo and /cancel.
+
+The state lives in the database (bot.services.report), so there is no ConversationHandler:
+a typed message is routed by the person's stored draft.
+"""
+
+from __future__ import annotations
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app import Deps, deps_of
+from bot.services import report, sales
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from bot.services.report import DraftView, SavedSale, Step
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from storage.models import NAME_MAX
+
+
+def _draft_markup(deps: Deps, actor: Actor, draft: DraftView) -> InlineKeyboardMarkup | None:
+    label = deps.renderer.label
+    prefix = f"rp:{draft.token}"
+    rows: list[list[tuple[str, str]]] = []
+    if draft.step is Step.CLIENT:
+        rows = [[(choice.name[:64], f"{prefix}:c:{choice.id}")] for choice in draft.choices]
+    elif draft.step is Step.PRODUCT:
+        rows = [[(choice.name[:64], f"{prefix}:p:{choice.id}")] for choice in draft.choices]
+        rows.append([(label(actor.locale, "skip"), f"{prefix}:p:-")])
+    elif draft.step is Step.CONFIRM:
+        day = ("today", "y:0") if draft.yesterday else ("yesterday", "y:1")
+        rows = [
+            [(label(actor.locale, "save"), f"{prefix}:save")],
+            [(label(actor.locale, day[0]), f"{prefix}:{day[1]}")],
+        ]
+    rows.append([(label(actor.locale, "cancel"), f"{prefix}:cancel")])
+    return keyboard(rows)
+
+
+async def show_draft(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, draft: DraftView, *, editing: bool
+) -> None:
+    deps = deps_of(context)
+    markup = _draft_markup(deps, actor, draft)
+    values = {"draft": draft, "max_minor": deps.settings.max_amount_minor, "name_max": NAME_MAX}
+    if editing:
+        await edit(update, context, actor, "report_step", markup, **values)
+    else:
+        await reply(update, context, actor, "report_step", markup, **values)
+
+
+async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    draft = await report.start(deps.db, actor, deps.clock())
+    await show_draft(update, context, actor, draft, editing=False)
+
+
+@with_actor
+async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    actor.require_member()
+    chat = update.effective_chat
+    assert chat is not None and update.effective_message is not None
+    if chat.type != ChatType.PRIVATE:
+        link = f"https://t.me/{context.bot.username}?start=report"
+        markup = keyboard([[(deps.renderer.label(actor.locale, "continue_private"), link)]])
+        await reply(update, context, actor, "report_in_group", markup)
+        return
+    text = update.effective_message.text or ""
+    args = text.split(maxsplit=1)[1] if len(text.split(maxsplit=1)) > 1 else ""
+    if not args.strip():
+        await start_report(update, context, actor)
+        return
+    quick = await report.start_quick(deps.db, actor, args, deps.settings.max_amount_minor, deps.clock())
+    if quick.problem is not None:
+        await reply(
+            update,
+            context,
+            actor,
+            "report_quick_refused",
+            problem=quick.problem,
+            max_minor=deps.settings.max_amount_minor,
+            currency=quick.draft.currency,
+        )
+    await show_draft(update, context, actor, quick.draft, editing=False)
+
+
+async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, sale: SavedSale) -> None:
+    deps = deps_of(context)
+    markup = None
+    if not sale.already_saved:
+        markup = keyboard([[(deps.renderer.label(actor.locale, "undo"), f"undo:{sale.sale_id}")]])
+    assert actor.team is not None
+    await edit(update, context, actor, "report_saved", markup, sale=sale, team=actor.team)
+
+
+@with_actor
+async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "rp")
+    if len(args) < 2:
+        raise Refused("stale_button")
+    token, action = args[0], args[1]
+    now = deps.clock()
+    if action == "save":
+        await _saved(update, context, actor, await report.save(deps.db, actor, token, now))
+        return
+    if action == "cancel":
+        ended = await report.discard(deps.db, actor.person_id, token)
+        if not ended:
+            raise Refused("stale_button")
+        await edit(update, context, actor, "report_cancelled")
+        return
+    if action in ("c", "p"):
+        choice = None if args[2:3] == ["-"] else int_arg(args, 2)
+        draft = await report.choose(deps.db, actor, token, action, choice, now)
+    elif action == "y":
+        draft = await report.set_yesterday(deps.db, actor, token, args[2:3] == ["1"], now)
+    else:
+        raise Refused("stale_button")
+    await show_draft(update, context, actor, draft, editing=True)
+
+
+@with_actor
+async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """A plain message in the private chat answers the stored draft's current step."""
+    deps = deps_of(context)
+    assert update.effective_message is not None
+    text = update.effective_message.text or ""
+    now = deps.clock()
+    draft = await report.current(deps.db, actor, now)
+    if draft is not None and draft.kind == sales.VOID:
+        line = await sales.void_with_reason(deps.db, actor, draft, text, now)
+        await reply(update, context, actor, "void_done", line=line)
+        return
+    if draft is None:
+        raise Refused("no_draft")
+    view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, now)
+    await show_draft(update, context, actor, view, editing=False)
+
+
+@with_actor
+async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    ended = await report.discard(deps_of(context).db, actor.person_id)
+    await reply(update, context, actor, "report_cancelled" if ended else "nothing_to_cancel")
+
+
+@with_actor
+async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    line = await sales.undo(deps.db, actor, deps.clock())
+    await reply(update, context, actor, "undo_done", line=line)
+
+
+@with_actor
+async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    sale_id = int_arg(callback_args(update, "undo"), 0)
+    line = await sales.undo(deps.db, actor, deps.clock(), sale_id)
+    await edit(update, context, actor, "undo_done", line=line)

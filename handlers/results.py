@@ -1,0 +1,88 @@
+"""/me, /leaderboard (/top) and the coordinator's /sales with Void buttons."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app import deps_of
+from bot.services import results, sales
+from bot.services.access import Actor, team_of_group
+from bot.services.errors import Refused
+from bot.services.periods import Period
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+
+
+@with_actor
+async def me(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    mine = await results.my_results(deps.db, actor, deps.clock())
+    await reply(update, context, actor, "me", results=mine, team=actor.team, actor=actor)
+
+
+@with_actor
+async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    chat = update.effective_chat
+    assert chat is not None
+    words = [word.lower() for word in context.args or []]
+    try:
+        period = Period(words[0]) if words else Period.DAY
+    except ValueError as exc:
+        raise Refused("bad_period") from exc
+    team = actor.require_member()
+    if chat.type != ChatType.PRIVATE:
+        # In a group, the group's own team is shown, and only to its members.
+        group_team = await team_of_group(deps.db, chat.id)
+        if group_team is None:
+            raise Refused("group_not_linked")
+        if group_team.id != team.id:
+            raise Refused("not_member")
+    board = await results.ranking(deps.db, team, period, deps.clock())
+    await reply(update, context, actor, "leaderboard", board=board, team=team)
+
+
+async def _sales_page(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, offset: int, *, editing: bool
+) -> None:
+    deps = deps_of(context)
+    page = await sales.recent(deps.db, actor, offset)
+    label = deps.renderer.label
+    rows = [
+        [(label(actor.locale, "void", sale_id=line.sale_id), f"sales:void:{line.sale_id}")]
+        for line in page.lines
+        if not line.voided
+    ]
+    nav = []
+    if page.offset > 0:
+        nav.append((label(actor.locale, "newer"), f"sales:page:{max(0, page.offset - sales.PAGE_SIZE)}"))
+    if page.has_older:
+        nav.append((label(actor.locale, "older"), f"sales:page:{page.offset + sales.PAGE_SIZE}"))
+    if nav:
+        rows.append(nav)
+    values = {"page": page, "team": actor.team}
+    if editing:
+        await edit(update, context, actor, "sales_list", keyboard(rows), **values)
+    else:
+        await reply(update, context, actor, "sales_list", keyboard(rows), **values)
+
+
+@with_actor
+async def sales_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        raise Refused("private_only")
+    await _sales_page(update, context, actor, 0, editing=False)
+
+
+@with_actor
+async def sales_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "sales")
+    if args[0] == "page":
+        await _sales_page(update, context, actor, int_arg(args, 1), editing=True)
+    elif args[0] == "void":
+        line = await sales.ask_void_reason(deps.db, actor, int_arg(args, 1), deps.clock())
+        await reply(update, context, actor, "void_ask", line=line)
+    else:
+        raise Refused("stale_button")

@@ -1,0 +1,179 @@
+"""Every template renders in both languages with hostile values, escaped; every message is translated."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+import pytest
+from babel.messages.pofile import read_po
+
+from bot.render import TEMPLATES_DIR, Renderer, pick_locale
+from bot.services.access import Actor, TeamInfo
+from bot.services.periods import Period, Span
+from bot.services.report import Choice, DraftView, SavedSale, Step
+from bot.services.results import PeriodResult, RankRow, Ranking
+from bot.services.sales import SaleLine, SalesPage
+from bot.services.teams import JoinOutcome, JoinResult, MemberView
+from storage.models import Role
+
+EVIL = '<b>x</b> & </a> "q" 😀'
+ESCAPED = "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; &#34;q&#34; 😀"
+NOW = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+TEAM = TeamInfo(1, EVIL, "Europe/Warsaw", "pl", "PLN", -100)
+COORD = Actor(1, EVIL, "pl", Role.COORDINATOR, TEAM)
+SPAN = Span(NOW, NOW, date(2026, 11, 23), date(2026, 11, 29))
+LINE = SaleLine(7, EVIL, EVIL, EVIL, 123450, "PLN", NOW, False)
+DRAFT = DraftView("tok", Step.CONFIRM, EVIL, 123450, EVIL, True, "PLN", [Choice(1, EVIL)], "too_large")
+BOARD = Ranking(
+    Period.WEEK,
+    SPAN,
+    [RankRow(1, 1, EVIL, 500, 1), RankRow(1, 2, EVIL, 500, 2), RankRow(3, 3, EVIL, 100, 5)],
+    1100,
+    8,
+    "PLN",
+)
+
+SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "apology": [{}],
+    "stranger": [{}],
+    "stranger_short": [{}],
+    "help": [{"actor": COORD}, {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM)}],
+    "joined": [
+        {"actor": COORD, "result": JoinResult(outcome, Role.COORDINATOR, TEAM)} for outcome in JoinOutcome
+    ]
+    + [{"actor": COORD, "result": JoinResult(JoinOutcome.JOINED, Role.REP, TEAM)}],
+    "refused": [
+        {"reason": reason, "limit": 200}
+        for reason in (
+            "not_member",
+            "coordinators_only",
+            "private_only",
+            "group_only",
+            "group_taken",
+            "cannot_remove_coordinator",
+            "stale_button",
+            "not_found",
+            "undo_expired",
+            "already_voided",
+            "group_not_linked",
+            "draft_expired",
+            "no_draft",
+            "bad_period",
+            "name_empty",
+            "name_too_long",
+            "other",
+        )
+    ],
+    "invite": [{"link": "https://t.me/b?start=x", "expires_at": NOW, "team": TEAM, "replaced": True}],
+    "team": [
+        {"members": [MemberView(i, i, EVIL, EVIL, Role.REP) for i in range(n)], "team": TEAM, "removed": EVIL}
+        for n in (1, 2, 5)
+    ],
+    "team_remove_confirm": [{"member": MemberView(1, 1, EVIL, None, Role.REP)}],
+    "group_linked": [{"team": TEAM}],
+    "report_step": [
+        {
+            "draft": DraftView("t", step, EVIL, 100, EVIL, False, "PLN", [], problem),
+            "max_minor": 10**9,
+            "name_max": 200,
+        }
+        for step in Step
+        for problem in (None, "ambiguous", "name_too_long")
+    ]
+    + [{"draft": DRAFT, "max_minor": 10**9, "name_max": 200}],
+    "report_quick_refused": [
+        {"problem": p, "max_minor": 10**9, "currency": "PLN"}
+        for p in ("not_a_number", "too_large", "quick_no_client", "empty")
+    ],
+    "report_in_group": [{}],
+    "report_saved": [
+        {"sale": SavedSale(1, EVIL, 99, "PLN", EVIL, NOW, already), "team": TEAM} for already in (False, True)
+    ],
+    "report_cancelled": [{}],
+    "nothing_to_cancel": [{}],
+    "undo_done": [{"line": LINE}],
+    "void_ask": [{"line": LINE}],
+    "void_done": [{"line": LINE}],
+    "sales_list": [
+        {"page": SalesPage([LINE, LINE], 0, 20), "team": TEAM},
+        {"page": SalesPage([], 0, 0), "team": TEAM},
+    ],
+    "me": [
+        {
+            "results": [PeriodResult(p, SPAN, 500 * n, n, n or None, 3) for n, p in enumerate(Period)],
+            "team": TEAM,
+            "actor": COORD,
+        }
+    ],
+    "leaderboard": [
+        {"board": BOARD, "team": TEAM},
+        {"board": Ranking(Period.DAY, SPAN, [], 0, 0, "PLN"), "team": TEAM},
+        {"board": Ranking(Period.MONTH, SPAN, [], 0, 0, "PLN"), "team": TEAM},
+    ],
+}
+
+
+def test_every_template_has_samples(renderer: Renderer) -> None:
+    assert set(renderer.template_names()) == set(SAMPLES)
+
+
+@pytest.mark.parametrize("locale", ["en", "pl"])
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_template_renders_escaped(renderer: Renderer, name: str, locale: str) -> None:
+    for values in SAMPLES[name]:
+        text = renderer.render(name, locale, **values)
+        assert text
+        assert "<b>x</b>" not in text and "</a>" not in text
+        # Wherever the hostile name shows, it shows whole and escaped.
+        assert text.count("😀") == text.count(ESCAPED)
+        assert "\n\n\n" not in text, "a stray empty line"
+
+
+def test_polish_and_english_differ_and_plurals(renderer: Renderer) -> None:
+    def team_line(n: int, locale: str) -> str:
+        members = [MemberView(i, i, "A", None, Role.REP) for i in range(n)]
+        return renderer.render("team", locale, members=members, team=TEAM, removed=None).splitlines()[0]
+
+    assert "1 osoba" in team_line(1, "pl")
+    assert "2 osoby" in team_line(2, "pl")
+    assert "5 osób" in team_line(5, "pl")
+    assert "22 osoby" in team_line(22, "pl")
+    assert "12 osób" in team_line(12, "pl")
+    assert "1 person" in team_line(1, "en") and "5 people" in team_line(5, "en")
+    board = renderer.render("leaderboard", "pl", board=BOARD, team=TEAM)
+    assert "1 sprzedaż)" in board and "2 sprzedaże)" in board and "5 sprzedaży)" in board
+    assert "11,00\xa0zł" in board
+    assert renderer.render("apology", "pl") != renderer.render("apology", "en")
+
+
+def test_labels_render_plain_in_both_languages(renderer: Renderer) -> None:
+    for locale in ("en", "pl"):
+        assert renderer.label(locale, "remove", name=EVIL).endswith(EVIL)
+        for name in ("save", "cancel", "skip", "undo", "yesterday", "revoke"):
+            assert renderer.label(locale, name)
+        assert renderer.label(locale, "command", name="report")
+    assert renderer.label("pl", "save") == "Zapisz"
+
+
+@pytest.mark.parametrize("locale", ["en", "pl"])
+def test_every_message_is_translated(locale: str) -> None:
+    with (TEMPLATES_DIR / "messages.pot").open("rb") as f:
+        source = {m.id for m in read_po(f) if m.id}
+    with (TEMPLATES_DIR / "locale" / locale / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale=locale)
+    assert source, "messages.pot is empty"
+    for message_id in source:
+        message = catalog.get(message_id)
+        assert message is not None, f"{locale}: missing {message_id!r}"
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        assert all(strings), f"{locale}: untranslated {message_id!r}"
+        if locale == "pl" and isinstance(message.string, tuple):
+            assert len(strings) == 3, "Polish has three plural forms"
+
+
+def test_language_choice() -> None:
+    assert pick_locale("pl-PL", "en", "en") == "pl"
+    assert pick_locale("de", "pl", "en") == "pl"
+    assert pick_locale(None, None, "en") == "en"
+    assert pick_locale("EN", "pl", "pl") == "en"
