@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
 
@@ -21,8 +21,8 @@ from bot.telegram_text import split_message
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Awaitable[None]]
-ActorCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Awaitable[None]]
+Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
+ActorCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Coroutine[Any, Any, None]]
 
 # Commands a stranger may still use: /start carries invite codes.
 OPEN_COMMANDS = ("/start",)
@@ -93,6 +93,7 @@ async def reply(
     actor: Actor,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
+    /,
     **values: Any,
 ) -> Message | None:
     """Render a template in the actor's language and send it to the chat the update came from."""
@@ -115,6 +116,7 @@ async def edit(
     actor: Actor,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
+    /,
     **values: Any,
 ) -> None:
     """Replace the message under a pressed button; "not modified" is harmless."""

@@ -125,9 +125,8 @@ class ProcessedUpdate(Base):
     seen_at: Mapped[datetime] = mapped_column(index=True)
 
 
-class Client(Base):
-    __tablename__ = "clients"
-    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_clients_team_key"),)
+class TeamNamed:
+    """A name a team reuses (a client, a product), matched by `key`."""
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
@@ -137,15 +136,14 @@ class Client(Base):
     created_at: Mapped[datetime]
 
 
-class Product(Base):
+class Client(TeamNamed, Base):
+    __tablename__ = "clients"
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_clients_team_key"),)
+
+
+class Product(TeamNamed, Base):
     __tablename__ = "products"
     __table_args__ = (UniqueConstraint("team_id", "key", name="uq_products_team_key"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    name: Mapped[str] = mapped_column(String(NAME_MAX))
-    key: Mapped[str] = mapped_column(String(NAME_MAX * 2))
-    created_at: Mapped[datetime]
 
 
 class Sale(Base):

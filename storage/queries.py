@@ -8,17 +8,15 @@ from typing import Any
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Base
 
-
-def _insert(session: AsyncSession, model: type[Base]) -> Any:
-    dialect = session.bind.dialect.name
+def _insert(session: AsyncSession, model: type[Any]) -> Any:
+    dialect = session.get_bind().dialect.name
     module = postgresql if dialect == "postgresql" else sqlite
     return module.insert(model)
 
 
 async def insert_ignore(
-    session: AsyncSession, model: type[Base], values: dict[str, Any], conflict: Sequence[str]
+    session: AsyncSession, model: type[Any], values: dict[str, Any], conflict: Sequence[str]
 ) -> bool:
     """INSERT ... ON CONFLICT DO NOTHING; True when this call inserted the row."""
     stmt = _insert(session, model).values(**values).on_conflict_do_nothing(index_elements=conflict)
@@ -28,7 +26,7 @@ async def insert_ignore(
 
 async def upsert(
     session: AsyncSession,
-    model: type[Base],
+    model: type[Any],
     values: dict[str, Any],
     conflict: Sequence[str],
     update: Sequence[str],

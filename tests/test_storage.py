@@ -58,3 +58,19 @@ async def test_leaderboard_query_uses_the_covering_index(sqlite_db: Database) ->
         plan = (await conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters)).all()  # type: ignore[arg-type]
     details = " ".join(str(row[-1]) for row in plan)
     assert "USING COVERING INDEX ix_sales_team_occurred" in details, details
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_models_match_the_migrations(backend: str, tmp_path: Path) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    url = await fresh_database_url(backend, tmp_path)
+    await upgrade(url)
+    engine = create_async_engine(url)
+    async with engine.connect() as conn:
+        diff = await conn.run_sync(
+            lambda sync: compare_metadata(MigrationContext.configure(sync), Base.metadata)
+        )
+    await engine.dispose()
+    assert diff == []

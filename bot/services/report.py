@@ -21,7 +21,7 @@ from bot.services.errors import Refused
 from bot.services.money import AmountError, parse_amount, split_quick_report
 from bot.services.periods import same_time_day_before
 from storage.db import Database
-from storage.models import NAME_MAX, Client, Draft, Product, Sale
+from storage.models import NAME_MAX, Client, Draft, Product, Sale, TeamNamed
 from storage.queries import insert_ignore
 
 DRAFT_LIFETIME = timedelta(minutes=30)
@@ -259,7 +259,7 @@ async def choose(
 ) -> DraftView:
     """A recent client or product pressed (or the product skipped, `choice_id` None)."""
     team = actor.require_member()
-    model: type[Client] | type[Product] = Client if kind == "c" else Product
+    model: type[TeamNamed] = Client if kind == "c" else Product
     name: str | None = None
     if choice_id is not None:
         async with db.read() as session:
@@ -279,9 +279,7 @@ async def set_yesterday(db: Database, actor: Actor, token: str, yesterday: bool,
     return await _advance(db, actor, token, now, {Step.CONFIRM}, {"yesterday": yesterday}, Step.CONFIRM)
 
 
-async def _named(
-    session: Any, model: type[Client] | type[Product], team_id: int, name: str, now: datetime
-) -> int:
+async def _named(session: Any, model: type[TeamNamed], team_id: int, name: str, now: datetime) -> int:
     key = name_key(name)
     await insert_ignore(
         session,

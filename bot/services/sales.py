@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 
 from bot.services.access import Actor
 from bot.services.errors import Refused
@@ -58,10 +58,9 @@ def _line(sale: Sale, rep: str, client: str, product: str | None) -> SaleLine:
     )
 
 
-def _lines_query():  # type: ignore[no-untyped-def]
-    first = Person.first_name
+def _lines_query() -> Select[Sale, str, str | None, str, str]:
     return (
-        select(Sale, first, Person.last_name, Client.name, Product.name)
+        select(Sale, Person.first_name, Person.last_name, Client.name, Product.name)
         .join(Person, Person.id == Sale.person_id)
         .join(Client, Client.id == Sale.client_id)
         .outerjoin(Product, Product.id == Sale.product_id)
