@@ -36,6 +36,7 @@ async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
         link=_deep_link(context, view.code),
         expires_at=view.expires_at,
         team=actor.team,
+        replaced=False,
     )
 
 

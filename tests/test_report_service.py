@@ -19,7 +19,7 @@ from tests.conftest import FakeClock
 from tests.factories import T0, add_sale, make_member, make_team
 
 MAX = 10_000_000 * 100
-EVIL = '<b>x</b> & </a> 😀'
+EVIL = "<b>x</b> & </a> 😀"
 
 
 async def _team(db: Database) -> tuple[Actor, Actor]:

@@ -12,7 +12,7 @@ from bot.render import TEMPLATES_DIR, Renderer, pick_locale
 from bot.services.access import Actor, TeamInfo
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
-from bot.services.results import PeriodResult, RankRow, Ranking
+from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.sales import SaleLine, SalesPage
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from storage.models import Role

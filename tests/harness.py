@@ -1,0 +1,91 @@
+"""End-to-end harness: the real PTB Application, polling the Bot API test server over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from telegram import Update
+from telegram.ext import Application
+
+from bot.app import Deps, build_application
+from bot.render import Renderer
+from bot.services import teams
+from bot.settings import Settings
+from storage.db import Database
+from tests.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
+from tests.conftest import FakeClock
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+
+class Harness:
+    def __init__(self, server: BotApiServer, app: App, deps: Deps, clock: FakeClock) -> None:
+        self.server = server
+        self.app = app
+        self.deps = deps
+        self.clock = clock
+        self.db = deps.db
+
+    async def say(
+        self, user: FakeUser, text: str, chat: FakeChat | None = None, *, replies: int = 1
+    ) -> list[SentMessage]:
+        """Send a message as `user` and wait for the bot's `replies` new messages in that chat."""
+        chat_id = chat.id if chat else user.id
+        before = len(self.server.messages_to(chat_id))
+        self.server.send_message(user, text, chat)
+        messages = await self.server.wait_for_messages(chat_id, before + replies)
+        return messages[before:]
+
+    async def tap(self, user: FakeUser, message: SentMessage, data: str, *, check: bool = True) -> str | None:
+        """Press a button as `user`; returns the callback answer's text once the bot answered."""
+        before = len(self.server.callback_answers)
+        self.server.press(user, message, data, check=check)
+        await self.server.wait_for(lambda: len(self.server.callback_answers) > before)
+        return self.server.callback_answers[before][1]
+
+    async def settle(self, user: FakeUser) -> None:
+        """Updates are handled one at a time: once a later /help is answered, earlier ones are done."""
+        await self.say(user, "/help")
+
+    async def coordinator(self, user: FakeUser, team: str = "North", *, create: bool = True) -> None:
+        if create:
+            await teams.create_team(
+                self.db, team, timezone="Europe/Warsaw", locale="pl", currency="PLN", now=self.clock()
+            )
+        code = await teams.create_coordinator_invite(self.db, team, self.clock())
+        await self.say(user, f"/start {code}")
+
+    async def rep(self, coordinator: FakeUser, user: FakeUser) -> None:
+        invite = (await self.say(coordinator, "/invite"))[0]
+        link = next(line for line in invite.plain.splitlines() if "?start=" in line)
+        await self.say(user, f"/start {link.split('?start=')[1].strip()}")
+
+
+@asynccontextmanager
+async def running_bot(db_url: str, clock: FakeClock | None = None) -> AsyncIterator[Harness]:
+    clock = clock or FakeClock()
+    with BotApiServer() as server:
+        settings = Settings(
+            _env_file=None,  # type: ignore[call-arg]
+            token=server.token,
+            database_url=db_url,
+            api_base_url=server.base_url,
+        )
+        deps = Deps(settings, Database(db_url), Renderer(), clock)
+        app = build_application(deps)
+        await app.initialize()
+        if app.post_init:
+            await app.post_init(app)
+        await app.start()
+        assert app.updater is not None
+        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+        try:
+            yield Harness(server, app, deps, clock)
+        finally:
+            await app.updater.stop()
+            await app.stop()
+            await app.shutdown()
+            if app.post_shutdown:
+                await app.post_shutdown(app)

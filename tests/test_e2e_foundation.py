@@ -1,0 +1,196 @@
+"""Foundation end to end: the real Application over HTTP against the Bot API test server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+
+from bot.services.access import ANONYMOUS_ADMIN_ID
+from tests.harness import Harness, running_bot
+
+EVIL = "<b>x</b> & </a> 😀"
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    async with running_bot(db_url) as harness:
+        yield harness
+
+
+async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="pl")
+    await h.coordinator(boss)
+    assert "koordynatorem" in h.server.last_to(boss.id).plain
+    group = h.server.group(-1001, "Sprzedaż")
+    reply = (await h.say(boss, "/linkgroup", group))[0]
+    assert "połączona" in reply.plain
+    # Someone else in the group is refused.
+    stranger = h.server.user(2, "Obcy", language_code="pl")
+    refused = (await h.say(stranger, "/linkgroup@salesbot_test_bot", group))[0]
+    assert "zaproszeniem" in refused.plain
+
+
+async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    invite = (await h.say(boss, "/invite"))[0]
+    old_code = invite.plain.split("?start=")[1].split()[0]
+    assert invite.buttons()[0][1].startswith("inv:revoke:")
+    await h.tap(boss, invite, invite.buttons()[0][1])
+    edited = h.server.last_to(boss.id)
+    new_code = edited.plain.split("?start=")[1].split()[0]
+    assert new_code != old_code and "revoked" in edited.plain
+    anna = h.server.user(2, EVIL, language_code="en")
+    late = (await h.say(anna, f"/start {old_code}"))[0]
+    assert "not valid" in late.plain
+    welcome = (await h.say(anna, f"/start {new_code}"))[0]
+    assert "Welcome to the team" in welcome.plain
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in welcome.text  # the name, escaped
+    # A member of another team who opens the link is told so, and stays where they are.
+    other_boss = h.server.user(3, "Olek", language_code="en")
+    await h.coordinator(other_boss, "South")
+    south_invite = (await h.say(other_boss, "/invite"))[0]
+    south_code = south_invite.plain.split("?start=")[1].split()[0]
+    told = (await h.say(anna, f"/start {south_code}"))[0]
+    assert "another team" in told.plain
+    me = (await h.say(anna, "/help"))[0]
+    assert "North" in me.plain
+
+
+async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="pl")
+    await h.coordinator(boss)
+    reps = [h.server.user(10 + i, f"Rep{i}", language_code="pl") for i in range(4)]
+    for rep in reps:
+        await h.rep(boss, rep)
+    team = (await h.say(boss, "/team"))[0]
+    assert "5 osób" in team.plain
+    remove = next(data for label, data in team.buttons() if "Rep0" in label)
+    await h.tap(boss, team, remove)
+    confirm = h.server.last_to(boss.id)
+    yes = next(data for _, data in confirm.buttons() if data.startswith("team:rmok:"))
+    await h.tap(boss, confirm, yes)
+    after = h.server.last_to(boss.id)
+    assert "4 osoby" in after.plain and "Rep0" in after.plain.splitlines()[0]
+    # The removed rep can no longer use the team's commands.
+    refused = (await h.say(reps[0], "/me"))[0]
+    assert "zaproszeniem" in refused.plain
+
+
+async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
+    pl = h.server.user(5, "Ala", language_code="pl")
+    en = h.server.user(6, "Al", language_code="en")
+    assert "zaproszeniem" in (await h.say(pl, "hello"))[0].plain
+    assert "invite link" in (await h.say(en, "/report 100 Acme"))[0].plain
+    boss = h.server.user(1, "Kasia", language_code="pl")
+    await h.coordinator(boss)
+    team = (await h.say(boss, "/team"))[0]
+    answer = await h.tap(en, team, team.buttons()[0][1] if team.buttons() else "team:list", check=False)
+    assert answer is not None and "invite link" in answer
+
+
+async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    rep = h.server.user(2, "Rep", language_code="en")
+    await h.rep(boss, rep)
+    assert "/invite" in (await h.say(boss, "/help"))[0].plain
+    assert "/invite" not in (await h.say(rep, "/help"))[0].plain
+    scopes = {key for key in h.server.commands}
+    languages = {lang for _, lang in scopes}
+    assert {"", "pl", "en"} <= languages
+    pl_private = next(
+        v for (scope, lang), v in h.server.commands.items() if lang == "pl" and "private" in scope
+    )
+    assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
+
+
+async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    rep = h.server.user(2, "Rep", language_code="en")
+    victim = h.server.user(3, "Victim", language_code="en")
+    await h.rep(boss, rep)
+    await h.rep(boss, victim)
+    team = (await h.say(boss, "/team"))[0]
+    forged_remove = next(data for label, data in team.buttons() if "Victim" in label)
+    rep_chat_message = (await h.say(rep, "/help"))[0]
+    for data in (
+        forged_remove,
+        forged_remove.replace("rm:", "rmok:"),
+        "inv:revoke:1",
+        "team:rmok:999999",
+        "xx:1",
+    ):
+        answer = await h.tap(rep, rep_chat_message, data, check=False)
+        assert answer is not None
+    # Typed coordinator commands are refused too.
+    assert "coordinator" in (await h.say(rep, "/team"))[0].plain
+    assert "coordinator" in (await h.say(rep, "/invite"))[0].plain
+    team_after = (await h.say(boss, "/team"))[0]
+    assert "Victim" in team_after.plain and "3 people" in team_after.plain
+
+
+async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
+    north = h.server.user(1, "North boss", language_code="en")
+    south = h.server.user(2, "South boss", language_code="en")
+    await h.coordinator(north, "North")
+    await h.coordinator(south, "South")
+    south_rep = h.server.user(3, "SouthRep", language_code="en")
+    await h.rep(south, south_rep)
+    south_team = (await h.say(south, "/team"))[0]
+    south_remove = south_team.buttons()[0][1].replace("rm:", "rmok:")
+    north_message = (await h.say(north, "/help"))[0]
+    answer = await h.tap(north, north_message, south_remove, check=False)
+    assert answer is not None and "no longer available" in answer
+    assert "SouthRep" in (await h.say(south, "/team"))[0].plain
+
+
+async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    group = h.server.group(-1002, "Team")
+    anonymous = h.server.user(ANONYMOUS_ADMIN_ID, "Group", username="GroupAnonymousBot")
+    before = len(h.server.messages_to(group.id))
+    h.server.send_message(anonymous, "/linkgroup", group, extra={"sender_chat": group.to_dict()})
+    await h.server.wait_for_messages(group.id, before + 1)
+    assert "invite" in h.server.last_to(group.id).plain
+    reply = (await h.say(boss, "/leaderboard", group))[0]
+    assert "not linked" in reply.plain
+
+
+async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
+    h: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import results
+
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(results, "my_results", broken)
+    with caplog.at_level(logging.ERROR):
+        apology = (await h.say(boss, "/me"))[0]
+    assert "Sorry" in apology.plain
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert failed and failed[0].exc_info is not None
+    update_ids = list(h.server.updates)
+    assert str(update_ids[-1]) in failed[0].getMessage()
+    other = h.server.user(9, "Other", language_code="en")
+    assert "invite link" in (await h.say(other, "hi"))[0].plain
+
+
+async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    before = len(h.server.messages_to(boss.id))
+    update_id = h.server.send_message(boss, "/invite")
+    await h.server.wait_for_messages(boss.id, before + 1)
+    h.server.redeliver(update_id)
+    await h.settle(boss)
+    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.plain]
+    assert len(invites) == 1
