@@ -8,11 +8,12 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 from datetime import date
 from pathlib import Path
 
 from pydantic import ValidationError
-from telegram import Bot
+from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 
 from bot.app import Deps, build_application, utc_now
@@ -28,8 +29,14 @@ class CliError(Exception):
     """Shown as one line on stderr, exit 1."""
 
 
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        # The contract: one clear line on stderr and exit 1 (argparse would print usage, exit 2).
+        self.exit(1, f"{self.prog}: {message}\n")
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="salesbot", description="A Telegram bot for a sales team.")
+    parser = _Parser(prog="salesbot", description="A Telegram bot for a sales team.")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="start the bot (long polling)")
 
@@ -130,7 +137,9 @@ def _run_bot(settings: Settings) -> None:
     asyncio.run(upgrade(settings.database_url))
     app = build_application(Deps(settings, Database(settings.database_url), Renderer()))
     try:
-        app.run_polling(stop_signals=(signal.SIGINT, signal.SIGTERM), close_loop=True)
+        app.run_polling(
+            stop_signals=(signal.SIGINT, signal.SIGTERM), close_loop=True, allowed_updates=Update.ALL_TYPES
+        )
     except InvalidToken as exc:
         raise CliError("the Bot API refused SALESBOT_TOKEN") from exc
     except NetworkError as exc:
