@@ -64,28 +64,35 @@ class Harness:
 
 
 @asynccontextmanager
-async def running_bot(db_url: str, clock: FakeClock | None = None) -> AsyncIterator[Harness]:
+async def running_bot(
+    db_url: str, clock: FakeClock | None = None, server: BotApiServer | None = None
+) -> AsyncIterator[Harness]:
+    """A bot on a fresh test server, or on `server` (Telegram stays up while the bot restarts)."""
+    if server is None:
+        with BotApiServer() as fresh:
+            async with running_bot(db_url, clock, fresh) as harness:
+                yield harness
+        return
     clock = clock or FakeClock()
-    with BotApiServer() as server:
-        settings = Settings(
-            _env_file=None,  # type: ignore[call-arg]
-            token=server.token,
-            database_url=db_url,
-            api_base_url=server.base_url,
-        )
-        deps = Deps(settings, Database(db_url), Renderer(), clock)
-        app = build_application(deps)
-        await app.initialize()
-        if app.post_init:
-            await app.post_init(app)
-        await app.start()
-        assert app.updater is not None
-        await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
-        try:
-            yield Harness(server, app, deps, clock)
-        finally:
-            await app.updater.stop()
-            await app.stop()
-            await app.shutdown()
-            if app.post_shutdown:
-                await app.post_shutdown(app)
+    settings = Settings(
+        _env_file=None,  # type: ignore[call-arg]
+        token=server.token,
+        database_url=db_url,
+        api_base_url=server.base_url,
+    )
+    deps = Deps(settings, Database(db_url), Renderer(), clock)
+    app = build_application(deps)
+    await app.initialize()
+    if app.post_init:
+        await app.post_init(app)
+    await app.start()
+    assert app.updater is not None
+    await app.updater.start_polling(poll_interval=0, timeout=1, allowed_updates=Update.ALL_TYPES)
+    try:
+        yield Harness(server, app, deps, clock)
+    finally:
+        await app.updater.stop()
+        await app.stop()
+        await app.shutdown()
+        if app.post_shutdown:
+            await app.post_shutdown(app)

@@ -49,7 +49,9 @@ def salesbot(env: dict[str, str], cwd: Path, *args: str) -> subprocess.Completed
 def test_team_create_prints_link_last_from_any_directory(env: dict[str, str], tmp_path: Path) -> None:
     elsewhere = tmp_path / "somewhere" / "else"
     elsewhere.mkdir(parents=True)
-    done = salesbot(env, elsewhere, "team", "create", "North", "--timezone", "Europe/Warsaw", "--locale", "pl")
+    done = salesbot(
+        env, elsewhere, "team", "create", "North", "--timezone", "Europe/Warsaw", "--locale", "pl"
+    )
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("https://t.me/north_sales_bot?start=")
@@ -91,7 +93,9 @@ def test_missing_token_and_unreachable_api(env: dict[str, str], tmp_path: Path) 
     for args in (("run",), ("team", "create", "North")):
         done = salesbot(no_token, tmp_path, *args)
         assert done.returncode == 1
-        assert done.stderr.strip().splitlines() == ["salesbot: SALESBOT_TOKEN is not set (put it in .env or the environment)"]
+        assert done.stderr.strip().splitlines() == [
+            "salesbot: SALESBOT_TOKEN is not set (put it in .env or the environment)"
+        ]
     unreachable = {**env, "SALESBOT_API_BASE_URL": "http://127.0.0.1:9/bot"}
     for args in (("run",), ("team", "create", "North")):
         done = salesbot(unreachable, tmp_path, *args)
@@ -130,7 +134,19 @@ def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
         await db.dispose()
 
     asyncio.run(seed())
-    out = salesbot(env, tmp_path, "export", "--team", "North", "--format", "csv", "--from", "2026-03-28", "--to", "2026-03-29")
+    out = salesbot(
+        env,
+        tmp_path,
+        "export",
+        "--team",
+        "North",
+        "--format",
+        "csv",
+        "--from",
+        "2026-03-28",
+        "--to",
+        "2026-03-29",
+    )
     assert out.returncode == 0, out.stderr
     rows = list(csv.reader(io.StringIO(out.stdout)))
     assert rows[0] == ["sale_id", "local_datetime", "rep", "client", "product", "amount", "currency"]

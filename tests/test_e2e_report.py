@@ -1,0 +1,269 @@
+"""The sale-report conversation end to end (issue: sale report, points 1-6 and Must hold)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.db import Database
+from storage.models import Sale
+from tests.botapi import BotApiServer, FakeUser, SentMessage
+from tests.conftest import FakeClock
+from tests.harness import Harness, running_bot
+
+EVIL = "<b>x</b> & </a> 😀"
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    async with running_bot(db_url) as harness:
+        yield harness
+
+
+async def team_of_two(h: Harness, lang: str = "en") -> tuple[FakeUser, FakeUser]:
+    boss = h.server.user(1, "Kasia", language_code=lang)
+    await h.coordinator(boss)
+    rep = h.server.user(2, "Anna", language_code=lang)
+    await h.rep(boss, rep)
+    return boss, rep
+
+
+async def sale_count(db: Database) -> int:
+    async with db.read() as session:
+        return int(
+            await session.scalar(select(func.count()).select_from(Sale).where(Sale.voided_at.is_(None))) or 0
+        )
+
+
+def button(message: SentMessage, startswith: str = "", label: str = "") -> str:
+    for text, data in message.buttons():
+        if data.startswith(startswith) and label in text:
+            return data
+    raise AssertionError(f"no button {startswith!r}/{label!r} in {message.buttons()}")
+
+
+async def test_point1_guided_report_with_yesterday_save_and_undo(h: Harness) -> None:
+    _, rep = await team_of_two(h)
+    step = (await h.say(rep, "/report"))[0]
+    assert "Who is the client" in step.plain
+    step = (await h.say(rep, "Acme"))[0]
+    assert "What is the amount" in step.plain
+    step = (await h.say(rep, "12.345"))[0]
+    assert "ambiguous" in step.plain and "1 234,50" in step.plain  # re-asked with examples
+    step = (await h.say(rep, "1 234,50"))[0]
+    assert "product" in step.plain
+    await h.tap(rep, step, button(step, label="Skip"))
+    card = h.server.last_to(rep.id)
+    assert "Check the sale" in card.plain and "Day: today" in card.plain
+    await h.tap(rep, card, button(card, label="Yesterday"))
+    card = h.server.last_to(rep.id)
+    assert "Day: yesterday" in card.plain
+    await h.tap(rep, card, button(card, label="Save"))
+    saved = h.server.last_to(rep.id)
+    assert "Sale saved" in saved.plain and "PLN" in saved.plain
+    assert await sale_count(h.db) == 1
+    async with h.db.read() as session:
+        sale = (await session.scalars(select(Sale))).one()
+    assert sale.occurred_at == h.clock() - timedelta(days=1)
+    # The next report offers the recent client as a button.
+    step = (await h.say(rep, "/report"))[0]
+    assert any(text == "Acme" for text, _ in step.buttons())
+    await h.say(rep, "/cancel")
+    await h.tap(rep, saved, button(saved, "undo:"))
+    assert "undone" in saved.plain and saved.edited  # the saved message itself is edited
+    assert await sale_count(h.db) == 0
+
+
+async def test_point1_cancel_and_group_redirect(h: Harness) -> None:
+    boss, rep = await team_of_two(h)
+    await h.say(rep, "/report")
+    await h.say(rep, "Acme")
+    assert "Nothing was saved" in (await h.say(rep, "/cancel"))[0].plain
+    assert "To report a sale" in (await h.say(rep, "500"))[0].plain
+    group = h.server.group(-1003, "Team")
+    await h.say(boss, "/linkgroup", group)
+    redirect = (await h.say(rep, "/report@salesbot_test_bot", group))[0]
+    url = redirect.buttons()[0][1]
+    assert url == "https://t.me/salesbot_test_bot?start=report"
+    step = (await h.say(rep, "/start report"))[0]
+    assert "Who is the client" in step.plain
+    assert await sale_count(h.db) == 0
+
+
+async def test_point1_coordinator_reports_and_is_ranked(h: Harness) -> None:
+    boss, rep = await team_of_two(h)
+    card = (await h.say(boss, "/report 300 Big client"))[0]
+    await h.tap(boss, card, button(card, label="Save"))
+    card = (await h.say(rep, "/report 100 Small client"))[0]
+    await h.tap(rep, card, button(card, label="Save"))
+    board = (await h.say(rep, "/top"))[0]
+    lines = board.plain.splitlines()
+    assert any(line.startswith("1. Kasia") for line in lines) and any(
+        line.startswith("2. Anna") for line in lines
+    )
+
+
+async def test_point2_quick_form_and_its_refusal(h: Harness) -> None:
+    _, rep = await team_of_two(h, "pl")
+    card = (await h.say(rep, "/report 1 234,50 Acme Sp. z o.o."))[0]
+    assert "Sprawdź sprzedaż" in card.plain
+    assert "Klient: Acme Sp. z o.o." in card.plain and "1\xa0234,50\xa0zł" in card.plain
+    why, step = await h.say(rep, "/report abc Acme", replies=2)
+    assert "To nie jest kwota" in why.plain
+    assert "Kto jest klientem" in step.plain
+
+
+async def test_point3_amount_refusals_reask_in_the_users_language(h: Harness) -> None:
+    _, rep = await team_of_two(h, "pl")
+    await h.say(rep, "/report")
+    await h.say(rep, "Acme")
+    for text, expected in (
+        ("0", "większa od zera"),
+        ("-5", "większa od zera"),
+        ("NaN", "To nie jest kwota"),
+        ("1,234", "niejednoznaczne"),
+        ("1,999", "niejednoznaczne"),
+        ("12.3456", "dwa miejsca"),
+        ("100000000", "przekracza limit 10\xa0000\xa0000,00\xa0zł"),
+        ("12 34", "po trzy cyfry"),
+    ):
+        reply = (await h.say(rep, text))[0]
+        assert expected in reply.plain, (text, reply.plain)
+        assert "Jaka jest kwota" in reply.plain
+    assert "produkt" in (await h.say(rep, "PLN 99"))[0].plain
+
+
+async def test_point4_coordinator_voids_from_sales_with_reason(h: Harness) -> None:
+    boss, rep = await team_of_two(h)
+    card = (await h.say(rep, f"/report 250 {EVIL}"))[0]
+    await h.tap(rep, card, button(card, label="Save"))
+    listing = (await h.say(boss, "/sales"))[0]
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in listing.text
+    await h.tap(boss, listing, button(listing, "sales:void:"))
+    ask = h.server.last_to(boss.id)
+    assert "reason" in ask.plain
+    done = (await h.say(boss, "typed twice <oops>"))[0]
+    assert "voided" in done.plain
+    assert await sale_count(h.db) == 0
+    async with h.db.read() as session:
+        sale = (await session.scalars(select(Sale))).one()
+    assert (sale.voided_by, sale.void_reason) == (boss.id, "typed twice <oops>")
+    # A rep cannot void: the typed command is refused and a forged button changes nothing.
+    assert "coordinator" in (await h.say(rep, "/sales"))[0].plain
+    answer = await h.tap(rep, card, f"sales:void:{sale.id}", check=False)
+    assert answer is not None and "coordinator" in answer
+
+
+async def test_point4_undo_command_within_ten_minutes(h: Harness) -> None:
+    _, rep = await team_of_two(h)
+    card = (await h.say(rep, "/report 250 Acme"))[0]
+    await h.tap(rep, card, button(card, label="Save"))
+    h.clock.now += timedelta(minutes=11)
+    assert "no sale of yours" in (await h.say(rep, "/undo"))[0].plain
+    card = (await h.say(rep, "/report 100 Acme"))[0]
+    await h.tap(rep, card, button(card, label="Save"))
+    assert "undone" in (await h.say(rep, "/undo"))[0].plain
+    assert await sale_count(h.db) == 1
+
+
+async def test_points5_6_me_and_leaderboard_in_group(h: Harness) -> None:
+    boss, rep = await team_of_two(h, "pl")
+    group = h.server.group(-1004, "Zespół")
+    await h.say(boss, "/linkgroup", group)
+    for amount in ("100", "200,50"):
+        card = (await h.say(rep, f"/report {amount} Acme"))[0]
+        await h.tap(rep, card, button(card, label="Zapisz"))
+    me = (await h.say(rep, "/me"))[0]
+    assert "300,50\xa0zł · 2 sprzedaże" in me.plain and "Miejsce 1 z 1" in me.plain
+    board = (await h.say(rep, "/leaderboard week", group))[0]
+    assert "Ranking tygodnia" in board.plain and "1. Anna — 300,50\xa0zł (2 sprzedaże)" in board.plain
+    assert "Wybierz day, week lub month" in (await h.say(rep, "/leaderboard year", group))[0].plain
+
+
+async def test_must_hold_names_with_html_emoji_and_300_characters(h: Harness) -> None:
+    _, rep = await team_of_two(h)
+    await h.say(rep, "/report")
+    refused = (await h.say(rep, "x" * 300))[0]
+    assert "at most 200 characters" in refused.plain and "Who is the client" in refused.plain
+    long_evil = (EVIL + "y" * 200)[:200]
+    step = (await h.say(rep, long_evil))[0]
+    assert "What is the amount" in step.plain
+    await h.say(rep, "10")
+    card = (await h.say(rep, EVIL))[0]  # the product
+    assert card.text.count("&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀") == 2
+    await h.tap(rep, card, button(card, label="Save"))
+    async with h.db.read() as session:
+        sale = (await session.scalars(select(Sale))).one()
+        from storage.models import Client, Product
+
+        assert (await session.get_one(Client, sale.client_id)).name == long_evil
+        assert sale.product_id is not None
+        assert (await session.get_one(Product, sale.product_id)).name == EVIL
+    next_step = (await h.say(rep, "/report"))[0]
+    assert next_step.buttons()[0][0] == long_evil[:64]
+
+
+async def test_must_hold_double_tap_and_redelivery_store_one_sale(h: Harness) -> None:
+    _, rep = await team_of_two(h)
+    card = (await h.say(rep, "/report 100 Acme"))[0]
+    save = button(card, label="Save")
+    before = len(h.server.callback_answers)
+    first = h.server.press(rep, card, save)
+    h.server.press(rep, card, save)  # a double tap: two updates
+    await h.server.wait_for(lambda: len(h.server.callback_answers) >= before + 2)
+    h.server.redeliver(first)  # and Telegram delivering the first one again
+    await h.settle(rep)
+    assert await sale_count(h.db) == 1
+    texts = [m.plain for m in h.server.messages_to(rep.id)]
+    assert any("already saved" in t for t in texts) or texts.count("Sale saved") <= 1
+    # Redelivered /report quick form: one draft, one sale.
+    update_id = h.server.send_message(rep, "/report 5 Beta")
+    h.server.redeliver(update_id)
+    await h.settle(rep)
+    cards = [m for m in h.server.messages_to(rep.id) if "Beta" in m.plain]
+    assert len(cards) == 1
+
+
+async def test_must_hold_stale_buttons_after_end_and_restart(db_url: str) -> None:
+    clock = FakeClock()
+    server = BotApiServer().start()
+    async with running_bot(db_url, clock, server) as h:
+        _, rep = await team_of_two(h)
+        card = (await h.say(rep, "/report 100 Acme"))[0]
+        await h.say(rep, "/report")  # replaces the first draft
+        answer = await h.tap(rep, card, button(card, label="Save"))
+        assert answer is not None and "no longer active" in answer
+        await h.say(rep, "Acme")  # the new draft is at the amount step
+    async with running_bot(db_url, clock, server) as h2:
+        rep2 = h2.server.user(2, "Anna", language_code="en")
+        # The replaced draft's buttons after a restart: answered, nothing moves.
+        for data in (
+            button(card, label="Save"),
+            button(card, label="Cancel"),
+            button(card, label="Yesterday"),
+        ):
+            answer = await h2.tap(rep2, card, data, check=False)
+            assert answer is not None and "no longer active" in answer
+        # The draft survived the restart at its step.
+        step = (await h2.say(rep2, "77"))[0]
+        assert "product" in step.plain
+        clock.now += timedelta(minutes=31)
+        expired = (await h2.say(rep2, "Gadget"))[0]
+        assert "expired" in expired.plain
+        assert await sale_count(h2.db) == 0
+    server.stop()
+
+
+async def test_must_hold_sale_at_2330_local_on_its_day(db_url: str) -> None:
+    clock = FakeClock(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))  # 23:30 in Warsaw
+    async with running_bot(db_url, clock) as h:
+        _, rep = await team_of_two(h, "pl")
+        card = (await h.say(rep, "/report 100 Acme"))[0]
+        await h.tap(rep, card, button(card, label="Zapisz"))
+        assert "27.11.2026" in (await h.say(rep, "/leaderboard"))[0].plain
+        clock.now += timedelta(hours=1)  # 00:30 local on the 28th
+        today = (await h.say(rep, "/leaderboard"))[0]
+        assert "28.11.2026" in today.plain and "Anna" not in today.plain
