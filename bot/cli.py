@@ -8,9 +8,9 @@ import logging
 import signal
 import sys
 from collections.abc import Sequence
-from typing import NoReturn
 from datetime import date
 from pathlib import Path
+from typing import NoReturn
 
 from pydantic import ValidationError
 from telegram import Bot, Update

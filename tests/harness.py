@@ -59,7 +59,7 @@ class Harness:
 
     async def rep(self, coordinator: FakeUser, user: FakeUser) -> None:
         invite = (await self.say(coordinator, "/invite"))[0]
-        link = next(line for line in invite.plain.splitlines() if "?start=" in line)
+        link = next(line for line in invite.shown.splitlines() if "?start=" in line)
         await self.say(user, f"/start {link.split('?start=')[1].strip()}")
 
 

@@ -22,41 +22,41 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
 async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
-    assert "koordynatorem" in h.server.last_to(boss.id).plain
+    assert "koordynatorem" in h.server.last_to(boss.id).shown
     group = h.server.group(-1001, "Sprzedaż")
     reply = (await h.say(boss, "/linkgroup", group))[0]
-    assert "połączona" in reply.plain
+    assert "połączona" in reply.shown
     # Someone else in the group is refused.
     stranger = h.server.user(2, "Obcy", language_code="pl")
     refused = (await h.say(stranger, "/linkgroup@salesbot_test_bot", group))[0]
-    assert "zaproszeniem" in refused.plain
+    assert "zaproszeniem" in refused.shown
 
 
 async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     invite = (await h.say(boss, "/invite"))[0]
-    old_code = invite.plain.split("?start=")[1].split()[0]
+    old_code = invite.shown.split("?start=")[1].split()[0]
     assert invite.buttons()[0][1].startswith("inv:revoke:")
     await h.tap(boss, invite, invite.buttons()[0][1])
     edited = h.server.last_to(boss.id)
-    new_code = edited.plain.split("?start=")[1].split()[0]
-    assert new_code != old_code and "revoked" in edited.plain
+    new_code = edited.shown.split("?start=")[1].split()[0]
+    assert new_code != old_code and "revoked" in edited.shown
     anna = h.server.user(2, EVIL, language_code="en")
     late = (await h.say(anna, f"/start {old_code}"))[0]
-    assert "not valid" in late.plain
+    assert "not valid" in late.shown
     welcome = (await h.say(anna, f"/start {new_code}"))[0]
-    assert "Welcome to the team" in welcome.plain
-    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in welcome.text  # the name, escaped
+    assert "Welcome to the team" in welcome.shown
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in str(welcome.text)  # the name, escaped
     # A member of another team who opens the link is told so, and stays where they are.
     other_boss = h.server.user(3, "Olek", language_code="en")
     await h.coordinator(other_boss, "South")
     south_invite = (await h.say(other_boss, "/invite"))[0]
-    south_code = south_invite.plain.split("?start=")[1].split()[0]
+    south_code = south_invite.shown.split("?start=")[1].split()[0]
     told = (await h.say(anna, f"/start {south_code}"))[0]
-    assert "another team" in told.plain
+    assert "another team" in told.shown
     me = (await h.say(anna, "/help"))[0]
-    assert "North" in me.plain
+    assert "North" in me.shown
 
 
 async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None:
@@ -66,24 +66,24 @@ async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None
     for rep in reps:
         await h.rep(boss, rep)
     team = (await h.say(boss, "/team"))[0]
-    assert "5 osób" in team.plain
+    assert "5 osób" in team.shown
     remove = next(data for label, data in team.buttons() if "Rep0" in label)
     await h.tap(boss, team, remove)
     confirm = h.server.last_to(boss.id)
     yes = next(data for _, data in confirm.buttons() if data.startswith("team:rmok:"))
     await h.tap(boss, confirm, yes)
     after = h.server.last_to(boss.id)
-    assert "4 osoby" in after.plain and "Rep0" in after.plain.splitlines()[0]
+    assert "4 osoby" in after.shown and "Rep0" in after.shown.splitlines()[0]
     # The removed rep can no longer use the team's commands.
     refused = (await h.say(reps[0], "/me"))[0]
-    assert "zaproszeniem" in refused.plain
+    assert "zaproszeniem" in refused.shown
 
 
 async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
     pl = h.server.user(5, "Ala", language_code="pl")
     en = h.server.user(6, "Al", language_code="en")
-    assert "zaproszeniem" in (await h.say(pl, "hello"))[0].plain
-    assert "invite link" in (await h.say(en, "/report 100 Acme"))[0].plain
+    assert "zaproszeniem" in (await h.say(pl, "hello"))[0].shown
+    assert "invite link" in (await h.say(en, "/report 100 Acme"))[0].shown
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
     team = (await h.say(boss, "/team"))[0]
@@ -96,8 +96,8 @@ async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
     await h.coordinator(boss)
     rep = h.server.user(2, "Rep", language_code="en")
     await h.rep(boss, rep)
-    assert "/invite" in (await h.say(boss, "/help"))[0].plain
-    assert "/invite" not in (await h.say(rep, "/help"))[0].plain
+    assert "/invite" in (await h.say(boss, "/help"))[0].shown
+    assert "/invite" not in (await h.say(rep, "/help"))[0].shown
     scopes = {key for key in h.server.commands}
     languages = {lang for _, lang in scopes}
     assert {"", "pl", "en"} <= languages
@@ -127,10 +127,10 @@ async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Har
         answer = await h.tap(rep, rep_chat_message, data, check=False)
         assert answer is not None
     # Typed coordinator commands are refused too.
-    assert "coordinator" in (await h.say(rep, "/team"))[0].plain
-    assert "coordinator" in (await h.say(rep, "/invite"))[0].plain
+    assert "coordinator" in (await h.say(rep, "/team"))[0].shown
+    assert "coordinator" in (await h.say(rep, "/invite"))[0].shown
     team_after = (await h.say(boss, "/team"))[0]
-    assert "Victim" in team_after.plain and "3 people" in team_after.plain
+    assert "Victim" in team_after.shown and "3 people" in team_after.shown
 
 
 async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
@@ -145,7 +145,7 @@ async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Har
     north_message = (await h.say(north, "/help"))[0]
     answer = await h.tap(north, north_message, south_remove, check=False)
     assert answer is not None and "no longer available" in answer
-    assert "SouthRep" in (await h.say(south, "/team"))[0].plain
+    assert "SouthRep" in (await h.say(south, "/team"))[0].shown
 
 
 async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> None:
@@ -156,9 +156,9 @@ async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> Non
     before = len(h.server.messages_to(group.id))
     h.server.send_message(anonymous, "/linkgroup", group, extra={"sender_chat": group.to_dict()})
     await h.server.wait_for_messages(group.id, before + 1)
-    assert "invite" in h.server.last_to(group.id).plain
+    assert "invite" in h.server.last_to(group.id).shown
     reply = (await h.say(boss, "/leaderboard", group))[0]
-    assert "not linked" in reply.plain
+    assert "not linked" in reply.shown
 
 
 async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
@@ -175,13 +175,13 @@ async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
     monkeypatch.setattr(results, "my_results", broken)
     with caplog.at_level(logging.ERROR):
         apology = (await h.say(boss, "/me"))[0]
-    assert "Sorry" in apology.plain
+    assert "Sorry" in apology.shown
     failed = [r for r in caplog.records if "failed" in r.getMessage()]
     assert failed and failed[0].exc_info is not None
     update_ids = list(h.server.updates)
     assert str(update_ids[-1]) in failed[0].getMessage()
     other = h.server.user(9, "Other", language_code="en")
-    assert "invite link" in (await h.say(other, "hi"))[0].plain
+    assert "invite link" in (await h.say(other, "hi"))[0].shown
 
 
 async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
@@ -192,5 +192,5 @@ async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
     await h.server.wait_for_messages(boss.id, before + 1)
     h.server.redeliver(update_id)
     await h.settle(boss)
-    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.plain]
+    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.shown]
     assert len(invites) == 1

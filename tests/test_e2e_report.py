@@ -48,22 +48,22 @@ def button(message: SentMessage, startswith: str = "", label: str = "") -> str:
 async def test_point1_guided_report_with_yesterday_save_and_undo(h: Harness) -> None:
     _, rep = await team_of_two(h)
     step = (await h.say(rep, "/report"))[0]
-    assert "Who is the client" in step.plain
+    assert "Who is the client" in step.shown
     step = (await h.say(rep, "Acme"))[0]
-    assert "What is the amount" in step.plain
+    assert "What is the amount" in step.shown
     step = (await h.say(rep, "12.345"))[0]
-    assert "ambiguous" in step.plain and "1 234,50" in step.plain  # re-asked with examples
+    assert "ambiguous" in step.shown and "1 234,50" in step.shown  # re-asked with examples
     step = (await h.say(rep, "1 234,50"))[0]
-    assert "product" in step.plain
+    assert "product" in step.shown
     await h.tap(rep, step, button(step, label="Skip"))
     card = h.server.last_to(rep.id)
-    assert "Check the sale" in card.plain and "Day: today" in card.plain
+    assert "Check the sale" in card.shown and "Day: today" in card.shown
     await h.tap(rep, card, button(card, label="Yesterday"))
     card = h.server.last_to(rep.id)
-    assert "Day: yesterday" in card.plain
+    assert "Day: yesterday" in card.shown
     await h.tap(rep, card, button(card, label="Save"))
     saved = h.server.last_to(rep.id)
-    assert "Sale saved" in saved.plain and "PLN" in saved.plain
+    assert "Sale saved" in saved.shown and "PLN" in saved.shown
     assert await sale_count(h.db) == 1
     async with h.db.read() as session:
         sale = (await session.scalars(select(Sale))).one()
@@ -73,7 +73,7 @@ async def test_point1_guided_report_with_yesterday_save_and_undo(h: Harness) -> 
     assert any(text == "Acme" for text, _ in step.buttons())
     await h.say(rep, "/cancel")
     await h.tap(rep, saved, button(saved, "undo:"))
-    assert "undone" in saved.plain and saved.edited  # the saved message itself is edited
+    assert "undone" in saved.shown and saved.edited  # the saved message itself is edited
     assert await sale_count(h.db) == 0
 
 
@@ -81,15 +81,15 @@ async def test_point1_cancel_and_group_redirect(h: Harness) -> None:
     boss, rep = await team_of_two(h)
     await h.say(rep, "/report")
     await h.say(rep, "Acme")
-    assert "Nothing was saved" in (await h.say(rep, "/cancel"))[0].plain
-    assert "To report a sale" in (await h.say(rep, "500"))[0].plain
+    assert "Nothing was saved" in (await h.say(rep, "/cancel"))[0].shown
+    assert "To report a sale" in (await h.say(rep, "500"))[0].shown
     group = h.server.group(-1003, "Team")
     await h.say(boss, "/linkgroup", group)
     redirect = (await h.say(rep, "/report@salesbot_test_bot", group))[0]
     url = redirect.buttons()[0][1]
     assert url == "https://t.me/salesbot_test_bot?start=report"
     step = (await h.say(rep, "/start report"))[0]
-    assert "Who is the client" in step.plain
+    assert "Who is the client" in step.shown
     assert await sale_count(h.db) == 0
 
 
@@ -100,7 +100,7 @@ async def test_point1_coordinator_reports_and_is_ranked(h: Harness) -> None:
     card = (await h.say(rep, "/report 100 Small client"))[0]
     await h.tap(rep, card, button(card, label="Save"))
     board = (await h.say(rep, "/top"))[0]
-    lines = board.plain.splitlines()
+    lines = board.shown.splitlines()
     assert any(line.startswith("1. Kasia") for line in lines) and any(
         line.startswith("2. Anna") for line in lines
     )
@@ -109,11 +109,11 @@ async def test_point1_coordinator_reports_and_is_ranked(h: Harness) -> None:
 async def test_point2_quick_form_and_its_refusal(h: Harness) -> None:
     _, rep = await team_of_two(h, "pl")
     card = (await h.say(rep, "/report 1 234,50 Acme Sp. z o.o."))[0]
-    assert "Sprawdź sprzedaż" in card.plain
-    assert "Klient: Acme Sp. z o.o." in card.plain and "1\xa0234,50\xa0zł" in card.plain
+    assert "Sprawdź sprzedaż" in card.shown
+    assert "Klient: Acme Sp. z o.o." in card.shown and "1\xa0234,50\xa0zł" in card.shown
     why, step = await h.say(rep, "/report abc Acme", replies=2)
-    assert "To nie jest kwota" in why.plain
-    assert "Kto jest klientem" in step.plain
+    assert "To nie jest kwota" in why.shown
+    assert "Kto jest klientem" in step.shown
 
 
 async def test_point3_amount_refusals_reask_in_the_users_language(h: Harness) -> None:
@@ -131,9 +131,9 @@ async def test_point3_amount_refusals_reask_in_the_users_language(h: Harness) ->
         ("12 34", "po trzy cyfry"),
     ):
         reply = (await h.say(rep, text))[0]
-        assert expected in reply.plain, (text, reply.plain)
-        assert "Jaka jest kwota" in reply.plain
-    assert "produkt" in (await h.say(rep, "PLN 99"))[0].plain
+        assert expected in reply.shown, (text, reply.shown)
+        assert "Jaka jest kwota" in reply.shown
+    assert "produkt" in (await h.say(rep, "PLN 99"))[0].shown
 
 
 async def test_point4_coordinator_voids_from_sales_with_reason(h: Harness) -> None:
@@ -141,18 +141,18 @@ async def test_point4_coordinator_voids_from_sales_with_reason(h: Harness) -> No
     card = (await h.say(rep, f"/report 250 {EVIL}"))[0]
     await h.tap(rep, card, button(card, label="Save"))
     listing = (await h.say(boss, "/sales"))[0]
-    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in listing.text
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀" in str(listing.text)
     await h.tap(boss, listing, button(listing, "sales:void:"))
     ask = h.server.last_to(boss.id)
-    assert "reason" in ask.plain
+    assert "reason" in ask.shown
     done = (await h.say(boss, "typed twice <oops>"))[0]
-    assert "voided" in done.plain
+    assert "voided" in done.shown
     assert await sale_count(h.db) == 0
     async with h.db.read() as session:
         sale = (await session.scalars(select(Sale))).one()
     assert (sale.voided_by, sale.void_reason) == (boss.id, "typed twice <oops>")
     # A rep cannot void: the typed command is refused and a forged button changes nothing.
-    assert "coordinator" in (await h.say(rep, "/sales"))[0].plain
+    assert "coordinator" in (await h.say(rep, "/sales"))[0].shown
     answer = await h.tap(rep, card, f"sales:void:{sale.id}", check=False)
     assert answer is not None and "coordinator" in answer
 
@@ -162,10 +162,10 @@ async def test_point4_undo_command_within_ten_minutes(h: Harness) -> None:
     card = (await h.say(rep, "/report 250 Acme"))[0]
     await h.tap(rep, card, button(card, label="Save"))
     h.clock.now += timedelta(minutes=11)
-    assert "no sale of yours" in (await h.say(rep, "/undo"))[0].plain
+    assert "no sale of yours" in (await h.say(rep, "/undo"))[0].shown
     card = (await h.say(rep, "/report 100 Acme"))[0]
     await h.tap(rep, card, button(card, label="Save"))
-    assert "undone" in (await h.say(rep, "/undo"))[0].plain
+    assert "undone" in (await h.say(rep, "/undo"))[0].shown
     assert await sale_count(h.db) == 1
 
 
@@ -177,23 +177,23 @@ async def test_points5_6_me_and_leaderboard_in_group(h: Harness) -> None:
         card = (await h.say(rep, f"/report {amount} Acme"))[0]
         await h.tap(rep, card, button(card, label="Zapisz"))
     me = (await h.say(rep, "/me"))[0]
-    assert "300,50\xa0zł · 2 sprzedaże" in me.plain and "Miejsce 1 z 1" in me.plain
+    assert "300,50\xa0zł · 2 sprzedaże" in me.shown and "Miejsce 1 z 1" in me.shown
     board = (await h.say(rep, "/leaderboard week", group))[0]
-    assert "Ranking tygodnia" in board.plain and "1. Anna — 300,50\xa0zł (2 sprzedaże)" in board.plain
-    assert "Wybierz day, week lub month" in (await h.say(rep, "/leaderboard year", group))[0].plain
+    assert "Ranking tygodnia" in board.shown and "1. Anna — 300,50\xa0zł (2 sprzedaże)" in board.shown
+    assert "Wybierz day, week lub month" in (await h.say(rep, "/leaderboard year", group))[0].shown
 
 
 async def test_must_hold_names_with_html_emoji_and_300_characters(h: Harness) -> None:
     _, rep = await team_of_two(h)
     await h.say(rep, "/report")
     refused = (await h.say(rep, "x" * 300))[0]
-    assert "at most 200 characters" in refused.plain and "Who is the client" in refused.plain
+    assert "at most 200 characters" in refused.shown and "Who is the client" in refused.shown
     long_evil = (EVIL + "y" * 200)[:200]
     step = (await h.say(rep, long_evil))[0]
-    assert "What is the amount" in step.plain
+    assert "What is the amount" in step.shown
     await h.say(rep, "10")
     card = (await h.say(rep, EVIL))[0]  # the product
-    assert card.text.count("&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀") == 2
+    assert str(card.text).count("&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; 😀") == 2
     await h.tap(rep, card, button(card, label="Save"))
     async with h.db.read() as session:
         sale = (await session.scalars(select(Sale))).one()
@@ -217,13 +217,13 @@ async def test_must_hold_double_tap_and_redelivery_store_one_sale(h: Harness) ->
     h.server.redeliver(first)  # and Telegram delivering the first one again
     await h.settle(rep)
     assert await sale_count(h.db) == 1
-    texts = [m.plain for m in h.server.messages_to(rep.id)]
+    texts = [m.shown for m in h.server.messages_to(rep.id)]
     assert any("already saved" in t for t in texts) or texts.count("Sale saved") <= 1
     # Redelivered /report quick form: one draft, one sale.
     update_id = h.server.send_message(rep, "/report 5 Beta")
     h.server.redeliver(update_id)
     await h.settle(rep)
-    cards = [m for m in h.server.messages_to(rep.id) if "Beta" in m.plain]
+    cards = [m for m in h.server.messages_to(rep.id) if "Beta" in m.shown]
     assert len(cards) == 1
 
 
@@ -249,10 +249,10 @@ async def test_must_hold_stale_buttons_after_end_and_restart(db_url: str) -> Non
             assert answer is not None and "no longer active" in answer
         # The draft survived the restart at its step.
         step = (await h2.say(rep2, "77"))[0]
-        assert "product" in step.plain
+        assert "product" in step.shown
         clock.now += timedelta(minutes=31)
         expired = (await h2.say(rep2, "Gadget"))[0]
-        assert "expired" in expired.plain
+        assert "expired" in expired.shown
         assert await sale_count(h2.db) == 0
     server.stop()
 
@@ -263,7 +263,7 @@ async def test_must_hold_sale_at_2330_local_on_its_day(db_url: str) -> None:
         _, rep = await team_of_two(h, "pl")
         card = (await h.say(rep, "/report 100 Acme"))[0]
         await h.tap(rep, card, button(card, label="Zapisz"))
-        assert "27.11.2026" in (await h.say(rep, "/leaderboard"))[0].plain
+        assert "27.11.2026" in (await h.say(rep, "/leaderboard"))[0].shown
         clock.now += timedelta(hours=1)  # 00:30 local on the 28th
         today = (await h.say(rep, "/leaderboard"))[0]
-        assert "28.11.2026" in today.plain and "Anna" not in today.plain
+        assert "28.11.2026" in today.shown and "Anna" not in today.shown

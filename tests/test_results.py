@@ -14,8 +14,8 @@ from tests.factories import T0, add_sale, make_member, make_team
 WARSAW = ZoneInfo("Europe/Warsaw")
 
 
-def local(*args: int) -> datetime:
-    return datetime(*args, tzinfo=WARSAW).astimezone(UTC)
+def local(year: int, month: int, day: int, hour: int, minute: int) -> datetime:
+    return datetime(year, month, day, hour, minute, tzinfo=WARSAW).astimezone(UTC)
 
 
 def test_period_spans_use_local_midnights_across_dst() -> None:

@@ -22,9 +22,22 @@ POT = TEMPLATES / "messages.pot"
 
 def main() -> None:
     subprocess.run(
-        [sys.executable, "-m", "babel.messages.frontend", "extract", "-F", str(ROOT / "babel.cfg"),
-         "-o", str(POT), "--no-location", "--sort-output", "--omit-header", str(ROOT)],
-        check=True, capture_output=True,
+        [
+            sys.executable,
+            "-m",
+            "babel.messages.frontend",
+            "extract",
+            "-F",
+            str(ROOT / "babel.cfg"),
+            "-o",
+            str(POT),
+            "--no-location",
+            "--sort-output",
+            "--omit-header",
+            str(ROOT),
+        ],
+        check=True,
+        capture_output=True,
     )
     for locale in ("en", "pl"):
         # Read afresh each time: Catalog.update adopts the template's message objects.

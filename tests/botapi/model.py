@@ -132,17 +132,22 @@ class SentMessage:
     history: list[str | None] = field(default_factory=list)  # earlier texts, oldest first
     deleted: bool = False
 
-    def buttons(self) -> list[tuple[str, str | None]]:
-        """(text, callback_data or url) of every button, rows flattened."""
+    @property
+    def shown(self) -> str:
+        """What the user sees, "" for a file without a caption."""
+        return self.plain or ""
+
+    def buttons(self) -> list[tuple[str, str]]:
+        """(text, callback_data or url, "" for a plain keyboard button) of every button, rows flattened."""
         markup = self.reply_markup or {}
         rows = markup.get("inline_keyboard") or markup.get("keyboard") or []
-        out: list[tuple[str, str | None]] = []
+        out: list[tuple[str, str]] = []
         for row in rows:
             for b in row:
                 if isinstance(b, str):
-                    out.append((b, None))
+                    out.append((b, ""))
                 else:
-                    out.append((b["text"], b.get("callback_data", b.get("url"))))
+                    out.append((b["text"], b.get("callback_data", b.get("url", ""))))
         return out
 
     def to_dict(self, chat: FakeChat, bot: FakeUser) -> JSON:

@@ -1,0 +1,69 @@
+"""`salesbot run` killed with SIGKILL in the middle of /report, then started again."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from bot.services import teams
+from storage.db import Database, upgrade
+from storage.models import Sale
+from tests.botapi import BotApiServer
+from tests.factories import T0
+from tests.test_cli import SALESBOT
+
+
+def start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
+    return subprocess.Popen([SALESBOT, "run"], env=env, cwd=cwd, stderr=subprocess.DEVNULL)
+
+
+async def test_kill_9_mid_report_resumes_at_the_same_step(tmp_path: Path, db_url: str) -> None:
+    await upgrade(db_url)
+    db = Database(db_url)
+    await teams.create_team(db, "North", timezone="Europe/Warsaw", locale="en", currency="PLN", now=T0)
+    code = await teams.create_coordinator_invite(db, "North", T0)
+    with BotApiServer() as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_")}
+        env.update(
+            SALESBOT_TOKEN=server.token, SALESBOT_API_BASE_URL=server.base_url, SALESBOT_DATABASE_URL=db_url
+        )
+        boss = server.user(1, "Kasia", language_code="en")
+
+        async def say(text: str) -> str:
+            before = len(server.messages_to(boss.id))
+            server.send_message(boss, text)
+            return (await server.wait_for_messages(boss.id, before + 1, timeout=30))[-1].shown
+
+        proc = start_bot(env, tmp_path)
+        try:
+            assert "coordinator" in await say(f"/start {code}")
+            assert "Who is the client" in await say("/report")
+            assert "What is the amount" in await say("Acme")
+        finally:
+            proc.send_signal(signal.SIGKILL)
+            proc.wait(timeout=30)
+        assert proc.returncode == -signal.SIGKILL
+
+        proc = start_bot(env, tmp_path)
+        try:
+            assert "product" in await say("1 234,50")  # the same step, after the kill
+            async with db.read() as session:
+                assert await session.scalar(select(func.count()).select_from(Sale)) == 0
+            card = await say("Gadget")
+            assert "Check the sale" in card
+            save = next(data for label, data in server.last_to(boss.id).buttons() if label == "Save")
+            before = len(server.callback_answers)
+            server.press(boss, server.last_to(boss.id), save)
+            await server.wait_for(lambda: len(server.callback_answers) > before, timeout=30)
+        finally:
+            proc.send_signal(signal.SIGTERM)
+            proc.wait(timeout=30)
+        assert proc.returncode == 0
+    async with db.read() as session:
+        amounts = (await session.scalars(select(Sale.amount_minor))).all()
+    await db.dispose()
+    assert amounts == [123450]
