@@ -32,6 +32,8 @@ class Deps:
     db: Database
     renderer: Renderer
     clock: Clock = utc_now
+    # The scheduler tick runs inside `salesbot run`; tests drive ticks themselves.
+    scheduler: bool = True
 
 
 def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
@@ -82,6 +84,8 @@ def build_application(deps: Deps) -> Application:  # type: ignore[type-arg]
         await set_command_menus(app, deps.renderer)
         if app.job_queue is not None:
             app.job_queue.run_repeating(_prune_updates, interval=timedelta(hours=6), first=60)
+            if deps.scheduler:
+                app.job_queue.run_repeating(_tick, interval=TICK_INTERVAL, first=1, name="scheduler")
 
     async def post_shutdown(_app: Application) -> None:  # type: ignore[type-arg]
         await deps.db.dispose()
@@ -101,6 +105,18 @@ def build_application(deps: Deps) -> Application:  # type: ignore[type-arg]
     app.bot_data["deps"] = deps
     register(app)
     return app
+
+
+TICK_INTERVAL = timedelta(seconds=30)
+
+
+async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
+    from bot.jobs import Deliverer, tick
+
+    try:
+        await tick(Deliverer(deps_of(context), context.bot))
+    except Exception:  # the next tick tries again; a failing tick must not stop the schedule
+        log.exception("scheduler tick failed")
 
 
 async def _prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:

@@ -15,10 +15,13 @@ from typing import NoReturn
 from pydantic import ValidationError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
+from telegram.ext import AIORateLimiter, ExtBot
 
 from bot.app import Deps, build_application, utc_now
+from bot.jobs import Deliverer, Outcome, run_job
 from bot.render import Renderer
-from bot.services import teams
+from bot.services import digests, teams
+from bot.services.schedule import Kind, next_fire
 from bot.settings import Settings
 from storage.db import Database, upgrade
 
@@ -56,6 +59,14 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="date_to", type=_date, default=None)
     export.add_argument("--format", choices=["csv"], required=True)
     export.add_argument("-o", "--output", type=Path, default=None)
+
+    jobs = sub.add_parser("jobs", help="scheduled outputs").add_subparsers(dest="jobs_command", required=True)
+    jobs.add_parser("list", help="what fires next for each team, local and UTC")
+    run = jobs.add_parser("run", help="produce a scheduled output now")
+    run.add_argument("kind", choices=[kind.value for kind in Kind])
+    run.add_argument("--team", required=True)
+    run.add_argument("--date", type=_date, default=None)
+    run.add_argument("--force", action="store_true")
     return parser
 
 
@@ -115,6 +126,38 @@ async def _export_command(args: argparse.Namespace, db: Database) -> None:
         await write_csv(db, team, args.date_from, args.date_to, out)
 
 
+async def _jobs_command(args: argparse.Namespace, settings: Settings, db: Database) -> None:
+    now = utc_now()
+    if args.jobs_command == "list":
+        for schedule in await digests.schedules(db):
+            for kind in Kind:
+                when = next_fire(schedule, kind, now)
+                if when is None:
+                    continue
+                local = when.astimezone(schedule.zone)
+                print(
+                    f"{schedule.name}\t{kind.value}\t{local:%Y-%m-%d %H:%M} {schedule.timezone}"
+                    f"\t{when:%Y-%m-%d %H:%M} UTC"
+                )
+        return
+    if not settings.token:
+        raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
+    team = await teams.find_team(db, args.team)
+    schedule = await digests.schedule_of(db, team.id)
+    day = args.date or now.astimezone(schedule.zone).date()
+    # Only sends: `jobs` never asks Telegram for updates nor touches conversation state.
+    bot = ExtBot(settings.token, base_url=settings.api_base_url, rate_limiter=AIORateLimiter(max_retries=2))
+    try:
+        async with bot:
+            deliverer = Deliverer(Deps(settings, db, Renderer(), utc_now, scheduler=False), bot)
+            result = await run_job(deliverer, schedule, Kind(args.kind), day, force=args.force)
+    except InvalidToken as exc:
+        raise CliError("the Bot API refused SALESBOT_TOKEN") from exc
+    except NetworkError as exc:
+        raise CliError(f"cannot reach the Bot API at {settings.api_base_url}: {exc}") from exc
+    print(f"sent {result.recipients}" if result.outcome is Outcome.SENT else result.outcome.value)
+
+
 async def _prepare(settings: Settings) -> Database:
     await upgrade(settings.database_url)
     return Database(settings.database_url)
@@ -127,6 +170,8 @@ async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
             await _team_command(args, settings, db)
         elif args.command == "export":
             await _export_command(args, db)
+        elif args.command == "jobs":
+            await _jobs_command(args, settings, db)
     finally:
         await db.dispose()
 

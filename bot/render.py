@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -84,7 +84,13 @@ class Renderer:
             pattern = "dd.MM.yyyy HH:mm" if locale == "pl" else "d MMM yyyy, HH:mm"
             return format_datetime(local, format=pattern, locale=babel_locale)
 
+        day_names = get_day_names("abbreviated", locale=babel_locale)
+
+        def weekday_name(iso_weekday: int) -> str:
+            return str(day_names[iso_weekday - 1])
+
         env.filters.update(money=money, day=day, clock=clock, moment=moment)
+        env.globals["weekday_name"] = weekday_name
         env.globals["locale"] = locale
         return env
 

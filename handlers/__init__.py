@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import report, results, start, team
+from handlers import report, results, settings, start, team
 from handlers.common import gate, on_error, stale_button
 
 
@@ -31,12 +31,17 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("me", results.me))
     app.add_handler(CommandHandler(["leaderboard", "top"], results.leaderboard))
     app.add_handler(CommandHandler("sales", results.sales_command))
+    app.add_handler(CommandHandler("settings", settings.settings_command))
+    app.add_handler(CommandHandler("holiday", settings.holiday_command))
+    app.add_handler(CommandHandler("digest", settings.digest_command))
 
     app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=r"^inv:"))
     app.add_handler(CallbackQueryHandler(team.team_button, pattern=r"^team:"))
     app.add_handler(CallbackQueryHandler(report.report_button, pattern=r"^rp:"))
     app.add_handler(CallbackQueryHandler(report.undo_button, pattern=r"^undo:"))
     app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
+    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
 

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.app import Deps, deps_of
-from bot.services import report, sales
+from bot.services import report, sales, team_settings
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.report import DraftView, SavedSale, Step
@@ -124,20 +124,24 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 
 @with_actor
 async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    """A plain message in the private chat answers the stored draft's current step."""
+    """A plain message in the private chat answers whatever the person's stored draft asks."""
     deps = deps_of(context)
     assert update.effective_message is not None
     text = update.effective_message.text or ""
     now = deps.clock()
     draft = await report.current(deps.db, actor, now)
-    if draft is not None and draft.kind == sales.VOID:
-        line = await sales.void_with_reason(deps.db, actor, draft, text, now)
-        await reply(update, context, actor, "void_done", line=line)
-        return
     if draft is None:
         raise Refused("no_draft")
-    view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, now)
-    await show_draft(update, context, actor, view, editing=False)
+    if draft.kind == sales.VOID:
+        line = await sales.void_with_reason(deps.db, actor, draft, text, now)
+        await reply(update, context, actor, "void_done", line=line)
+    elif draft.kind == team_settings.SETTINGS:
+        from handlers.settings import settings_answer
+
+        await settings_answer(update, context, actor, draft.step, text)
+    else:
+        view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, now)
+        await show_draft(update, context, actor, view, editing=False)
 
 
 @with_actor

@@ -5,13 +5,15 @@ Money is integer minor units (grosze) in BIGINT columns; instants are aware UTC 
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
+    Date,
     ForeignKey,
     Index,
     Integer,
@@ -56,6 +58,14 @@ class Team(Base):
     currency: Mapped[str] = mapped_column(String(3))
     group_chat_id: Mapped[int | None] = mapped_column(BigInteger, unique=True)
     created_at: Mapped[datetime]
+    # Schedule, local to the team's zone. Post days are ISO weekdays (1 = Monday), comma-separated.
+    post_time: Mapped[str] = mapped_column(String(5), server_default="18:00")
+    nudge_time: Mapped[str] = mapped_column(String(5), server_default="17:00")
+    post_days: Mapped[str] = mapped_column(String(16), server_default="1,2,3,4,5")
+    # Whose public holidays are days off (the `holidays` library); None: no public holidays.
+    holiday_country: Mapped[str | None] = mapped_column(String(8), server_default="PL")
+    pinned_message_id: Mapped[int | None] = mapped_column(BigInteger)
+    pin_warned: Mapped[bool] = mapped_column(Boolean, server_default="0")
 
 
 class Person(Base):
@@ -99,6 +109,8 @@ class Member(Base):
     joined_at: Mapped[datetime]
     removed_at: Mapped[datetime | None]
     removed_by: Mapped[int | None] = mapped_column(BigInteger)
+    # Set when Telegram answers Forbidden (the person blocked the bot); cleared when they write again.
+    unreachable_at: Mapped[datetime | None]
 
 
 class Invite(Base):
@@ -190,4 +202,75 @@ class Draft(Base):
     # Buttons carry the token: a button from an older draft cannot move this one.
     token: Mapped[str] = mapped_column(String(16))
     started_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+
+
+class TeamHoliday(Base):
+    """A day off of the team's own, on top of the public holidays."""
+
+    __tablename__ = "team_holidays"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+
+
+class DayMark(Base):
+    """Something a person said about a day, e.g. "no sales today" (silences the nudge)."""
+
+    __tablename__ = "day_marks"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
+    created_at: Mapped[datetime]
+
+
+class Claim(Base):
+    """A scheduled output taken before it is sent: (team, kind, local day, round) happens once.
+
+    `round` is 0 for the scheduler; `--force` takes the next round, so a forced resend is
+    itself claimed once.
+    """
+
+    __tablename__ = "claims"
+    __table_args__ = (UniqueConstraint("team_id", "kind", "day", "round", name="uq_claims_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(32))
+    day: Mapped[date] = mapped_column(Date)
+    round: Mapped[int] = mapped_column(Integer, server_default="0")
+    claimed_at: Mapped[datetime]
+
+
+class OutboxStatus(StrEnum):
+    PENDING = "pending"
+    SENDING = "sending"
+    SENT = "sent"
+    # The send was in flight when the process died, or timed out: it may have arrived.
+    UNKNOWN = "unknown"
+    FORBIDDEN = "forbidden"
+    FAILED = "failed"
+    EXPIRED = "expired"
+
+
+class Outbox(Base):
+    """One message of a claimed output to one chat; the fan-out resumes from here after a crash."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_status", "status", "claim_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    # The person behind a private chat (None for a group): Forbidden marks them unreachable.
+    person_id: Mapped[int | None] = mapped_column(BigInteger)
+    text: Mapped[str] = mapped_column(Text)
+    buttons: Mapped[dict[str, Any] | None]
+    pin: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    status: Mapped[str] = mapped_column(String(16), server_default=OutboxStatus.PENDING)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    error: Mapped[str | None] = mapped_column(Text)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]

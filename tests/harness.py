@@ -80,7 +80,8 @@ async def running_bot(
         database_url=db_url,
         api_base_url=server.base_url,
     )
-    deps = Deps(settings, Database(db_url), Renderer(), clock)
+    # Tests drive scheduler ticks themselves, with the injected clock.
+    deps = Deps(settings, Database(db_url), Renderer(), clock, scheduler=False)
     app = build_application(deps)
     await app.initialize()
     if app.post_init:

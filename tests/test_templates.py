@@ -10,7 +10,9 @@ from babel.messages.pofile import read_po
 
 from bot.render import TEMPLATES_DIR, Renderer, pick_locale
 from bot.services.access import Actor, TeamInfo
+from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.periods import Period, Span
+from bot.services.team_settings import SettingsView
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.sales import SaleLine, SalesPage
@@ -62,6 +64,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "bad_period",
             "name_empty",
             "name_too_long",
+            "bad_time",
+            "bad_country",
+            "bad_date",
+            "last_post_day",
             "other",
         )
     ],
@@ -106,6 +112,54 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "actor": COORD,
         }
     ],
+    "daily_post": [
+        {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, BOARD.rows[:2]), "team": TEAM},
+        {"post": DailyPost(date(2026, 11, 27), [], 0, 0, []), "team": TEAM},
+    ],
+    "digest_daily": [
+        {
+            "digest": DailyDigest(
+                date(2026, 11, 30),
+                date(2026, 11, 27),
+                date(2026, 11, 29),
+                [RepLine(1, EVIL, 100, 1, True)],
+                [EVIL],
+                [EVIL],
+                100,
+            ),
+            "team": TEAM,
+        },
+        {
+            "digest": DailyDigest(date(2026, 11, 30), date(2026, 11, 29), date(2026, 11, 29), [], [], [], 0),
+            "team": TEAM,
+        },
+    ],
+    "digest_weekly": [
+        {
+            "digest": WeeklyDigest(
+                date(2026, 11, 30),
+                [WeekLine(EVIL, 500, 100), WeekLine(EVIL, 0, 300)],
+                WeekLine(EVIL, 500, 100),
+                WeekLine(EVIL, 0, 300),
+                500,
+                400,
+            ),
+            "team": TEAM,
+        },
+        {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0), "team": TEAM},
+    ],
+    "nudge": [{"day": date(2026, 11, 27)}],
+    "nudge_noted": [{"day": date(2026, 11, 27)}],
+    "pin_rights": [{"team": TEAM}],
+    "settings": [
+        {
+            "settings": SettingsView("18:00", "17:00", frozenset({1, 2, 6}), "PL", [date(2026, 12, 24)]),
+            "team": TEAM,
+        },
+        {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, []), "team": TEAM},
+    ],
+    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country")],
+    "holiday_added": [{"day": date(2026, 12, 24)}],
     "leaderboard": [
         {"board": BOARD, "team": TEAM},
         {"board": Ranking(Period.DAY, SPAN, [], 0, 0, "PLN"), "team": TEAM},
@@ -150,7 +204,7 @@ def test_polish_and_english_differ_and_plurals(renderer: Renderer) -> None:
 def test_labels_render_plain_in_both_languages(renderer: Renderer) -> None:
     for locale in ("en", "pl"):
         assert renderer.label(locale, "remove", name=EVIL).endswith(EVIL)
-        for name in ("save", "cancel", "skip", "undo", "yesterday", "revoke"):
+        for name in ("save", "cancel", "skip", "undo", "yesterday", "revoke", "report_now", "no_sales_today"):
             assert renderer.label(locale, name)
         assert renderer.label(locale, "command", name="report")
     assert renderer.label("pl", "save") == "Zapisz"
@@ -177,3 +231,8 @@ def test_language_choice() -> None:
     assert pick_locale("de", "pl", "en") == "pl"
     assert pick_locale(None, None, "en") == "en"
     assert pick_locale("EN", "pl", "pl") == "en"
+
+
+def test_weekday_labels_follow_the_locale(renderer: Renderer) -> None:
+    assert renderer.label("pl", "weekday", day=1, on=True) == "✅ pon."
+    assert renderer.label("en", "weekday", day=7, on=False) == "▫️ Sun"

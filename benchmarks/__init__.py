@@ -1,0 +1,1 @@
+"""Benchmarks for the leaderboard query and concurrent sale saves (see README.md)."""

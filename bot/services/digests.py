@@ -1,0 +1,261 @@
+"""What the scheduled outputs say: the daily post, the coordinators' digests, who to nudge.
+
+Plain data from the database; bot.jobs renders it and hands it to the outbox.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.access import TeamInfo
+from bot.services.periods import days_span
+from bot.services.results import RankRow, rank_rows, totals_by_person
+from bot.services.schedule import TeamSchedule, parse_days, parse_hhmm, previous_post_day
+from storage.db import Database
+from storage.models import DayMark, Member, Person, Role, Sale, Team, TeamHoliday
+from storage.queries import insert_ignore
+
+NO_SALES = "no_sales"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    chat_id: int
+    person_id: int | None
+    language_code: str | None
+
+
+@dataclass(frozen=True)
+class DailyPost:
+    day: date
+    rows: list[RankRow]
+    total_minor: int
+    count: int
+    top: list[RankRow]
+
+
+@dataclass(frozen=True)
+class RepLine:
+    person_id: int
+    name: str
+    total_minor: int
+    count: int
+    unreachable: bool
+
+
+@dataclass(frozen=True)
+class DailyDigest:
+    day: date
+    first_day: date
+    last_day: date
+    lines: list[RepLine]
+    silent: list[str]
+    unreachable: list[str]
+    total_minor: int
+
+
+@dataclass(frozen=True)
+class WeekLine:
+    name: str
+    last_week_minor: int
+    week_before_minor: int
+
+    @property
+    def change_minor(self) -> int:
+        return self.last_week_minor - self.week_before_minor
+
+
+@dataclass(frozen=True)
+class WeeklyDigest:
+    monday: date
+    lines: list[WeekLine]
+    up: WeekLine | None
+    down: WeekLine | None
+    total_minor: int
+    total_before_minor: int
+
+    @property
+    def first_day(self) -> date:
+        return self.monday - timedelta(days=7)
+
+    @property
+    def last_day(self) -> date:
+        return self.monday - timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class MemberRow:
+    person_id: int
+    name: str
+    role: Role
+    language_code: str | None
+    unreachable: bool
+
+
+async def team_info(db: Database, team_id: int) -> TeamInfo:
+    async with db.read() as session:
+        return TeamInfo.of(await session.get_one(Team, team_id))
+
+
+async def schedules(db: Database) -> list[TeamSchedule]:
+    async with db.read() as session:
+        teams = (await session.scalars(select(Team).order_by(Team.id))).all()
+        own: dict[int, set[date]] = {}
+        for team_id, day in await session.execute(select(TeamHoliday.team_id, TeamHoliday.day)):
+            own.setdefault(team_id, set()).add(day)
+    return [
+        TeamSchedule(
+            team.id,
+            team.name,
+            team.timezone,
+            parse_hhmm(team.post_time),
+            parse_hhmm(team.nudge_time),
+            parse_days(team.post_days),
+            team.holiday_country,
+            frozenset(own.get(team.id, set())),
+        )
+        for team in teams
+    ]
+
+
+async def schedule_of(db: Database, team_id: int) -> TeamSchedule:
+    return next(s for s in await schedules(db) if s.team_id == team_id)
+
+
+async def members(session: AsyncSession, team_id: int) -> list[MemberRow]:
+    rows = await session.execute(
+        select(Person, Member.role, Member.unreachable_at)
+        .join(Member, Member.person_id == Person.id)
+        .where(Member.team_id == team_id, Member.removed_at.is_(None))
+        .order_by(Person.first_name, Person.id)
+    )
+    return [
+        MemberRow(p.id, p.display_name, Role(role), p.language_code, unreachable is not None)
+        for p, role, unreachable in rows
+    ]
+
+
+async def coordinators(db: Database, team_id: int) -> list[Recipient]:
+    async with db.read() as session:
+        rows = await members(session, team_id)
+    return [Recipient(m.person_id, m.person_id, m.language_code) for m in rows if m.role is Role.COORDINATOR]
+
+
+async def daily_post(db: Database, team: TeamInfo, day: date) -> DailyPost:
+    span = days_span(day, day, team_zone(team))
+    async with db.read() as session:
+        totals = await totals_by_person(session, team.id, span)
+        names = {m.person_id: m.name for m in await members(session, team.id)}
+    rows = rank_rows(totals, names)
+    return DailyPost(
+        day,
+        rows,
+        sum(t for t, _ in totals.values()),
+        sum(c for _, c in totals.values()),
+        [row for row in rows if row.rank == 1],
+    )
+
+
+def team_zone(team: TeamInfo) -> ZoneInfo:
+    return ZoneInfo(team.timezone)
+
+
+async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> DailyDigest:
+    """The previous post day and any days off since, up to the day before `day`."""
+    first = previous_post_day(schedule, day) or day - timedelta(days=1)
+    last = day - timedelta(days=1)
+    span = days_span(first, last, team_zone(team))
+    async with db.read() as session:
+        totals = await totals_by_person(session, team.id, span)
+        people = await members(session, team.id)
+    lines = [
+        RepLine(m.person_id, m.name, *totals.get(m.person_id, (0, 0)), m.unreachable)
+        for m in people
+        if m.person_id in totals
+    ]
+    lines.sort(key=lambda line: (-line.total_minor, line.name.casefold()))
+    return DailyDigest(
+        day,
+        first,
+        last,
+        lines,
+        [m.name for m in people if m.role is Role.REP and m.person_id not in totals],
+        [m.name for m in people if m.unreachable],
+        sum(t for t, _ in totals.values()),
+    )
+
+
+async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDigest:
+    zone = team_zone(team)
+    last_week = days_span(monday - timedelta(days=7), monday - timedelta(days=1), zone)
+    week_before = days_span(monday - timedelta(days=14), monday - timedelta(days=8), zone)
+    async with db.read() as session:
+        now_totals = await totals_by_person(session, team.id, last_week)
+        before_totals = await totals_by_person(session, team.id, week_before)
+        people = await members(session, team.id)
+    lines = [
+        WeekLine(m.name, now_totals.get(m.person_id, (0, 0))[0], before_totals.get(m.person_id, (0, 0))[0])
+        for m in people
+        if m.person_id in now_totals or m.person_id in before_totals
+    ]
+    lines.sort(key=lambda line: (-line.last_week_minor, line.name.casefold()))
+    rising = [line for line in lines if line.change_minor > 0]
+    falling = [line for line in lines if line.change_minor < 0]
+    return WeeklyDigest(
+        monday,
+        lines,
+        max(rising, key=lambda line: line.change_minor, default=None),
+        min(falling, key=lambda line: line.change_minor, default=None),
+        sum(t for t, _ in now_totals.values()),
+        sum(t for t, _ in before_totals.values()),
+    )
+
+
+async def nudge_targets(db: Database, team: TeamInfo, day: date) -> list[Recipient]:
+    """Reps with no sale on `day` who did not say "no sales today"."""
+    span = days_span(day, day, team_zone(team))
+    async with db.read() as session:
+        people = await members(session, team.id)
+        sold = set(
+            (
+                await session.scalars(
+                    select(Sale.person_id)
+                    .where(
+                        Sale.team_id == team.id,
+                        Sale.occurred_at >= span.start,
+                        Sale.occurred_at < span.end,
+                        Sale.voided_at.is_(None),
+                    )
+                    .distinct()
+                )
+            ).all()
+        )
+        marked = set(
+            (
+                await session.scalars(
+                    select(DayMark.person_id).where(
+                        DayMark.team_id == team.id, DayMark.day == day, DayMark.kind == NO_SALES
+                    )
+                )
+            ).all()
+        )
+    return [
+        Recipient(m.person_id, m.person_id, m.language_code)
+        for m in people
+        if m.role is Role.REP and m.person_id not in sold and m.person_id not in marked
+    ]
+
+
+async def mark_no_sales(db: Database, team_id: int, person_id: int, day: date, now: datetime) -> None:
+    async with db.write() as session:
+        await insert_ignore(
+            session,
+            DayMark,
+            {"team_id": team_id, "person_id": person_id, "day": day, "kind": NO_SALES, "created_at": now},
+            ["team_id", "person_id", "day", "kind"],
+        )

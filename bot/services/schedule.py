@@ -1,0 +1,143 @@
+"""When a team's outputs fire: post days, local times across DST, and catch-up after downtime.
+
+Everything here is pure: a `TeamSchedule` and an injected `now` in, instants out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from enum import StrEnum
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import holidays
+
+CATCH_UP = timedelta(hours=3)
+DIGEST_TIME = time(8, 0)
+WEEKDAYS = range(1, 8)  # ISO: 1 = Monday ... 7 = Sunday
+
+
+class Kind(StrEnum):
+    DAILY_POST = "daily-post"
+    DIGEST_DAILY = "digest-daily"
+    DIGEST_WEEKLY = "digest-weekly"
+    NUDGE = "nudge"
+
+
+@dataclass(frozen=True)
+class TeamSchedule:
+    team_id: int
+    name: str
+    timezone: str
+    post_time: time
+    nudge_time: time
+    post_days: frozenset[int]
+    holiday_country: str | None
+    own_holidays: frozenset[date]
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+
+def parse_hhmm(text: str) -> time:
+    """'18:00' or '8:05' -> time; ValueError otherwise."""
+    hours, sep, minutes = text.strip().partition(":")
+    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2 or len(hours) > 2:
+        raise ValueError(f"not a time (HH:MM): {text!r}")
+    return time(int(hours), int(minutes))
+
+
+def parse_days(text: str) -> frozenset[int]:
+    return frozenset(int(part) for part in text.split(",") if part.strip())
+
+
+def format_days(days: frozenset[int]) -> str:
+    return ",".join(str(day) for day in sorted(days))
+
+
+@lru_cache(maxsize=64)
+def _public_holidays(country: str, year: int) -> frozenset[date]:
+    return frozenset(holidays.country_holidays(country, years=year))
+
+
+def is_public_holiday(country: str | None, day: date) -> bool:
+    return country is not None and day in _public_holidays(country, day.year)
+
+
+def is_post_day(schedule: TeamSchedule, day: date) -> bool:
+    return (
+        day.isoweekday() in schedule.post_days
+        and day not in schedule.own_holidays
+        and not is_public_holiday(schedule.holiday_country, day)
+    )
+
+
+def previous_post_day(schedule: TeamSchedule, day: date) -> date | None:
+    """The last post day before `day` (within a month: a team always has some)."""
+    for back in range(1, 32):
+        candidate = day - timedelta(days=back)
+        if is_post_day(schedule, candidate):
+            return candidate
+    return None
+
+
+def fire_at(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The first instant the local clock reaches or passes `at` on `day`, in UTC.
+
+    In an autumn overlap that is the first of the two occurrences; in a spring gap (a local time
+    that does not exist) it is the moment the clock jumps over it.
+    """
+    wall = datetime.combine(day, at)
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if first == second or _wall(first, zone) == wall:
+        return min(first, second) if _wall(second, zone) == wall else first
+    # A gap: search the minute the local clock first shows `at` or later (transitions fall on minutes).
+    instant = min(first, second).replace(second=0, microsecond=0)
+    while _wall(instant, zone) < wall:
+        instant += timedelta(minutes=1)
+    return instant
+
+
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)
+
+
+def _applies(schedule: TeamSchedule, kind: Kind, day: date) -> bool:
+    if kind is Kind.DIGEST_WEEKLY:
+        return day.isoweekday() == 1
+    return is_post_day(schedule, day)
+
+
+def time_of(schedule: TeamSchedule, kind: Kind) -> time:
+    if kind is Kind.DAILY_POST:
+        return schedule.post_time
+    if kind is Kind.NUDGE:
+        return schedule.nudge_time
+    return DIGEST_TIME
+
+
+def due_day(schedule: TeamSchedule, kind: Kind, now: datetime) -> date | None:
+    """The local day whose `kind` output is due at `now` (fired, and within the catch-up window)."""
+    today = now.astimezone(schedule.zone).date()
+    for day in (today, today - timedelta(days=1)):
+        if not _applies(schedule, kind, day):
+            continue
+        start = fire_at(day, time_of(schedule, kind), schedule.zone)
+        if start <= now < start + CATCH_UP:
+            return day
+    return None
+
+
+def next_fire(schedule: TeamSchedule, kind: Kind, now: datetime) -> datetime | None:
+    """The next instant at or after `now` when `kind` fires (looking up to two months ahead)."""
+    today = now.astimezone(schedule.zone).date()
+    for ahead in range(62):
+        day = today + timedelta(days=ahead)
+        if _applies(schedule, kind, day):
+            instant = fire_at(day, time_of(schedule, kind), schedule.zone)
+            if instant >= now:
+                return instant
+    return None

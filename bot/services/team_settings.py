@@ -1,0 +1,115 @@
+"""The coordinator's /settings: post and nudge times, post days, public and own holidays."""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import holidays
+from sqlalchemy import delete, select
+
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from bot.services.schedule import format_days, parse_days, parse_hhmm
+from storage.db import Database
+from storage.models import Draft, Team, TeamHoliday
+from storage.queries import insert_ignore
+
+SETTINGS = "settings"
+FIELDS = ("post_time", "nudge_time", "country")
+
+
+@dataclass(frozen=True)
+class SettingsView:
+    post_time: str
+    nudge_time: str
+    post_days: frozenset[int]
+    holiday_country: str | None
+    own_holidays: list[date]
+
+
+async def view(db: Database, actor: Actor, today: date) -> SettingsView:
+    team_info = actor.require_coordinator()
+    async with db.read() as session:
+        team = await session.get_one(Team, team_info.id)
+        days = (
+            await session.scalars(
+                select(TeamHoliday.day)
+                .where(TeamHoliday.team_id == team.id, TeamHoliday.day >= today)
+                .order_by(TeamHoliday.day)
+            )
+        ).all()
+    return SettingsView(
+        team.post_time, team.nudge_time, parse_days(team.post_days), team.holiday_country, list(days)
+    )
+
+
+async def ask(db: Database, actor: Actor, field: str, now: datetime) -> None:
+    """The next typed message answers `field`."""
+    actor.require_coordinator()
+    if field not in FIELDS:
+        raise Refused("stale_button")
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        session.add(
+            Draft(
+                person_id=actor.person_id,
+                kind=SETTINGS,
+                step=field,
+                data={},
+                token=secrets.token_urlsafe(6),
+                started_at=now,
+                updated_at=now,
+            )
+        )
+
+
+async def answer(db: Database, actor: Actor, field: str, text: str) -> None:
+    """Apply a typed value; a bad one is refused and the question stays open."""
+    team = actor.require_coordinator()
+    values: dict[str, object]
+    if field in ("post_time", "nudge_time"):
+        try:
+            parsed = parse_hhmm(text)
+        except ValueError as exc:
+            raise Refused("bad_time") from exc
+        values = {field: parsed.strftime("%H:%M")}
+    elif field == "country":
+        code = text.strip().upper()
+        if code in ("-", "NONE", "BRAK"):
+            values = {"holiday_country": None}
+        elif code in holidays.list_supported_countries():
+            values = {"holiday_country": code}
+        else:
+            raise Refused("bad_country")
+    else:
+        raise Refused("stale_button")
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        team_row = await session.get_one(Team, team.id)
+        for name, value in values.items():
+            setattr(team_row, name, value)
+
+
+async def toggle_day(db: Database, actor: Actor, weekday: int) -> None:
+    team = actor.require_coordinator()
+    if weekday not in range(1, 8):
+        raise Refused("stale_button")
+    async with db.write() as session:
+        row = await session.get_one(Team, team.id, with_for_update=True)
+        days = set(parse_days(row.post_days)) ^ {weekday}
+        if not days:
+            raise Refused("last_post_day")
+        row.post_days = format_days(frozenset(days))
+
+
+async def add_holiday(db: Database, actor: Actor, text: str) -> date:
+    team = actor.require_coordinator()
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError as exc:
+        raise Refused("bad_date") from exc
+    async with db.write() as session:
+        await insert_ignore(session, TeamHoliday, {"team_id": team.id, "day": day}, ["team_id", "day"])
+    return day

@@ -1,0 +1,116 @@
+"""/settings, /holiday and /digest (coordinator), and the nudge's buttons (reps)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from telegram import InlineKeyboardMarkup, Update
+from telegram.constants import ChatType
+from telegram.ext import ContextTypes
+
+from bot.app import Deps, deps_of
+from bot.services import digests, team_settings
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from bot.services.periods import local_date
+from bot.services.schedule import WEEKDAYS
+from handlers.common import callback_args, edit, keyboard, reply, with_actor
+
+
+def _today(deps: Deps, actor: Actor) -> date:
+    team = actor.require_member()
+    return local_date(deps.clock(), digests.team_zone(team))
+
+
+def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> InlineKeyboardMarkup:
+    label = deps.renderer.label
+    days = [
+        (label(actor.locale, "weekday", day=day, on=day in view.post_days), f"set:day:{day}")
+        for day in WEEKDAYS
+    ]
+    return keyboard(
+        [
+            [(label(actor.locale, "set_post_time"), "set:ask:post_time")],
+            [(label(actor.locale, "set_nudge_time"), "set:ask:nudge_time")],
+            days[:4],
+            days[4:],
+            [(label(actor.locale, "set_country"), "set:ask:country")],
+        ]
+    )
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, *, editing: bool) -> None:
+    deps = deps_of(context)
+    view = await team_settings.view(deps.db, actor, _today(deps, actor))
+    values = {"settings": view, "team": actor.team}
+    if editing:
+        await edit(update, context, actor, "settings", _markup(deps, actor, view), **values)
+    else:
+        await reply(update, context, actor, "settings", _markup(deps, actor, view), **values)
+
+
+@with_actor
+async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        raise Refused("private_only")
+    actor.require_coordinator()
+    await _show(update, context, actor, editing=False)
+
+
+@with_actor
+async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "set")
+    if args[0] == "day" and len(args) > 1 and args[1].isdigit():
+        await team_settings.toggle_day(deps.db, actor, int(args[1]))
+        await _show(update, context, actor, editing=True)
+    elif args[0] == "ask" and len(args) > 1:
+        await team_settings.ask(deps.db, actor, args[1], deps.clock())
+        await reply(update, context, actor, "settings_ask", field=args[1])
+    else:
+        raise Refused("stale_button")
+
+
+async def settings_answer(
+    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, field: str, text: str
+) -> None:
+    """A typed answer to a /settings question (routed here by the stored draft)."""
+    await team_settings.answer(deps_of(context).db, actor, field, text)
+    await _show(update, context, actor, editing=False)
+
+
+@with_actor
+async def holiday_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    day = await team_settings.add_holiday(deps.db, actor, " ".join(context.args or []))
+    await reply(update, context, actor, "holiday_added", day=day)
+
+
+@with_actor
+async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    """Today's daily digest on demand: the same content the 08:00 digest sends."""
+    deps = deps_of(context)
+    team = actor.require_coordinator()
+    schedule = await digests.schedule_of(deps.db, team.id)
+    digest = await digests.daily_digest(deps.db, team, schedule, _today(deps, actor))
+    await reply(update, context, actor, "digest_daily", digest=digest, team=team)
+
+
+@with_actor
+async def nudge_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "nudge")
+    team = actor.require_member()
+    if args[0] == "report":
+        from handlers.report import start_report
+
+        await start_report(update, context, actor)
+    elif args[0] == "none" and len(args) > 1:
+        try:
+            day = date.fromisoformat(args[1])
+        except ValueError as exc:
+            raise Refused("stale_button") from exc
+        await digests.mark_no_sales(deps.db, team.id, actor.person_id, day, deps.clock())
+        await edit(update, context, actor, "nudge_noted", day=day)
+    else:
+        raise Refused("stale_button")
