@@ -159,3 +159,50 @@ def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
     all_rows = list(csv.reader(target.open(encoding="utf-8", newline="")))
     assert [r[3] for r in all_rows[1:]] == ["Early", 'Acme, "Sp" z o.o.', "Next day"]
     assert [r[5] for r in all_rows[1:]] == ["0.05", "1234.50", "0.99"]
+
+
+def test_jobs_run_claims_once_force_and_nothing_to_send(
+    env: dict[str, str], tmp_path: Path, server: BotApiServer, db_url: str
+) -> None:
+    assert salesbot(env, tmp_path, "team", "create", "North").returncode == 0
+    assert salesbot(env, tmp_path, "team", "create", "Lonely").returncode == 0
+    group = server.group(-100777, "North group")
+
+    async def link() -> None:
+        from sqlalchemy import update
+
+        from storage.models import Team
+
+        db = Database(db_url)
+        async with db.write() as session:
+            await session.execute(update(Team).where(Team.name == "North").values(group_chat_id=group.id))
+        await db.dispose()
+
+    asyncio.run(link())
+    args = ("jobs", "run", "daily-post", "--team", "North", "--date", "2026-11-28")  # a Saturday
+    first = salesbot(env, tmp_path, *args)
+    assert (first.returncode, first.stdout) == (0, "sent 1\n"), first.stderr
+    again = salesbot(env, tmp_path, *args)
+    assert (again.returncode, again.stdout) == (0, "already sent\n")
+    forced = salesbot(env, tmp_path, *args, "--force")
+    assert (forced.returncode, forced.stdout) == (0, "sent 1\n")
+    assert len(server.messages_to(group.id)) == 2
+    assert "Results of the day, 28 Nov 2026" in server.last_to(group.id).shown
+    # No linked group and no coordinator: nothing to send, and no claim is taken.
+    for kind in ("daily-post", "digest-daily", "digest-weekly", "nudge"):
+        lonely = salesbot(env, tmp_path, "jobs", "run", kind, "--team", "Lonely")
+        assert (lonely.returncode, lonely.stdout) == (0, "nothing to send\n"), lonely.stderr
+    assert salesbot(env, tmp_path, "jobs", "run", "nudge", "--team", "Nowhere").returncode == 1
+    # `jobs` never asks Telegram for updates.
+    assert not server.calls_of("getUpdates")
+
+
+def test_jobs_list_shows_next_fire_local_and_utc(env: dict[str, str], tmp_path: Path) -> None:
+    assert salesbot(env, tmp_path, "team", "create", "North", "--timezone", "Europe/Warsaw").returncode == 0
+    done = salesbot(env, tmp_path, "jobs", "list")
+    assert done.returncode == 0, done.stderr
+    rows = [line.split("\t") for line in done.stdout.strip().splitlines()]
+    assert {row[1] for row in rows} == {"daily-post", "digest-daily", "digest-weekly", "nudge"}
+    post = next(row for row in rows if row[1] == "daily-post")
+    assert post[0] == "North" and post[2].endswith("18:00 Europe/Warsaw")
+    assert post[3].endswith(("17:00 UTC", "16:00 UTC"))

@@ -12,10 +12,10 @@ from bot.render import TEMPLATES_DIR, Renderer, pick_locale
 from bot.services.access import Actor, TeamInfo
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.periods import Period, Span
-from bot.services.team_settings import SettingsView
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.sales import SaleLine, SalesPage
+from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from storage.models import Role
 
@@ -236,3 +236,14 @@ def test_language_choice() -> None:
 def test_weekday_labels_follow_the_locale(renderer: Renderer) -> None:
     assert renderer.label("pl", "weekday", day=1, on=True) == "✅ pon."
     assert renderer.label("en", "weekday", day=7, on=False) == "▫️ Sun"
+
+
+def test_long_messages_split_at_line_boundaries() -> None:
+    from bot.telegram_text import split_message
+
+    lines = [f"<b>{i}</b> " + "x" * 90 for i in range(200)]
+    parts = split_message("\n".join(lines))
+    assert len(parts) > 1 and all(len(p) <= 4096 for p in parts)
+    assert "\n".join(parts) == "\n".join(lines)
+    assert all(p.count("<b>") == p.count("</b>") for p in parts)
+    assert split_message("short") == ["short"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.render import pick_locale
 from bot.services.errors import Refused
@@ -74,7 +74,7 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
         person = await session.get(Person, who.id)
         row = (
             await session.execute(
-                select(Member.role, Team)
+                select(Member.role, Team, Member.unreachable_at)
                 .join(Team, Team.id == Member.team_id)
                 .where(Member.person_id == who.id, Member.removed_at.is_(None))
             )
@@ -87,6 +87,14 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
         person.language_code,
     ):
         await _save_person(db, who, now)
+    if row is not None and row[2] is not None:
+        # They wrote to us, so they can be reached again (the digest stops listing them).
+        async with db.write() as session:
+            await session.execute(
+                update(Member)
+                .where(Member.person_id == who.id, Member.removed_at.is_(None))
+                .values(unreachable_at=None)
+            )
     team = TeamInfo.of(row[1]) if row else None
     role = Role(row[0]) if row else None
     locale = pick_locale(who.language_code, team.locale if team else None, default_locale)
