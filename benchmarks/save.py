@@ -19,15 +19,13 @@ import argparse
 import asyncio
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from benchmarks.common import (
     DEFAULT_PG_URL,
@@ -49,29 +47,11 @@ MAX_MINOR = 10_000_000 * 100
 CLIENT_NAMES = 5
 
 
-class WriterLockDatabase(Database):
-    """An experiment, not the bot's code: one in-process asyncio.Lock in front of every write.
-
-    SQLite allows one writer at a time; the others wait inside sqlite3_busy_timeout, which polls
-    with sleeps of up to 100 ms. Queueing writers in the process instead hands the lock over at once.
-    """
-
-    def __init__(self, url: str) -> None:
-        super().__init__(url)
-        self._write_lock = asyncio.Lock()
-
-    @asynccontextmanager
-    async def write(self) -> AsyncIterator[AsyncSession]:
-        async with self._write_lock, super().write() as session:
-            yield session
-
-
 @dataclass
 class Run:
     backend: Backend
     reps: int
     rounds: int
-    writer_lock: bool = False
     pool: str = ""
     save_seconds: list[float] = field(default_factory=list)
     start_seconds: list[float] = field(default_factory=list)
@@ -125,12 +105,10 @@ async def _timed_save(db: Database, rep: Actor, token: str, now: datetime) -> tu
     return time.perf_counter() - started, saved.sale_id
 
 
-async def run_one(
-    backend: Backend, url: str, n_reps: int, rounds: int, warmup_rounds: int, writer_lock: bool
-) -> Run:
+async def run_one(backend: Backend, url: str, n_reps: int, rounds: int, warmup_rounds: int) -> Run:
     await upgrade(url)
-    db = WriterLockDatabase(url) if writer_lock else Database(url)
-    result = Run(backend, n_reps, rounds + warmup_rounds, writer_lock)
+    db = Database(url)
+    result = Run(backend, n_reps, rounds + warmup_rounds)
     try:
         team = await make_team(db, "Bench")
         reps = [
@@ -199,7 +177,7 @@ async def bench(args: argparse.Namespace) -> list[Run]:
             print(
                 f"{backend}: {n} reps x {args.rounds} rounds (+{args.warmup_rounds} warm-up) ...", flush=True
             )
-            run = await run_one(backend, url, n, args.rounds, args.warmup_rounds, args.writer_lock)
+            run = await run_one(backend, url, n, args.rounds, args.warmup_rounds)
             print(f"  pool after the run: {run.pool}", flush=True)
             runs.append(run)
     return runs
@@ -214,7 +192,7 @@ def report_table(runs: Sequence[Run]) -> str:
         sales_per_s = len(run.save_seconds) / sum(run.round_walls)
         rows.append(
             [
-                run.backend + (" + writer lock" if run.writer_lock else ""),
+                run.backend,
                 str(run.reps),
                 f"{run.stored:,} / {run.expected:,}",
                 f"{saves_per_s:,.0f}",
@@ -253,11 +231,6 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--warmup-rounds", type=int, default=1, help="untimed rounds first (default 1)")
     parser.add_argument("--sqlite-path", default="/tmp/salesbot_bench_save.sqlite3")
     parser.add_argument("--pg-url", default=DEFAULT_PG_URL)
-    parser.add_argument(
-        "--writer-lock",
-        action="store_true",
-        help="experiment: serialise writes with an in-process asyncio.Lock (not what the bot does)",
-    )
     return parser.parse_args(argv)
 
 
