@@ -65,12 +65,16 @@ class Harness:
 
 @asynccontextmanager
 async def running_bot(
-    db_url: str, clock: FakeClock | None = None, server: BotApiServer | None = None
+    db_url: str,
+    clock: FakeClock | None = None,
+    server: BotApiServer | None = None,
+    *,
+    scheduler: bool = False,
 ) -> AsyncIterator[Harness]:
     """A bot on a fresh test server, or on `server` (Telegram stays up while the bot restarts)."""
     if server is None:
         with BotApiServer() as fresh:
-            async with running_bot(db_url, clock, fresh) as harness:
+            async with running_bot(db_url, clock, fresh, scheduler=scheduler) as harness:
                 yield harness
         return
     clock = clock or FakeClock()
@@ -80,8 +84,8 @@ async def running_bot(
         database_url=db_url,
         api_base_url=server.base_url,
     )
-    # Tests drive scheduler ticks themselves, with the injected clock.
-    deps = Deps(settings, Database(db_url), Renderer(), clock, scheduler=False)
+    # Tests drive scheduler ticks themselves with the injected clock, unless they ask for the job.
+    deps = Deps(settings, Database(db_url), Renderer(), clock, scheduler=scheduler)
     app = build_application(deps)
     await app.initialize()
     if app.post_init:

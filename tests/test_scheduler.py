@@ -329,3 +329,36 @@ async def test_point4_settings_change_the_schedule_within_a_tick(h: Harness) -> 
     await h.rep(boss, rep)
     answer = await h.tap(rep, h.server.last_to(rep.id), "set:day:7", check=False)
     assert answer is not None and "koordynator" in answer
+
+
+async def test_the_job_queue_runs_the_tick_inside_the_bot(db_url: str) -> None:
+    """The real wiring: `salesbot run`'s JobQueue job ticks on its own, no test-driven tick."""
+    async with running_bot(db_url, FakeClock(WARSAW_1800_FRIDAY), scheduler=True) as h:
+        _, group = await team_with_group(h)
+        await h.server.wait_for(lambda: posts(h, group), timeout=15)
+        assert h.app.job_queue is not None
+        assert [job.name for job in h.app.job_queue.jobs() if job.name == "scheduler"] == ["scheduler"]
+
+
+async def test_point2_weekly_digest_compares_weeks_and_names_movers(h: Harness) -> None:
+    boss, _ = await team_with_group(h)
+    riser = h.server.user(2, "Riser", language_code="en")
+    faller = h.server.user(3, "Faller", language_code="en")
+    for rep in (riser, faller):
+        await h.rep(boss, rep)
+    for when, rep, amount in (
+        (datetime(2026, 11, 17, 10, tzinfo=UTC), faller, "500"),  # the week before
+        (datetime(2026, 11, 18, 10, tzinfo=UTC), riser, "100"),
+        (datetime(2026, 11, 24, 10, tzinfo=UTC), riser, "400"),  # last week
+        (datetime(2026, 11, 25, 10, tzinfo=UTC), faller, "50"),
+    ):
+        h.clock.now = when
+        card = (await h.say(rep, f"/report {amount} Client"))[0]
+        await h.tap(rep, card, next(d for t, d in card.buttons() if t == "Save"))
+    h.clock.now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)
+    await tick(deliverer(h))
+    weekly = next(m.shown for m in h.server.messages_to(boss.id) if "Podsumowanie tygodnia" in m.shown)
+    assert "23.11.2026 – 29.11.2026" in weekly
+    assert "Riser — 400,00\xa0zł (+300,00\xa0zł)" in weekly
+    assert "Faller — 50,00\xa0zł (-450,00\xa0zł)" in weekly
+    assert "Największy wzrost: Riser" in weekly and "Największy spadek: Faller" in weekly
