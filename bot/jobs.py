@@ -18,7 +18,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.app import Deps
 from bot.render import Renderer, pick_locale
-from bot.services import digests, outbox
+from bot.services import digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
@@ -224,6 +224,49 @@ class Deliverer:
             await self.deliver(claim_id)
 
 
+def answer_buttons(renderer: Renderer, locale: str, meeting_id: int) -> list[list[tuple[str, str]]]:
+    return [
+        [
+            (renderer.label(locale, "answer", value=value), f"ma:{meeting_id}:{value}")
+            for value in meetings.ANSWERS
+        ]
+    ]
+
+
+async def notify_attendees(
+    deliverer: Deliverer,
+    meeting: meetings.MeetingView,
+    team: TeamInfo,
+    template: str,
+    key: str,
+    recipients: list[meetings.AttendeeView],
+    *,
+    with_answers: bool = False,
+) -> int:
+    """Tell attendees about a meeting once per `key`, each in their language; returns recipients."""
+    renderer, now = deliverer.renderer, deliverer.now()
+    envelopes: list[Envelope] = []
+    for person in recipients:
+        locale = pick_locale(person.language_code, team.locale, deliverer.default_locale)
+        text = renderer.render(template, locale, meeting=meeting, team=team, attendee=person)
+        buttons = answer_buttons(renderer, locale, meeting.id) if with_answers else None
+        envelopes += _envelopes(Recipient(person.person_id, person.person_id, None), text, buttons)
+    if not envelopes:
+        return 0
+    day = meeting.starts_at.astimezone(digests.team_zone(team)).date()
+    claim_id = await outbox.claim(deliverer.db, team.id, key, day, envelopes, now, force=False)
+    if claim_id is None:
+        return 0
+    await deliverer.deliver(claim_id)
+    return await outbox.sent_recipients(deliverer.db, claim_id)
+
+
+async def send_reminders(deliverer: Deliverer) -> None:
+    for due in await meetings.due_reminders(deliverer.db, deliverer.now()):
+        team = await digests.team_info(deliverer.db, due.team_id)
+        await notify_attendees(deliverer, due.meeting, team, "meeting_reminder", due.key, due.recipients)
+
+
 async def run_job(
     deliverer: Deliverer, schedule: TeamSchedule, kind: Kind, day: date, *, force: bool = False
 ) -> JobResult:
@@ -252,4 +295,8 @@ async def tick(deliverer: Deliverer) -> None:
                 await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
             except Exception:  # one team's failure must not stop the others
                 log.exception("producing %s for team %s failed", kind, schedule.name)
+    try:
+        await send_reminders(deliverer)
+    except Exception:  # reminders failing must not stop the pending fan-outs below
+        log.exception("meeting reminders failed")
     await deliverer.deliver()

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import report, results, settings, start, team
+from handlers import meetings, report, results, settings, start, team
 from handlers.common import gate, on_error, stale_button
 
 
@@ -34,6 +34,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", settings.settings_command))
     app.add_handler(CommandHandler("holiday", settings.holiday_command))
     app.add_handler(CommandHandler("digest", settings.digest_command))
+    app.add_handler(CommandHandler("meeting", meetings.meeting_command))
+    app.add_handler(CommandHandler("meetings", meetings.meetings_command))
 
     app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=r"^inv:"))
     app.add_handler(CallbackQueryHandler(team.team_button, pattern=r"^team:"))
@@ -42,6 +44,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
+    app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=r"^mt:"))
+    app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=r"^mm:"))
+    app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=r"^ma:"))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
 

@@ -11,7 +11,7 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.app import Deps, deps_of
-from bot.services import report, sales, team_settings
+from bot.services import meetings, report, sales, team_settings
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.report import DraftView, SavedSale, Step
@@ -139,6 +139,14 @@ async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         from handlers.settings import settings_answer
 
         await settings_answer(update, context, actor, draft.step, text)
+    elif draft.kind == meetings.MEETING:
+        from handlers.meetings import typed_meeting
+
+        await typed_meeting(update, context, actor, text)
+    elif draft.kind == meetings.MOVE:
+        from handlers.meetings import typed_move
+
+        await typed_move(update, context, actor, int(draft.data["meeting_id"]), text)
     else:
         view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, now)
         await show_draft(update, context, actor, view, editing=False)

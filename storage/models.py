@@ -238,7 +238,8 @@ class Claim(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
-    kind: Mapped[str] = mapped_column(String(32))
+    # "daily-post", ..., or a meeting's own key such as "remind:12:60:202612011000".
+    kind: Mapped[str] = mapped_column(String(64))
     day: Mapped[date] = mapped_column(Date)
     round: Mapped[int] = mapped_column(Integer, server_default="0")
     claimed_at: Mapped[datetime]
@@ -274,3 +275,41 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
+
+
+class MeetingKind(StrEnum):
+    TEAM = "team"
+    INTEGRATION = "integration"
+    TRAINING = "training"
+    AUDIT = "audit"
+    CLIENT = "client"
+
+
+class Meeting(Base):
+    __tablename__ = "meetings"
+    __table_args__ = (Index("ix_meetings_team_start", "team_id", "starts_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(String(NAME_MAX))
+    starts_at: Mapped[datetime] = mapped_column(index=True)
+    duration_min: Mapped[int] = mapped_column(Integer)
+    place: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    # When the current start time was set (creation or the last move): reminders whose moment
+    # had already passed by then are not sent.
+    scheduled_at: Mapped[datetime]
+    cancelled_at: Mapped[datetime | None]
+
+
+class Attendee(Base):
+    __tablename__ = "meeting_attendees"
+
+    meeting_id: Mapped[int] = mapped_column(ForeignKey("meetings.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"), primary_key=True)
+    # "yes", "no", "maybe", or None before they answer.
+    answer: Mapped[str | None] = mapped_column(String(8))
+    answered_at: Mapped[datetime | None]
+    attended: Mapped[bool | None] = mapped_column(Boolean)

@@ -9,8 +9,10 @@ import pytest
 from babel.messages.pofile import read_po
 
 from bot.render import TEMPLATES_DIR, Renderer, pick_locale
+from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
@@ -35,6 +37,21 @@ BOARD = Ranking(
     8,
     "PLN",
 )
+
+ATTENDEES = [
+    AttendeeView(1, EVIL, "yes", True),
+    AttendeeView(2, EVIL, "no", False),
+    AttendeeView(3, EVIL, None, None),
+    AttendeeView(4, EVIL, "maybe", None),
+]
+MEETING = MeetingView(5, "integration", EVIL, NOW, 90, EVIL, False, ATTENDEES)
+MEETING_DRAFT_DATA = {
+    "kind": "audit",
+    "title": EVIL,
+    "starts_at": NOW.isoformat(),
+    "duration": 60,
+    "place": EVIL,
+}
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "apology": [{}],
@@ -68,6 +85,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "bad_country",
             "bad_date",
             "last_post_day",
+            "bad_when",
+            "when_past",
+            "not_invited",
+            "meeting_cancelled",
+            "meeting_not_started",
             "other",
         )
     ],
@@ -147,8 +169,32 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0), "team": TEAM},
+        {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0, [MEETING]), "team": TEAM},
     ],
     "nudge": [{"day": date(2026, 11, 27)}],
+    "meeting_step": [
+        {
+            "draft": MeetingDraft("t", step, MEETING_DRAFT_DATA, ATTENDEES, problem),
+            "team": TEAM,
+            "name_max": 200,
+        }
+        for step in meetings.STEPS
+        for problem in (None, "bad_when", "when_past", "bad_duration", "no_attendees", "name_too_long")
+    ]
+    + [{"draft": MeetingDraft("t", "kind", {}, [], None), "team": TEAM, "name_max": 200}],
+    "meeting_saved": [{"meeting": MEETING, "team": TEAM}],
+    "meeting_invite": [{"meeting": MEETING, "team": TEAM, "attendee": a} for a in [None, *ATTENDEES]],
+    "meeting_reminder": [{"meeting": MEETING, "team": TEAM, "attendee": ATTENDEES[0]}],
+    "meeting_moved": [{"meeting": MEETING, "team": TEAM, "attendee": None}],
+    "meeting_cancelled": [{"meeting": MEETING, "team": TEAM, "attendee": None}],
+    "meeting_cancel_confirm": [{"meeting": MEETING, "team": TEAM}],
+    "meeting_ask_move": [{"meeting": MEETING, "team": TEAM}],
+    "meeting_attendance": [{"meeting": MEETING, "team": TEAM}],
+    "meetings_list": [
+        {"coming": [MEETING], "past": [MEETING], "team": TEAM, "actor": COORD},
+        {"coming": [MEETING], "past": [], "team": TEAM, "actor": Actor(3, EVIL, "pl", Role.REP, TEAM)},
+        {"coming": [], "past": [], "team": TEAM, "actor": COORD},
+    ],
     "nudge_noted": [{"day": date(2026, 11, 27)}],
     "pin_rights": [{"team": TEAM}],
     "settings": [

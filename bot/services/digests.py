@@ -5,7 +5,7 @@ Plain data from the database; bot.jobs renders it and hands it to the outbox.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import TeamInfo
+from bot.services.meetings import MeetingView, between
 from bot.services.periods import days_span
 from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import TeamSchedule, parse_days, parse_hhmm, previous_post_day
@@ -57,6 +58,8 @@ class DailyDigest:
     silent: list[str]
     unreachable: list[str]
     total_minor: int
+    # The day's meetings with their answers.
+    meetings: list[MeetingView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -78,6 +81,8 @@ class WeeklyDigest:
     down: WeekLine | None
     total_minor: int
     total_before_minor: int
+    # Last week's meetings with who attended.
+    meetings: list[MeetingView] = field(default_factory=list)
 
     @property
     def first_day(self) -> date:
@@ -179,6 +184,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         if m.person_id in totals
     ]
     lines.sort(key=lambda line: (-line.total_minor, line.name.casefold()))
+    today = days_span(day, day, team_zone(team))
     return DailyDigest(
         day,
         first,
@@ -187,6 +193,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         [m.name for m in people if m.role is Role.REP and m.person_id not in totals],
         [m.name for m in people if m.unreachable],
         sum(t for t, _ in totals.values()),
+        await between(db, team.id, today.start, today.end),
     )
 
 
@@ -213,6 +220,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         min(falling, key=lambda line: line.change_minor, default=None),
         sum(t for t, _ in now_totals.values()),
         sum(t for t, _ in before_totals.values()),
+        await between(db, team.id, last_week.start, last_week.end),
     )
 
 

@@ -1,0 +1,477 @@
+"""Meetings: team meetings, integration events, trainings, audits and client meetings.
+
+Creation is a conversation kept in the `drafts` table (like /report); answers, moves and
+cancellations change the meeting; reminders are claimed per (meeting, offset, start time), so a
+moved meeting gets fresh ones and the old ones can never fire.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import delete, select
+
+from bot.services.access import Actor, TeamInfo
+from bot.services.errors import Refused
+from bot.services.schedule import fire_at
+from storage.db import Database
+from storage.models import NAME_MAX, Attendee, Draft, Meeting, MeetingKind, Member, Person
+
+MEETING = "meeting"
+MOVE = "meeting_move"
+REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
+DURATIONS = (30, 60, 90)
+MAX_DURATION = 24 * 60
+ANSWERS = ("yes", "no", "maybe")
+STEPS = ("kind", "title", "when", "duration", "place", "attendees", "confirm")
+
+
+@dataclass(frozen=True)
+class AttendeeView:
+    person_id: int
+    name: str
+    answer: str | None
+    attended: bool | None
+    language_code: str | None = None
+
+
+@dataclass(frozen=True)
+class MeetingView:
+    id: int
+    kind: str
+    title: str
+    starts_at: datetime
+    duration_min: int
+    place: str | None
+    cancelled: bool
+    attendees: list[AttendeeView]
+
+    @property
+    def ends_at(self) -> datetime:
+        return self.starts_at + timedelta(minutes=self.duration_min)
+
+    def count(self, answer: str | None) -> int:
+        return sum(1 for a in self.attendees if a.answer == answer)
+
+
+@dataclass(frozen=True)
+class MeetingDraft:
+    token: str
+    step: str
+    data: dict[str, Any]
+    members: list[AttendeeView]
+    problem: str | None = None
+
+    @property
+    def starts_at(self) -> datetime | None:
+        value = self.data.get("starts_at")
+        return datetime.fromisoformat(value) if value else None
+
+    @property
+    def chosen(self) -> set[int]:
+        return set(self.data.get("attendees", []))
+
+
+_DATE_TIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s+(\d{1,2}):(\d{2})\s*$")
+_DAY_MONTH_TIME = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s+(\d{1,2}):(\d{2})\s*$")
+_RELATIVE = re.compile(r"^\s*(tomorrow|jutro|today|dziś|dzis|dzisiaj)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
+
+
+def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+    """`2026-12-01 10:00`, `01.12 10:00` (the next such date ahead), `tomorrow 10:00` / `jutro 10:00`.
+
+    Local to the team's zone; a local time that does not exist (spring DST gap) means the first
+    instant the clock passes it. A time in the past is refused.
+    """
+    today = now.astimezone(zone).date()
+    try:
+        if match := _DATE_TIME.match(text):
+            y, mo, d, h, mi = (int(g) for g in match.groups())
+            day, at = date(y, mo, d), time(h, mi)
+        elif match := _DAY_MONTH_TIME.match(text):
+            d, mo, h, mi = (int(g) for g in match.groups())
+            at = time(h, mi)
+            day = date(today.year, mo, d)
+            if fire_at(day, at, zone) <= now:
+                day = date(today.year + 1, mo, d)
+        elif match := _RELATIVE.match(text):
+            word, h, mi = match.group(1).lower(), int(match.group(2)), int(match.group(3))
+            at = time(h, mi)
+            day = today + timedelta(days=1) if word in ("tomorrow", "jutro") else today
+        else:
+            raise Refused("bad_when")
+    except ValueError as exc:  # 31.02, 25:00 and the like
+        raise Refused("bad_when") from exc
+    instant = fire_at(day, at, zone)
+    if instant <= now:
+        raise Refused("when_past")
+    return instant
+
+
+def _view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
+    return MeetingView(
+        meeting.id,
+        meeting.kind,
+        meeting.title,
+        meeting.starts_at,
+        meeting.duration_min,
+        meeting.place,
+        meeting.cancelled_at is not None,
+        attendees,
+    )
+
+
+async def _attendees(session: Any, meeting_ids: list[int]) -> dict[int, list[AttendeeView]]:
+    rows = await session.execute(
+        select(Attendee, Person)
+        .join(Person, Person.id == Attendee.person_id)
+        .where(Attendee.meeting_id.in_(meeting_ids))
+        .order_by(Person.first_name, Person.id)
+    )
+    out: dict[int, list[AttendeeView]] = {mid: [] for mid in meeting_ids}
+    for attendee, person in rows:
+        out[attendee.meeting_id].append(
+            AttendeeView(
+                person.id, person.display_name, attendee.answer, attendee.attended, person.language_code
+            )
+        )
+    return out
+
+
+async def _team_members(session: Any, team_id: int) -> list[AttendeeView]:
+    rows = await session.execute(
+        select(Person)
+        .join(Member, Member.person_id == Person.id)
+        .where(Member.team_id == team_id, Member.removed_at.is_(None))
+        .order_by(Member.role, Person.first_name, Person.id)
+    )
+    return [AttendeeView(p.id, p.display_name, None, None, p.language_code) for p in rows.scalars()]
+
+
+# --- the creation conversation -------------------------------------------------------------
+
+
+async def start(db: Database, actor: Actor, now: datetime) -> MeetingDraft:
+    team = actor.require_coordinator()
+    draft = Draft(
+        person_id=actor.person_id,
+        kind=MEETING,
+        step="kind",
+        data={},
+        token=secrets.token_urlsafe(6),
+        started_at=now,
+        updated_at=now,
+    )
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        session.add(draft)
+        members = await _team_members(session, team.id)
+    return MeetingDraft(draft.token, draft.step, {}, members)
+
+
+async def _load(db: Database, actor: Actor, token: str | None) -> tuple[Draft, list[AttendeeView]]:
+    team = actor.require_coordinator()
+    async with db.read() as session:
+        draft = await session.get(Draft, actor.person_id)
+        members = await _team_members(session, team.id)
+    if draft is None or draft.kind != MEETING or (token is not None and draft.token != token):
+        raise Refused("stale_button")
+    return draft, members
+
+
+async def _save_step(
+    db: Database, actor: Actor, token: str, step: str, data: dict[str, Any], now: datetime
+) -> None:
+    async with db.write() as session:
+        draft = await session.get(Draft, actor.person_id, with_for_update=True)
+        if draft is None or draft.token != token:
+            raise Refused("stale_button")
+        draft.step, draft.data, draft.updated_at = step, data, now
+
+
+async def advance(
+    db: Database, actor: Actor, token: str | None, value: str, now: datetime, *, typed: bool
+) -> MeetingDraft:
+    """The answer to the current step (a pressed value or typed text); a bad one re-asks."""
+    draft, members = await _load(db, actor, token)
+    team = actor.require_coordinator()
+    data, step = dict(draft.data), draft.step
+    try:
+        if step == "kind" and not typed and value in {k.value for k in MeetingKind}:
+            data["kind"], step = value, "title"
+        elif step == "title" and typed:
+            data["title"], step = _clean(value), "when"
+        elif step == "when" and typed:
+            data["starts_at"] = parse_when(value, now, ZoneInfo(team.timezone)).isoformat()
+            step = "duration"
+        elif step == "duration":
+            minutes = int(value) if value.strip().isdigit() else 0
+            if not 0 < minutes <= MAX_DURATION:
+                raise Refused("bad_duration")
+            data["duration"], step = minutes, "place"
+        elif step == "place":
+            data["place"], step = (None if not typed else _clean(value)), "attendees"
+            data["attendees"] = []
+        elif step == "attendees" and not typed:
+            chosen = set(data.get("attendees", []))
+            known = {m.person_id for m in members}
+            if value == "all":
+                data["attendees"], step = sorted(known), "confirm"
+            elif value == "done":
+                if not chosen:
+                    raise Refused("no_attendees")
+                step = "confirm"
+            elif value.isdigit() and int(value) in known:
+                data["attendees"] = sorted(chosen ^ {int(value)})
+            else:
+                raise Refused("stale_button")
+        else:
+            raise Refused("use_buttons" if typed else "stale_button")
+    except Refused as refusal:
+        if refusal.reason == "stale_button":
+            raise
+        return MeetingDraft(draft.token, draft.step, draft.data, members, refusal.reason)
+    await _save_step(db, actor, draft.token, step, data, now)
+    return MeetingDraft(draft.token, step, data, members)
+
+
+def _clean(text: str) -> str:
+    value = text.strip()
+    if not value:
+        raise Refused("name_empty")
+    if len(value) > NAME_MAX:
+        raise Refused("name_too_long", limit=NAME_MAX)
+    return value
+
+
+async def create(db: Database, actor: Actor, token: str, now: datetime) -> MeetingView:
+    """Save the confirmed draft as a meeting with its attendees (once, even on a double tap)."""
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        draft = await session.get(Draft, actor.person_id, with_for_update=True)
+        if draft is None or draft.token != token or draft.step != "confirm":
+            raise Refused("stale_button")
+        data = draft.data
+        starts_at = datetime.fromisoformat(data["starts_at"])
+        if starts_at <= now:
+            raise Refused("when_past")
+        meeting = Meeting(
+            team_id=team.id,
+            kind=data["kind"],
+            title=data["title"],
+            starts_at=starts_at,
+            duration_min=int(data["duration"]),
+            place=data.get("place"),
+            created_by=actor.person_id,
+            created_at=now,
+            scheduled_at=now,
+        )
+        session.add(meeting)
+        await session.flush()
+        active = {m.person_id for m in await _team_members(session, team.id)}
+        for person_id in sorted(set(data["attendees"]) & active):
+            session.add(Attendee(meeting_id=meeting.id, person_id=person_id))
+        await session.delete(draft)
+        await session.flush()
+        attendees = (await _attendees(session, [meeting.id]))[meeting.id]
+    return _view(meeting, attendees)
+
+
+# --- answers, lists, moves, cancellations, attendance --------------------------------------
+
+
+async def get(db: Database, team: TeamInfo, meeting_id: int) -> MeetingView:
+    async with db.read() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        # Another team's meeting is treated exactly like a missing one.
+        if meeting is None or meeting.team_id != team.id:
+            raise Refused("not_found")
+        return _view(meeting, (await _attendees(session, [meeting.id]))[meeting.id])
+
+
+async def answer(db: Database, actor: Actor, meeting_id: int, value: str, now: datetime) -> MeetingView:
+    team = actor.require_member()
+    if value not in ANSWERS:
+        raise Refused("stale_button")
+    async with db.write() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        attendee = await session.get(Attendee, (meeting_id, actor.person_id))
+        if meeting is None or meeting.team_id != team.id or attendee is None:
+            raise Refused("not_invited")
+        if meeting.cancelled_at is not None:
+            raise Refused("meeting_cancelled")
+        attendee.answer, attendee.answered_at = value, now
+    return await get(db, team, meeting_id)
+
+
+async def upcoming(db: Database, actor: Actor, now: datetime) -> list[MeetingView]:
+    """The person's meetings not yet over (a coordinator sees all of the team's)."""
+    team = actor.require_member()
+    async with db.read() as session:
+        stmt = select(Meeting).where(
+            Meeting.team_id == team.id,
+            Meeting.cancelled_at.is_(None),
+            Meeting.starts_at > now - timedelta(minutes=MAX_DURATION),
+        )
+        if not actor.is_coordinator:
+            stmt = stmt.join(Attendee, Attendee.meeting_id == Meeting.id).where(
+                Attendee.person_id == actor.person_id
+            )
+        meetings = [
+            m
+            for m in (await session.scalars(stmt.order_by(Meeting.starts_at, Meeting.id))).all()
+            if m.starts_at + timedelta(minutes=m.duration_min) > now
+        ]
+        people = await _attendees(session, [m.id for m in meetings])
+    return [_view(m, people[m.id]) for m in meetings]
+
+
+async def recent_past(db: Database, actor: Actor, now: datetime, days: int = 7) -> list[MeetingView]:
+    """Meetings that began in the last `days` days: the coordinator marks attendance on them."""
+    team = actor.require_coordinator()
+    return await between(db, team.id, now - timedelta(days=days), now)
+
+
+async def between(db: Database, team_id: int, start: datetime, end: datetime) -> list[MeetingView]:
+    async with db.read() as session:
+        meetings = (
+            await session.scalars(
+                select(Meeting)
+                .where(
+                    Meeting.team_id == team_id,
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.starts_at >= start,
+                    Meeting.starts_at < end,
+                )
+                .order_by(Meeting.starts_at, Meeting.id)
+            )
+        ).all()
+        people = await _attendees(session, [m.id for m in meetings])
+    return [_view(m, people[m.id]) for m in meetings]
+
+
+async def move(
+    db: Database, actor: Actor, meeting_id: int, text: str, now: datetime
+) -> tuple[MeetingView, datetime]:
+    """A new start time (typed like at creation); returns the meeting and its old start."""
+    team = actor.require_coordinator()
+    new_start = parse_when(text, now, ZoneInfo(team.timezone))
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        meeting = await session.get(Meeting, meeting_id, with_for_update=True)
+        if meeting is None or meeting.team_id != team.id:
+            raise Refused("not_found")
+        if meeting.cancelled_at is not None:
+            raise Refused("meeting_cancelled")
+        old = meeting.starts_at
+        meeting.starts_at, meeting.scheduled_at = new_start, now
+    return await get(db, team, meeting_id), old
+
+
+async def ask_move(db: Database, actor: Actor, meeting_id: int, now: datetime) -> MeetingView:
+    team = actor.require_coordinator()
+    view = await get(db, team, meeting_id)
+    if view.cancelled:
+        raise Refused("meeting_cancelled")
+    async with db.write() as session:
+        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        session.add(
+            Draft(
+                person_id=actor.person_id,
+                kind=MOVE,
+                step="when",
+                data={"meeting_id": meeting_id},
+                token=secrets.token_urlsafe(6),
+                started_at=now,
+                updated_at=now,
+            )
+        )
+    return view
+
+
+async def cancel(db: Database, actor: Actor, meeting_id: int, now: datetime) -> MeetingView:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        meeting = await session.get(Meeting, meeting_id, with_for_update=True)
+        if meeting is None or meeting.team_id != team.id:
+            raise Refused("not_found")
+        if meeting.cancelled_at is not None:
+            raise Refused("meeting_cancelled")
+        meeting.cancelled_at = now
+    return await get(db, team, meeting_id)
+
+
+async def toggle_attended(
+    db: Database, actor: Actor, meeting_id: int, person_id: int, now: datetime
+) -> MeetingView:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        meeting = await session.get(Meeting, meeting_id)
+        attendee = await session.get(Attendee, (meeting_id, person_id))
+        if meeting is None or meeting.team_id != team.id or attendee is None:
+            raise Refused("not_found")
+        if meeting.starts_at > now:
+            raise Refused("meeting_not_started")
+        attendee.attended = not attendee.attended
+    return await get(db, team, meeting_id)
+
+
+# --- reminders -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DueReminder:
+    meeting: MeetingView
+    team_id: int
+    offset: timedelta
+
+    @property
+    def key(self) -> str:
+        """The claim key: meeting, offset and start time, so a moved meeting is reminded afresh."""
+        minutes = int(self.offset.total_seconds() // 60)
+        return f"remind:{self.meeting.id}:{minutes}:{self.meeting.starts_at.astimezone(UTC):%Y%m%d%H%M}"
+
+    @property
+    def recipients(self) -> list[AttendeeView]:
+        return [a for a in self.meeting.attendees if a.answer != "no"]
+
+
+def due_offset(starts_at: datetime, scheduled_at: datetime, now: datetime) -> timedelta | None:
+    """The reminder due now: its moment passed, the meeting has not begun, and the moment came
+    after the start time was set. When several are due (after downtime) only the latest is."""
+    due = [offset for offset in REMINDER_OFFSETS if scheduled_at <= starts_at - offset <= now < starts_at]
+    return min(due) if due else None
+
+
+async def due_reminders(db: Database, now: datetime) -> list[DueReminder]:
+    horizon = max(REMINDER_OFFSETS)
+    async with db.read() as session:
+        meetings = (
+            await session.scalars(
+                select(Meeting).where(
+                    Meeting.cancelled_at.is_(None),
+                    Meeting.starts_at > now,
+                    Meeting.starts_at <= now + horizon,
+                )
+            )
+        ).all()
+        people = await _attendees(session, [m.id for m in meetings])
+        active = {
+            (team_id, person_id)
+            for team_id, person_id in await session.execute(
+                select(Member.team_id, Member.person_id).where(Member.removed_at.is_(None))
+            )
+        }
+    out = []
+    for meeting in meetings:
+        offset = due_offset(meeting.starts_at, meeting.scheduled_at, now)
+        if offset is None:
+            continue
+        attendees = [a for a in people[meeting.id] if (meeting.team_id, a.person_id) in active]
+        out.append(DueReminder(_view(meeting, attendees), meeting.team_id, offset))
+    return out
