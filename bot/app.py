@@ -53,6 +53,8 @@ PRIVATE_COMMANDS = (
     "report",
     "undo",
     "me",
+    "points",
+    "badges",
     "leaderboard",
     "sales",
     "invite",

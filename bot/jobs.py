@@ -12,20 +12,21 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
+from sqlalchemy import select
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
 
 from bot.app import Deps
 from bot.render import Renderer, pick_locale
-from bot.services import digests, meetings, outbox
+from bot.services import digests, meetings, outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
 from bot.services.schedule import Kind, TeamSchedule, due_day
 from bot.telegram_text import split_message
 from storage.db import Database
-from storage.models import OutboxStatus
+from storage.models import OutboxStatus, Person
 
 log = logging.getLogger(__name__)
 
@@ -76,7 +77,7 @@ async def render_output(
     if kind is Kind.DAILY_POST:
         if team.group_chat_id is None:
             return []
-        post = await digests.daily_post(db, team, day)
+        post = await digests.daily_post(db, team, schedule, day)
         text = renderer.render("daily_post", team.locale, post=post, team=team)
         return _envelopes(Recipient(team.group_chat_id, None, None), text, pin=True)
     if kind is Kind.NUDGE:
@@ -114,6 +115,8 @@ async def produce(
 ) -> tuple[Outcome, int | None]:
     """Render and claim one output: (SENT, claim id) to deliver, ALREADY, or NOTHING (no claim)."""
     day = claim_day(kind, day)
+    if kind is Kind.DAILY_REWARDS:
+        return await close_day(db, renderer, default_locale, schedule, day, now, force=force)
     if not force and await outbox.is_claimed(db, schedule.team_id, kind, day):
         return Outcome.ALREADY, None
     team = await digests.team_info(db, schedule.team_id)
@@ -123,6 +126,45 @@ async def produce(
     claim_id = await outbox.claim(db, schedule.team_id, kind, day, envelopes, now, force=force)
     if claim_id is None:
         return Outcome.ALREADY, None
+    return Outcome.SENT, claim_id
+
+
+async def close_day(
+    db: Database,
+    renderer: Renderer,
+    default_locale: str,
+    schedule: TeamSchedule,
+    day: date,
+    now: datetime,
+    *,
+    force: bool = False,
+) -> tuple[Outcome, int | None]:
+    """The day close: claim, grants, badges and the reps' messages commit together, or not at all.
+
+    It is claimed even when nobody earned anything: the claim is what marks the day closed.
+    """
+    team = await digests.team_info(db, schedule.team_id)
+    async with db.write() as session:
+        claim_id = await outbox.claim_in(session, team.id, Kind.DAILY_REWARDS, day, now, force=force)
+        if claim_id is None:
+            return Outcome.ALREADY, None
+        earned = await rewards.close_in(session, team, schedule, day, now)
+        people = {
+            person.id: person
+            for person in (await session.scalars(select(Person).where(Person.id.in_(earned.people)))).all()
+        }
+        envelopes: list[Envelope] = []
+        for person_id in earned.people:
+            locale = pick_locale(people[person_id].language_code, team.locale, default_locale)
+            text = renderer.render(
+                "rewards_earned",
+                locale,
+                grants=earned.of(person_id),
+                badges=earned.badges.get(person_id, []),
+                day=day,
+            )
+            envelopes += _envelopes(Recipient(person_id, person_id, None), text)
+        outbox.queue_in(session, claim_id, envelopes, now)
     return Outcome.SENT, claim_id
 
 

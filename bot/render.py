@@ -48,6 +48,17 @@ def pick_locale(language_code: str | None, team_locale: str | None, default: str
     return default
 
 
+def split_badge(name: str) -> tuple[str, str | int | None]:
+    """A badge id as (kind, value) for its sentence: target_2026_11 -> (target, 11.2026)."""
+    if name.startswith("target_"):
+        _, year, month = name.split("_")
+        return "target", f"{month}.{year}"
+    kind, _, number = name.rpartition("_")
+    if number.isdigit() and kind in ("sales", "streak"):
+        return kind, int(number)
+    return name, None
+
+
 class Renderer:
     def __init__(self) -> None:
         self._envs = {locale: self._environment(locale) for locale in SUPPORTED_LOCALES}
@@ -89,8 +100,12 @@ class Renderer:
         def weekday_name(iso_weekday: int) -> str:
             return str(day_names[iso_weekday - 1])
 
-        env.filters.update(money=money, day=day, clock=clock, moment=moment)
+        def month_name(value: date) -> str:
+            return format_date(value, format="LLLL yyyy", locale=babel_locale)
+
+        env.filters.update(money=money, day=day, clock=clock, moment=moment, month_name=month_name)
         env.globals["weekday_name"] = weekday_name
+        env.globals["badge_parts"] = split_badge
         env.globals["locale"] = locale
         return env
 

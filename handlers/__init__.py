@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import meetings, report, results, settings, start, team
+from handlers import meetings, report, results, settings, start, targets, team
 from handlers.common import gate, on_error, stale_button
 
 
@@ -34,6 +34,9 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("settings", settings.settings_command))
     app.add_handler(CommandHandler("holiday", settings.holiday_command))
     app.add_handler(CommandHandler("digest", settings.digest_command))
+    app.add_handler(CommandHandler("target", targets.target_command))
+    app.add_handler(CommandHandler("points", targets.points_command))
+    app.add_handler(CommandHandler("badges", targets.badges_command))
     app.add_handler(CommandHandler("meeting", meetings.meeting_command))
     app.add_handler(CommandHandler("meetings", meetings.meetings_command))
 
@@ -44,6 +47,7 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
+    app.add_handler(CallbackQueryHandler(targets.target_button, pattern=r"^tg:"))
     app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=r"^mt:"))
     app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=r"^mm:"))
     app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=r"^ma:"))

@@ -139,6 +139,10 @@ async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         from handlers.settings import settings_answer
 
         await settings_answer(update, context, actor, draft.step, text)
+    elif draft.kind == "target":
+        from handlers.targets import typed_target
+
+        await typed_target(update, context, actor, int(draft.data["person_id"]), text)
     elif draft.kind == meetings.MEETING:
         from handlers.meetings import typed_meeting
 

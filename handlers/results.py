@@ -7,18 +7,27 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.app import deps_of
-from bot.services import results, sales
+from bot.services import digests, results, rewards, sales, targets
 from bot.services.access import Actor, team_of_group
 from bot.services.errors import Refused
 from bot.services.periods import Period
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from storage.models import Role
 
 
 @with_actor
 async def me(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     deps = deps_of(context)
+    team = actor.require_member()
     mine = await results.my_results(deps.db, actor, deps.clock())
-    await reply(update, context, actor, "me", results=mine, team=actor.team, actor=actor)
+    progress = None
+    if actor.role is Role.REP:  # targets are for reps; coordinators are ranked and rewarded only
+        schedule = await digests.schedule_of(deps.db, team.id)
+        progress = await targets.progress(deps.db, team, schedule, actor.person_id, deps.clock())
+    badges = await rewards.badges_of(deps.db, actor)
+    await reply(
+        update, context, actor, "me", results=mine, team=team, actor=actor, progress=progress, badges=badges
+    )
 
 
 @with_actor
@@ -27,10 +36,14 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     chat = update.effective_chat
     assert chat is not None
     words = [word.lower() for word in context.args or []]
+    by_percent = words[1:2] == ["%"] or (words[:1] and words[0].endswith("%") and words[0] != "%")
+    words = [word.removesuffix("%") for word in words if word != "%"]
     try:
         period = Period(words[0]) if words else Period.DAY
     except ValueError as exc:
         raise Refused("bad_period") from exc
+    if by_percent and period is not Period.MONTH:
+        raise Refused("bad_period")
     team = actor.require_member()
     if chat.type != ChatType.PRIVATE:
         # In a group, the group's own team is shown, and only to its members.
@@ -39,6 +52,10 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
             raise Refused("group_not_linked")
         if group_team.id != team.id:
             raise Refused("not_member")
+    if by_percent:
+        rows = await targets.percent_ranking(deps.db, team, deps.clock())
+        await reply(update, context, actor, "leaderboard_percent", rows=rows, team=team)
+        return
     board = await results.ranking(deps.db, team, period, deps.clock())
     await reply(update, context, actor, "leaderboard", board=board, team=team)
 

@@ -66,6 +66,8 @@ class Team(Base):
     holiday_country: Mapped[str | None] = mapped_column(String(8), server_default="PL")
     pinned_message_id: Mapped[int | None] = mapped_column(BigInteger)
     pin_warned: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    # Points per reward rule, overriding the defaults in bot.services.rewards.
+    reward_points: Mapped[dict[str, Any] | None]
 
 
 class Person(Base):
@@ -313,3 +315,50 @@ class Attendee(Base):
     answer: Mapped[str | None] = mapped_column(String(8))
     answered_at: Mapped[datetime | None]
     attended: Mapped[bool | None] = mapped_column(Boolean)
+
+
+TEAM_TARGET = 0  # Target.person_id of the team's own target (people ids are Telegram's, never 0)
+
+
+class Target(Base):
+    """A monthly target; it applies to its month and the months after, until changed."""
+
+    __tablename__ = "targets"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", "month", name="uq_targets_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    month: Mapped[date] = mapped_column(Date)  # the first day of the month
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    set_by: Mapped[int] = mapped_column(BigInteger)
+    set_at: Mapped[datetime]
+
+
+class PointEntry(Base):
+    """One change of a person's points, with why and where from; a grant happens once."""
+
+    __tablename__ = "points"
+    __table_args__ = (
+        UniqueConstraint("team_id", "person_id", "reason", "source", name="uq_points_grant"),
+        Index("ix_points_person", "team_id", "person_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    delta: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime]
+
+
+class Badge(Base):
+    __tablename__ = "badges"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    badge: Mapped[str] = mapped_column(String(32), primary_key=True)
+    earned_at: Mapped[datetime]
+    day: Mapped[date | None] = mapped_column(Date)

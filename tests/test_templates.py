@@ -16,7 +16,9 @@ from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
+from bot.services.rewards import Grant, PointsView
 from bot.services.sales import SaleLine, SalesPage
+from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from storage.models import Role
@@ -90,6 +92,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "not_invited",
             "meeting_cancelled",
             "meeting_not_started",
+            "not_a_rep",
+            "target_usage",
+            "target_amount",
             "other",
         )
     ],
@@ -132,11 +137,68 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "results": [PeriodResult(p, SPAN, 500 * n, n, n or None, 3) for n, p in enumerate(Period)],
             "team": TEAM,
             "actor": COORD,
+            "progress": progress,
+            "badges": badges,
         }
+        for progress in (
+            None,
+            Progress(None, 0, 1, 20, 20),
+            Progress(100_000, 45_000, 10, 11, 20),
+            Progress(100_000, 45_000, 0, 20, 20),
+            Progress(100_000, 45_000, 20, 0, 20),
+            Progress(100_000, 145_000, 20, 1, 20),
+            Progress(100_000, 99_999, 19, 1, 20),
+        )
+        for badges in ([], [("first_sale", NOW)])
+    ],
+    "rewards_earned": [
+        {
+            "grants": [
+                Grant(1, r, 10) for r in ("top_seller", "pace", "personal_best", "first_sale", "streak_3")
+            ],
+            "badges": ["first_sale", "sales_10", "streak_5", "target_2026_11"],
+            "day": date(2026, 11, 27),
+        }
+    ],
+    "points": [
+        {
+            "view": PointsView(75, [(NOW, 50, "top_seller", "day:x"), (NOW, -20, "redeem", "r:1")]),
+            "team": TEAM,
+        },
+        {"view": PointsView(0, []), "team": TEAM},
+        {"view": PointsView(1, []), "team": TEAM},
+    ],
+    "badges": [
+        {"badges": [("sales_50", NOW), ("streak_20", NOW)], "team": TEAM},
+        {"badges": [], "team": TEAM},
+    ],
+    "target_choose": [{"month": date(2026, 11, 1)}],
+    "target_ask": [{"month": date(2026, 11, 1), "team_target": t} for t in (True, False)],
+    "target_set": [
+        {"result": SetTarget(TargetSubject(1, EVIL), 2_000_000, date(2026, 11, 1)), "team": TEAM},
+    ],
+    "leaderboard_percent": [
+        {
+            "rows": [PercentRow(1, 1, EVIL, 150, 15_000, 10_000), PercentRow(2, 2, EVIL, 5, 500, 10_000)],
+            "team": TEAM,
+        },
+        {"rows": [], "team": TEAM},
     ],
     "daily_post": [
         {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, BOARD.rows[:2]), "team": TEAM},
         {"post": DailyPost(date(2026, 11, 27), [], 0, 0, []), "team": TEAM},
+        {
+            "post": DailyPost(
+                date(2026, 11, 27),
+                BOARD.rows,
+                1100,
+                8,
+                BOARD.rows[:1],
+                5000,
+                [(EVIL, ["top_seller", "streak_10"])],
+            ),
+            "team": TEAM,
+        },
     ],
     "digest_daily": [
         {

@@ -56,7 +56,15 @@ def main() -> None:
                 if message.id:
                     message.string = message.id
         with path.open("wb") as f:
-            write_po(f, catalog, omit_header=False, no_location=True, sort_output=True, width=0)
+            write_po(
+                f,
+                catalog,
+                omit_header=False,
+                no_location=True,
+                sort_output=True,
+                width=0,
+                ignore_obsolete=True,
+            )
 
 
 if __name__ == "__main__":

@@ -9,16 +9,18 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.services import rewards
 from bot.services.access import TeamInfo
 from bot.services.meetings import MeetingView, between
-from bot.services.periods import days_span
+from bot.services.periods import Span, days_span, local_date
 from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import TeamSchedule, parse_days, parse_hhmm, previous_post_day
+from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
 from storage.db import Database
-from storage.models import DayMark, Member, Person, Role, Sale, Team, TeamHoliday
+from storage.models import Claim, DayMark, Member, Person, Role, Sale, Team, TeamHoliday
 from storage.queries import insert_ignore
 
 NO_SALES = "no_sales"
@@ -38,6 +40,10 @@ class DailyPost:
     total_minor: int
     count: int
     top: list[RankRow]
+    # The day's share of the team's monthly target (None without one).
+    day_target_minor: int | None = None
+    # Who earned what at the day close (empty when the day was not closed).
+    winners: list[tuple[str, list[str]]] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -47,6 +53,19 @@ class RepLine:
     total_minor: int
     count: int
     unreachable: bool
+    # Month to date against the pace of the monthly target (None without a target).
+    month_minor: int = 0
+    pace_minor: int | None = None
+
+
+@dataclass(frozen=True)
+class VoidedLate:
+    """A sale voided after its day was closed: the day's rewards stand."""
+
+    sale_id: int
+    name: str
+    amount_minor: int
+    day: date
 
 
 @dataclass(frozen=True)
@@ -60,6 +79,7 @@ class DailyDigest:
     total_minor: int
     # The day's meetings with their answers.
     meetings: list[MeetingView] = field(default_factory=list)
+    voided_late: list[VoidedLate] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -151,18 +171,22 @@ async def coordinators(db: Database, team_id: int) -> list[Recipient]:
     return [Recipient(m.person_id, m.person_id, m.language_code) for m in rows if m.role is Role.COORDINATOR]
 
 
-async def daily_post(db: Database, team: TeamInfo, day: date) -> DailyPost:
+async def daily_post(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> DailyPost:
     span = days_span(day, day, team_zone(team))
     async with db.read() as session:
         totals = await totals_by_person(session, team.id, span)
         names = {m.person_id: m.name for m in await members(session, team.id)}
+        month_target = await team_target(session, team.id, month_start(day))
     rows = rank_rows(totals, names)
+    post_days = post_days_in_month(schedule, day)
     return DailyPost(
         day,
         rows,
         sum(t for t, _ in totals.values()),
         sum(c for _, c in totals.values()),
         [row for row in rows if row.rank == 1],
+        month_target // len(post_days) if month_target and post_days else None,
+        await rewards.winners(db, team.id, day),
     )
 
 
@@ -178,13 +202,28 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
     async with db.read() as session:
         totals = await totals_by_person(session, team.id, span)
         people = await members(session, team.id)
+    zone = team_zone(team)
+    month_days = post_days_in_month(schedule, last)
+    async with db.read() as session:
+        month_totals = await totals_by_person(session, team.id, days_span(month_start(last), last, zone))
+        targets = await rep_targets(session, team.id, month_start(last))
+    elapsed = sum(1 for d in month_days if d <= last)
     lines = [
-        RepLine(m.person_id, m.name, *totals.get(m.person_id, (0, 0)), m.unreachable)
+        RepLine(
+            m.person_id,
+            m.name,
+            *totals.get(m.person_id, (0, 0)),
+            m.unreachable,
+            month_totals.get(m.person_id, (0, 0))[0],
+            targets[m.person_id] * elapsed // len(month_days)
+            if m.person_id in targets and month_days
+            else None,
+        )
         for m in people
-        if m.person_id in totals
+        if m.person_id in totals or m.person_id in targets
     ]
     lines.sort(key=lambda line: (-line.total_minor, line.name.casefold()))
-    today = days_span(day, day, team_zone(team))
+    today = days_span(day, day, zone)
     return DailyDigest(
         day,
         first,
@@ -194,7 +233,42 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         [m.name for m in people if m.unreachable],
         sum(t for t, _ in totals.values()),
         await between(db, team.id, today.start, today.end),
+        await voided_late(db, team, span),
     )
+
+
+def _pace(target: int | None, elapsed: int, post_days: int) -> int | None:
+    """What the month should have reached by now at an even pace over its post days."""
+    return target * elapsed // post_days if target and post_days else None
+
+
+async def voided_late(db: Database, team: TeamInfo, span: Span) -> list[VoidedLate]:
+    """Sales voided within `span` after their own day had been closed."""
+    zone = team_zone(team)
+    async with db.read() as session:
+        rows = (
+            await session.execute(
+                select(Sale.id, Sale.amount_minor, Sale.occurred_at, Sale.voided_at, Person)
+                .join(Person, Person.id == Sale.person_id)
+                .where(Sale.team_id == team.id, Sale.voided_at >= span.start, Sale.voided_at < span.end)
+                .order_by(Sale.voided_at)
+            )
+        ).all()
+        closes = dict(
+            (
+                await session.execute(
+                    select(Claim.day, func.min(Claim.claimed_at))
+                    .where(Claim.team_id == team.id, Claim.kind == DAY_CLOSE)
+                    .group_by(Claim.day)
+                )
+            ).all()
+        )
+    out = []
+    for sale_id, amount, occurred_at, voided_at, person in rows:
+        day = local_date(occurred_at, zone)
+        if day in closes and voided_at is not None and voided_at >= closes[day]:
+            out.append(VoidedLate(sale_id, person.display_name, amount, day))
+    return out
 
 
 async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDigest:

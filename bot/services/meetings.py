@@ -8,7 +8,6 @@ moved meeting gets fresh ones and the old ones can never fire.
 from __future__ import annotations
 
 import re
-import secrets
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -16,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
+from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Refused
 from bot.services.schedule import fire_at
@@ -158,18 +158,8 @@ async def _team_members(session: Any, team_id: int) -> list[AttendeeView]:
 
 async def start(db: Database, actor: Actor, now: datetime) -> MeetingDraft:
     team = actor.require_coordinator()
-    draft = Draft(
-        person_id=actor.person_id,
-        kind=MEETING,
-        step="kind",
-        data={},
-        token=secrets.token_urlsafe(6),
-        started_at=now,
-        updated_at=now,
-    )
-    async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        session.add(draft)
+    draft = await drafts.begin(db, actor.person_id, MEETING, "kind", {}, now)
+    async with db.read() as session:
         members = await _team_members(session, team.id)
     return MeetingDraft(draft.token, draft.step, {}, members)
 
@@ -378,19 +368,7 @@ async def ask_move(db: Database, actor: Actor, meeting_id: int, now: datetime) -
     view = await get(db, team, meeting_id)
     if view.cancelled:
         raise Refused("meeting_cancelled")
-    async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        session.add(
-            Draft(
-                person_id=actor.person_id,
-                kind=MOVE,
-                step="when",
-                data={"meeting_id": meeting_id},
-                token=secrets.token_urlsafe(6),
-                started_at=now,
-                updated_at=now,
-            )
-        )
+    await drafts.begin(db, actor.person_id, MOVE, "when", {"meeting_id": meeting_id}, now)
     return view
 
 

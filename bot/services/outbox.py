@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.schedule import CATCH_UP
 from storage.db import Database
@@ -63,38 +64,51 @@ async def claim(
 ) -> int | None:
     """Claim the output and queue its messages; None when it was claimed already (and not forced)."""
     async with db.write() as session:
-        round_ = 0
-        if force:
-            last = await session.scalar(
-                select(func.max(Claim.round)).where(
-                    Claim.team_id == team_id, Claim.kind == kind, Claim.day == day
-                )
-            )
-            round_ = 0 if last is None else last + 1
-        values = {"team_id": team_id, "kind": kind, "day": day, "round": round_, "claimed_at": now}
-        if not await insert_ignore(session, Claim, values, ["team_id", "kind", "day", "round"]):
-            return None
-        claim_id = await session.scalar(
-            select(Claim.id).where(
-                Claim.team_id == team_id, Claim.kind == kind, Claim.day == day, Claim.round == round_
+        claim_id = await claim_in(session, team_id, kind, day, now, force=force)
+        if claim_id is not None:
+            queue_in(session, claim_id, envelopes, now)
+    return claim_id
+
+
+async def claim_in(
+    session: AsyncSession, team_id: int, kind: str, day: date, now: datetime, *, force: bool
+) -> int | None:
+    """The claim inside the caller's transaction, so work done with it commits or fails with it."""
+    round_ = 0
+    if force:
+        last = await session.scalar(
+            select(func.max(Claim.round)).where(
+                Claim.team_id == team_id, Claim.kind == kind, Claim.day == day
             )
         )
-        assert claim_id is not None
-        for envelope in envelopes:
-            session.add(
-                Outbox(
-                    claim_id=claim_id,
-                    chat_id=envelope.chat_id,
-                    person_id=envelope.person_id,
-                    text=envelope.text,
-                    buttons={"rows": envelope.buttons} if envelope.buttons else None,
-                    pin=envelope.pin,
-                    status=OutboxStatus.PENDING,
-                    attempts=0,
-                    updated_at=now,
-                )
-            )
+        round_ = 0 if last is None else last + 1
+    values = {"team_id": team_id, "kind": kind, "day": day, "round": round_, "claimed_at": now}
+    if not await insert_ignore(session, Claim, values, ["team_id", "kind", "day", "round"]):
+        return None
+    claim_id = await session.scalar(
+        select(Claim.id).where(
+            Claim.team_id == team_id, Claim.kind == kind, Claim.day == day, Claim.round == round_
+        )
+    )
+    assert claim_id is not None
     return int(claim_id)
+
+
+def queue_in(session: AsyncSession, claim_id: int, envelopes: list[Envelope], now: datetime) -> None:
+    for envelope in envelopes:
+        session.add(
+            Outbox(
+                claim_id=claim_id,
+                chat_id=envelope.chat_id,
+                person_id=envelope.person_id,
+                text=envelope.text,
+                buttons={"rows": envelope.buttons} if envelope.buttons else None,
+                pin=envelope.pin,
+                status=OutboxStatus.PENDING,
+                attempts=0,
+                updated_at=now,
+            )
+        )
 
 
 async def settle_in_flight(db: Database, now: datetime) -> int:

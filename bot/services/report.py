@@ -7,15 +7,15 @@ one transaction and uses the token as the sale's unique `draft_token`: a double 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import func, select
 
+from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Refused
 from bot.services.money import AmountError, parse_amount, split_quick_report
@@ -122,19 +122,9 @@ async def _choices(session: Any, team: TeamInfo, person_id: int, step: Step) -> 
 
 async def _start(db: Database, actor: Actor, now: datetime, data: dict[str, Any], step: Step) -> DraftView:
     team = actor.require_member()
-    draft = Draft(
-        person_id=actor.person_id,
-        kind=REPORT,
-        step=step,
-        data=data,
-        token=secrets.token_urlsafe(6),
-        started_at=now,
-        updated_at=now,
-    )
-    async with db.write() as session:
-        # A new /report replaces whatever the person was doing.
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        session.add(draft)
+    # A new /report replaces whatever the person was doing.
+    draft = await drafts.begin(db, actor.person_id, REPORT, step, data, now)
+    async with db.read() as session:
         choices = await _choices(session, team, actor.person_id, step)
     return _view(draft, team, choices)
 
@@ -183,13 +173,7 @@ async def current(db: Database, actor: Actor, now: datetime) -> Draft | None:
 
 
 async def discard(db: Database, person_id: int, token: str | None = None) -> bool:
-    """End the person's draft (only the one with `token`, when given); True if one was ended."""
-    async with db.write() as session:
-        stmt = delete(Draft).where(Draft.person_id == person_id)
-        if token is not None:
-            stmt = stmt.where(Draft.token == token)
-        result = await session.execute(stmt)
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+    return await drafts.end(db, person_id, token)
 
 
 async def _advance(

@@ -5,12 +5,12 @@ Voided sales stay stored with who, when and why, and count nowhere.
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select, delete, func, select
 
+from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from storage.db import Database
@@ -127,19 +127,7 @@ async def ask_void_reason(db: Database, actor: Actor, sale_id: int, now: datetim
     line = await sale_of_team(db, actor, sale_id)
     if line.voided:
         raise Refused("already_voided")
-    async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        session.add(
-            Draft(
-                person_id=actor.person_id,
-                kind=VOID,
-                step="reason",
-                data={"sale_id": sale_id},
-                token=secrets.token_urlsafe(6),
-                started_at=now,
-                updated_at=now,
-            )
-        )
+    await drafts.begin(db, actor.person_id, VOID, "reason", {"sale_id": sale_id}, now)
     return line
 
 

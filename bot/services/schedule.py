@@ -19,6 +19,8 @@ WEEKDAYS = range(1, 8)  # ISO: 1 = Monday ... 7 = Sunday
 
 
 class Kind(StrEnum):
+    # The day close comes first: the daily post of the same tick names its winners.
+    DAILY_REWARDS = "daily-rewards"
     DAILY_POST = "daily-post"
     DIGEST_DAILY = "digest-daily"
     DIGEST_WEEKLY = "digest-weekly"
@@ -112,7 +114,7 @@ def _applies(schedule: TeamSchedule, kind: Kind, day: date) -> bool:
 
 
 def time_of(schedule: TeamSchedule, kind: Kind) -> time:
-    if kind is Kind.DAILY_POST:
+    if kind in (Kind.DAILY_POST, Kind.DAILY_REWARDS):
         return schedule.post_time
     if kind is Kind.NUDGE:
         return schedule.nudge_time

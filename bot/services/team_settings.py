@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass
 from datetime import date, datetime
 
 import holidays
 from sqlalchemy import delete, select
 
+from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.schedule import format_days, parse_days, parse_hhmm
@@ -50,19 +50,7 @@ async def ask(db: Database, actor: Actor, field: str, now: datetime) -> None:
     actor.require_coordinator()
     if field not in FIELDS:
         raise Refused("stale_button")
-    async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        session.add(
-            Draft(
-                person_id=actor.person_id,
-                kind=SETTINGS,
-                step=field,
-                data={},
-                token=secrets.token_urlsafe(6),
-                started_at=now,
-                updated_at=now,
-            )
-        )
+    await drafts.begin(db, actor.person_id, SETTINGS, field, {}, now)
 
 
 async def answer(db: Database, actor: Actor, field: str, text: str) -> None:

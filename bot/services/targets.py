@@ -1,0 +1,269 @@
+"""Monthly targets (sales norms) per rep and for the team, and progress against them.
+
+A target applies to its month and the months after, until changed. Progress counts post days:
+elapsed and remaining both count today until the day closes (the day-close claim exists).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services.access import Actor, TeamInfo
+from bot.services.errors import Refused
+from bot.services.money import AmountError, parse_amount
+from bot.services.periods import Period, local_date, period_span
+from bot.services.results import totals_by_person
+from bot.services.schedule import TeamSchedule, is_post_day
+from storage.db import Database
+from storage.models import TEAM_TARGET, Claim, Member, Person, Role, Target
+from storage.queries import upsert
+
+DAY_CLOSE = "daily-rewards"
+_MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def month_days(first: date) -> list[date]:
+    following = (first + timedelta(days=32)).replace(day=1)
+    return [first + timedelta(days=i) for i in range((following - first).days)]
+
+
+def post_days_in_month(schedule: TeamSchedule, day: date) -> list[date]:
+    return [d for d in month_days(month_start(day)) if is_post_day(schedule, d)]
+
+
+async def target_of(session: AsyncSession, team_id: int, person_id: int, month: date) -> int | None:
+    """The target in force for `month`: the latest one set for it or an earlier month."""
+    amount = await session.scalar(
+        select(Target.amount_minor)
+        .where(Target.team_id == team_id, Target.person_id == person_id, Target.month <= month)
+        .order_by(Target.month.desc())
+        .limit(1)
+    )
+    return int(amount) if amount is not None else None
+
+
+async def rep_targets(session: AsyncSession, team_id: int, month: date) -> dict[int, int]:
+    """Every current rep's target in force for `month` (reps without one are left out)."""
+    reps = (
+        await session.scalars(
+            select(Member.person_id).where(
+                Member.team_id == team_id, Member.removed_at.is_(None), Member.role == Role.REP
+            )
+        )
+    ).all()
+    out = {}
+    for person_id in reps:
+        amount = await target_of(session, team_id, person_id, month)
+        if amount is not None:
+            out[person_id] = amount
+    return out
+
+
+async def team_target(session: AsyncSession, team_id: int, month: date) -> int | None:
+    """The team's own target when set, else the sum of its reps' targets."""
+    own = await target_of(session, team_id, TEAM_TARGET, month)
+    if own is not None:
+        return own
+    targets = await rep_targets(session, team_id, month)
+    return sum(targets.values()) if targets else None
+
+
+@dataclass(frozen=True)
+class TargetSubject:
+    person_id: int  # TEAM_TARGET for the team
+    name: str
+
+
+@dataclass(frozen=True)
+class SetTarget:
+    subject: TargetSubject
+    amount_minor: int
+    month: date
+
+
+async def set_target(
+    db: Database, actor: Actor, person_id: int, amount_minor: int, month: date, now: datetime
+) -> SetTarget:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        if person_id == TEAM_TARGET:
+            subject = TargetSubject(TEAM_TARGET, team.name)
+        else:
+            row = (
+                await session.execute(
+                    select(Person)
+                    .join(Member, Member.person_id == Person.id)
+                    .where(
+                        Member.team_id == team.id,
+                        Member.person_id == person_id,
+                        Member.removed_at.is_(None),
+                        Member.role == Role.REP,
+                    )
+                )
+            ).scalar_one_or_none()
+            # Targets are for reps; another team's person is treated like a missing one.
+            if row is None:
+                raise Refused("not_a_rep")
+            subject = TargetSubject(row.id, row.display_name)
+        await upsert(
+            session,
+            Target,
+            {
+                "team_id": team.id,
+                "person_id": person_id,
+                "month": month,
+                "amount_minor": amount_minor,
+                "set_by": actor.person_id,
+                "set_at": now,
+            },
+            conflict=["team_id", "person_id", "month"],
+            update=["amount_minor", "set_by", "set_at"],
+        )
+    return SetTarget(subject, amount_minor, month)
+
+
+async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: datetime) -> SetTarget:
+    """`/target @username AMOUNT [YYYY-MM]` or `/target team AMOUNT [YYYY-MM]`."""
+    team = actor.require_coordinator()
+    words = args.split()
+    if len(words) < 2:
+        raise Refused("target_usage")
+    month = month_start(local_date(now, ZoneInfo(team.timezone)))
+    if _MONTH.match(words[-1]):
+        try:
+            month = date.fromisoformat(words[-1] + "-01")
+        except ValueError as exc:
+            raise Refused("target_usage") from exc
+        words = words[:-1]
+    who, amount_text = words[0], " ".join(words[1:])
+    try:
+        amount = parse_amount(amount_text, max_minor=max_minor)
+    except AmountError as error:
+        raise Refused("target_amount", problem=str(error.problem)) from error
+    if who.lower() in ("team", "zespół", "zespol"):
+        return await set_target(db, actor, TEAM_TARGET, amount, month, now)
+    username = who.removeprefix("@").casefold()
+    async with db.read() as session:
+        person_id = await session.scalar(
+            select(Person.id)
+            .join(Member, Member.person_id == Person.id)
+            .where(
+                Member.team_id == team.id,
+                Member.removed_at.is_(None),
+                func.lower(Person.username) == username,
+            )
+        )
+    if person_id is None:
+        raise Refused("not_a_rep")
+    return await set_target(db, actor, int(person_id), amount, month, now)
+
+
+async def day_closed(db: Database, team_id: int, day: date) -> bool:
+    async with db.read() as session:
+        found = await session.scalar(
+            select(Claim.id)
+            .where(Claim.team_id == team_id, Claim.kind == DAY_CLOSE, Claim.day == day)
+            .limit(1)
+        )
+    return found is not None
+
+
+@dataclass(frozen=True)
+class Progress:
+    target_minor: int | None
+    total_minor: int
+    elapsed: int
+    remaining: int
+    post_days: int
+
+    @property
+    def percent(self) -> int | None:
+        if not self.target_minor:
+            return None
+        return self.total_minor * 100 // self.target_minor
+
+    @property
+    def projected_minor(self) -> int | None:
+        """The month's end at the current average per elapsed post day (none before one elapses)."""
+        if self.elapsed == 0:
+            return None
+        return self.total_minor * self.post_days // self.elapsed
+
+    @property
+    def short_minor(self) -> int:
+        return max(0, (self.target_minor or 0) - self.total_minor)
+
+    @property
+    def needed_per_day_minor(self) -> int | None:
+        if self.target_minor is None or self.remaining == 0:
+            return None
+        return -(-self.short_minor // self.remaining)  # rounded up: a grosz short is still short
+
+
+def count_days(post_days: list[date], today: date, closed: bool) -> tuple[int, int]:
+    """(elapsed, remaining) post days; today counts in both until the day closes."""
+    elapsed = sum(1 for d in post_days if d <= today)
+    remaining = sum(1 for d in post_days if d > today) + (1 if today in post_days and not closed else 0)
+    return elapsed, remaining
+
+
+async def progress(
+    db: Database, team: TeamInfo, schedule: TeamSchedule, person_id: int, now: datetime
+) -> Progress:
+    zone = ZoneInfo(team.timezone)
+    today = local_date(now, zone)
+    month = month_start(today)
+    span = period_span(Period.MONTH, today, zone)
+    async with db.read() as session:
+        target = await target_of(session, team.id, person_id, month)
+        total = (await totals_by_person(session, team.id, span)).get(person_id, (0, 0))[0]
+    days = post_days_in_month(schedule, today)
+    elapsed, remaining = count_days(days, today, await day_closed(db, team.id, today))
+    return Progress(target, total, elapsed, remaining, len(days))
+
+
+@dataclass(frozen=True)
+class PercentRow:
+    rank: int
+    person_id: int
+    name: str
+    percent: int
+    total_minor: int
+    target_minor: int
+
+
+async def percent_ranking(db: Database, team: TeamInfo, now: datetime) -> list[PercentRow]:
+    """The month ranked by % of target: a new rep with a small target can lead."""
+    zone = ZoneInfo(team.timezone)
+    today = local_date(now, zone)
+    span = period_span(Period.MONTH, today, zone)
+    async with db.read() as session:
+        targets = await rep_targets(session, team.id, month_start(today))
+        totals = await totals_by_person(session, team.id, span)
+        names = {
+            p.id: p.display_name
+            for p in (await session.scalars(select(Person).where(Person.id.in_(list(targets))))).all()
+        }
+    rows = sorted(
+        (
+            (totals.get(pid, (0, 0))[0] * 100 // target, pid, totals.get(pid, (0, 0))[0], target)
+            for pid, target in targets.items()
+            if target > 0
+        ),
+        key=lambda r: (-r[0], names[r[1]].casefold()),
+    )
+    out: list[PercentRow] = []
+    for position, (percent, pid, total, target) in enumerate(rows, start=1):
+        rank = out[-1].rank if out and out[-1].percent == percent else position
+        out.append(PercentRow(rank, pid, names[pid], percent, total, target))
+    return out
