@@ -185,7 +185,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"rows": [], "team": TEAM},
     ],
     "daily_post": [
-        {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, BOARD.rows[:2]), "team": TEAM},
+        {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, [EVIL, EVIL]), "team": TEAM},
         {"post": DailyPost(date(2026, 11, 27), [], 0, 0, []), "team": TEAM},
         {
             "post": DailyPost(
@@ -193,7 +193,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 BOARD.rows,
                 1100,
                 8,
-                BOARD.rows[:1],
+                [EVIL],
                 5000,
                 [(EVIL, ["top_seller", "streak_10"])],
             ),

@@ -39,7 +39,8 @@ class DailyPost:
     rows: list[RankRow]
     total_minor: int
     count: int
-    top: list[RankRow]
+    # The day's top sellers: as the day close decided them, or by the day's totals before a close.
+    top: list[str]
     # The day's share of the team's monthly target (None without one).
     day_target_minor: int | None = None
     # Who earned what at the day close (empty when the day was not closed).
@@ -179,14 +180,16 @@ async def daily_post(db: Database, team: TeamInfo, schedule: TeamSchedule, day: 
         month_target = await team_target(session, team.id, month_start(day))
     rows = rank_rows(totals, names)
     post_days = post_days_in_month(schedule, day)
+    winners = await rewards.winners(db, team.id, day)
+    closed_top = [name for name, reasons in winners if "top_seller" in reasons]
     return DailyPost(
         day,
         rows,
         sum(t for t, _ in totals.values()),
         sum(c for _, c in totals.values()),
-        [row for row in rows if row.rank == 1],
+        closed_top or [row.name for row in rows if row.rank == 1],
         month_target // len(post_days) if month_target and post_days else None,
-        await rewards.winners(db, team.id, day),
+        winners,
     )
 
 
