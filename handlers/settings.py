@@ -35,6 +35,7 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
             days[:4],
             days[4:],
             [(label(actor.locale, "set_country"), "set:ask:country")],
+            [(label(actor.locale, "set_points"), "set:ask:points")],
         ]
     )
 

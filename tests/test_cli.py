@@ -206,3 +206,12 @@ def test_jobs_list_shows_next_fire_local_and_utc(env: dict[str, str], tmp_path: 
     post = next(row for row in rows if row[1] == "daily-post")
     assert post[0] == "North" and post[2].endswith("18:00 Europe/Warsaw")
     assert post[3].endswith(("17:00 UTC", "16:00 UTC"))
+
+
+def test_jobs_run_daily_rewards_closes_once(env: dict[str, str], tmp_path: Path) -> None:
+    assert salesbot(env, tmp_path, "team", "create", "North").returncode == 0
+    args = ("jobs", "run", "daily-rewards", "--team", "North", "--date", "2026-11-27")
+    first = salesbot(env, tmp_path, *args)
+    assert (first.returncode, first.stdout) == (0, "sent 0\n"), first.stderr  # closed; nobody earned
+    again = salesbot(env, tmp_path, *args)
+    assert (again.returncode, again.stdout) == (0, "already sent\n")

@@ -285,3 +285,25 @@ async def test_point2_targets_in_the_post_and_the_digest(h: Harness) -> None:
     assert "Anna — PLN\xa020,000.00 (1 sale); month PLN\xa020,000.00, pace PLN\xa01,000.00 ✅" in digest
     assert "Bartek — PLN\xa00.00 (0 sales); month PLN\xa00.00, pace PLN\xa0500.00 ⚠️" in digest
     _ = Role  # roles are set through invites above
+
+
+async def test_point3_points_per_rule_are_a_team_setting(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    screen = (await h.say(t.boss, "/settings"))[0]
+    assert "top_seller=50" in screen.shown
+    await h.tap(t.boss, screen, "set:ask:points")
+    assert "rule=number" in (await h.say(t.boss, "top_seller=lots"))[0].shown
+    assert "top_seller=70" in (await h.say(t.boss, "top_seller=70 first_sale=5"))[0].shown
+    await t.sale("Anna", 1000, local(11, 3, 10))
+    await t.close(date(2026, 11, 3))
+    async with h.db.read() as session:
+        granted = dict(
+            (
+                await session.execute(
+                    select(PointEntry.reason, PointEntry.delta).where(
+                        PointEntry.person_id == t.reps["Anna"].id
+                    )
+                )
+            ).all()
+        )
+    assert granted == {"top_seller": 70, "first_sale": 5}

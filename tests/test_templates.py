@@ -95,6 +95,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "not_a_rep",
             "target_usage",
             "target_amount",
+            "bad_points",
             "other",
         )
     ],
@@ -261,12 +262,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "pin_rights": [{"team": TEAM}],
     "settings": [
         {
-            "settings": SettingsView("18:00", "17:00", frozenset({1, 2, 6}), "PL", [date(2026, 12, 24)]),
+            "settings": SettingsView(
+                "18:00", "17:00", frozenset({1, 2, 6}), "PL", [date(2026, 12, 24)], {"pace": 20}
+            ),
             "team": TEAM,
         },
-        {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, []), "team": TEAM},
+        {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
     ],
-    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country")],
+    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "leaderboard": [
         {"board": BOARD, "team": TEAM},

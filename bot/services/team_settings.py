@@ -11,13 +11,15 @@ from sqlalchemy import delete, select
 from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.errors import Refused
+from bot.services.rewards import DEFAULT_POINTS, points_table
 from bot.services.schedule import format_days, parse_days, parse_hhmm
 from storage.db import Database
 from storage.models import Draft, Team, TeamHoliday
 from storage.queries import insert_ignore
 
 SETTINGS = "settings"
-FIELDS = ("post_time", "nudge_time", "country")
+FIELDS = ("post_time", "nudge_time", "country", "points")
+MAX_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,7 @@ class SettingsView:
     post_days: frozenset[int]
     holiday_country: str | None
     own_holidays: list[date]
+    points: dict[str, int]
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -41,7 +44,12 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
             )
         ).all()
     return SettingsView(
-        team.post_time, team.nudge_time, parse_days(team.post_days), team.holiday_country, list(days)
+        team.post_time,
+        team.nudge_time,
+        parse_days(team.post_days),
+        team.holiday_country,
+        list(days),
+        points_table(team),
     )
 
 
@@ -63,6 +71,8 @@ async def answer(db: Database, actor: Actor, field: str, text: str) -> None:
         except ValueError as exc:
             raise Refused("bad_time") from exc
         values = {field: parsed.strftime("%H:%M")}
+    elif field == "points":
+        values = {"reward_points": _parse_points(text)}
     elif field == "country":
         code = text.strip().upper()
         if code in ("-", "NONE", "BRAK"):
@@ -77,7 +87,22 @@ async def answer(db: Database, actor: Actor, field: str, text: str) -> None:
         await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
         team_row = await session.get_one(Team, team.id)
         for name, value in values.items():
+            if name == "reward_points":
+                value = {**(team_row.reward_points or {}), **value}  # type: ignore[dict-item]
             setattr(team_row, name, value)
+
+
+def _parse_points(text: str) -> dict[str, int]:
+    """`top_seller=60 pace=25`: the rules named get new points, the others keep theirs."""
+    changes: dict[str, int] = {}
+    for word in text.replace(",", " ").split():
+        name, sep, value = word.partition("=")
+        if not sep or name not in DEFAULT_POINTS or not value.isdigit() or int(value) > MAX_POINTS:
+            raise Refused("bad_points")
+        changes[name] = int(value)
+    if not changes:
+        raise Refused("bad_points")
+    return changes
 
 
 async def toggle_day(db: Database, actor: Actor, weekday: int) -> None:
