@@ -55,6 +55,8 @@ PRIVATE_COMMANDS = (
     "me",
     "points",
     "badges",
+    "rewards",
+    "contest",
     "leaderboard",
     "sales",
     "invite",

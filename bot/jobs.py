@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -19,7 +20,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 
 from bot.app import Deps
 from bot.render import Renderer, pick_locale
-from bot.services import digests, meetings, outbox, rewards
+from bot.services import celebrations, contests, digests, meetings, outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
@@ -309,6 +310,70 @@ async def send_reminders(deliverer: Deliverer) -> None:
         await notify_attendees(deliverer, due.meeting, team, "meeting_reminder", due.key, due.recipients)
 
 
+async def notify_people(
+    deliverer: Deliverer,
+    team: TeamInfo,
+    people: list[tuple[int, str | None]],
+    key: str,
+    template: str,
+    buttons: Callable[[str], list[list[tuple[str, str]]]] | None,
+    **values: object,
+) -> None:
+    """One message to each of `people` (id, language) in their private chats, once per `key`."""
+    envelopes: list[Envelope] = []
+    for person_id, language_code in people:
+        locale = pick_locale(language_code, team.locale, deliverer.default_locale)
+        text = deliverer.renderer.render(template, locale, team=team, **values)
+        envelopes += _envelopes(
+            Recipient(person_id, person_id, None), text, buttons(locale) if buttons else None
+        )
+    claim_id = await outbox.claim(
+        deliverer.db, team.id, key, date.min, envelopes, deliverer.now(), force=False
+    )
+    if claim_id is not None:
+        await deliverer.deliver(claim_id)
+
+
+async def post_to_group(
+    deliverer: Deliverer, team_id: int, key: str, template: str, **values: object
+) -> bool:
+    """One message to the team's group, once per `key`; False when there is no group or it was sent."""
+    team = await digests.team_info(deliverer.db, team_id)
+    if team.group_chat_id is None or await outbox.is_claimed(deliverer.db, team_id, key, date.min):
+        return False
+    text = deliverer.renderer.render(template, team.locale, team=team, **values)
+    envelopes = _envelopes(Recipient(team.group_chat_id, None, None), text)
+    claim_id = await outbox.claim(
+        deliverer.db, team_id, key, date.min, envelopes, deliverer.now(), force=False
+    )
+    if claim_id is None:
+        return False
+    await deliverer.deliver(claim_id)
+    return True
+
+
+async def contest_events(deliverer: Deliverer) -> None:
+    """Starts, leader changes (at most hourly) and ends, each posted in the group once."""
+    db, now = deliverer.db, deliverer.now()
+    for team_id, contest in await contests.starting(db, now):
+        await post_to_group(
+            deliverer, team_id, f"contest-start:{contest.id}", "contest_started", contest=contest
+        )
+    for team_id, contest in await contests.leader_changes(db, now):
+        key = f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}"
+        await post_to_group(deliverer, team_id, key, "contest_leader", contest=contest)
+    for team_id, contest in await contests.finish_due(db, now):
+        await post_to_group(deliverer, team_id, f"contest-end:{contest.id}", "contest_ended", contest=contest)
+
+
+async def cheer(deliverer: Deliverer, team_id: int) -> None:
+    """At most one cheer a minute per group, combining whatever happened since the last one."""
+    now = deliverer.now()
+    events = await celebrations.take_safely(deliverer.db, team_id, now)
+    if events:
+        await post_to_group(deliverer, team_id, f"cheer:{now:%Y%m%d%H%M%S%f}", "cheer", cheers=events)
+
+
 async def run_job(
     deliverer: Deliverer, schedule: TeamSchedule, kind: Kind, day: date, *, force: bool = False
 ) -> JobResult:
@@ -337,8 +402,11 @@ async def tick(deliverer: Deliverer) -> None:
                 await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
             except Exception:  # one team's failure must not stop the others
                 log.exception("producing %s for team %s failed", kind, schedule.name)
-    try:
-        await send_reminders(deliverer)
-    except Exception:  # reminders failing must not stop the pending fan-outs below
-        log.exception("meeting reminders failed")
+    for step in (send_reminders, contest_events):
+        try:
+            await step(deliverer)
+        except Exception:  # one step failing must not stop the others or the pending fan-outs
+            log.exception("scheduler step %s failed", step.__name__)
+    for team_id in await celebrations.teams_with_pending(deps.db):
+        await cheer(deliverer, team_id)
     await deliverer.deliver()

@@ -12,7 +12,7 @@ from telegram.ext import (
     filters,
 )
 
-from handlers import meetings, report, results, settings, start, targets, team
+from handlers import catalogue, contests, meetings, report, results, settings, start, targets, team
 from handlers.common import gate, on_error, stale_button
 
 
@@ -37,6 +37,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CommandHandler("target", targets.target_command))
     app.add_handler(CommandHandler("points", targets.points_command))
     app.add_handler(CommandHandler("badges", targets.badges_command))
+    app.add_handler(CommandHandler("rewards", catalogue.rewards_command))
+    app.add_handler(CommandHandler("contest", contests.contest_command))
     app.add_handler(CommandHandler("meeting", meetings.meeting_command))
     app.add_handler(CommandHandler("meetings", meetings.meetings_command))
 
@@ -48,6 +50,8 @@ def register(app: Application) -> None:  # type: ignore[type-arg]
     app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
     app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
     app.add_handler(CallbackQueryHandler(targets.target_button, pattern=r"^tg:"))
+    app.add_handler(CallbackQueryHandler(catalogue.rewards_button, pattern=r"^rw:"))
+    app.add_handler(CallbackQueryHandler(contests.contest_button, pattern=r"^ct:"))
     app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=r"^mt:"))
     app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=r"^mm:"))
     app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=r"^ma:"))

@@ -11,7 +11,8 @@ from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
 from bot.app import Deps, deps_of
-from bot.services import meetings, report, sales, team_settings
+from bot.jobs import Deliverer, cheer
+from bot.services import celebrations, meetings, report, sales, team_settings
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.report import DraftView, SavedSale, Step
@@ -95,6 +96,14 @@ async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     await edit(update, context, actor, "report_saved", markup, sale=sale, team=actor.team)
 
 
+async def _celebrate(context: ContextTypes.DEFAULT_TYPE, actor: Actor, sale_id: int) -> None:
+    """Note what the sale is worth cheering and cheer now if the group's minute allows."""
+    deps = deps_of(context)
+    team = actor.require_member()
+    if await celebrations.after_sale(deps.db, team.id, actor.person_id, sale_id, deps.clock()):
+        await cheer(Deliverer(deps, context.bot), team.id)
+
+
 @with_actor
 async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     deps = deps_of(context)
@@ -104,7 +113,10 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     token, action = args[0], args[1]
     now = deps.clock()
     if action == "save":
-        await _saved(update, context, actor, await report.save(deps.db, actor, token, now))
+        sale = await report.save(deps.db, actor, token, now)
+        await _saved(update, context, actor, sale)
+        if not sale.already_saved:
+            await _celebrate(context, actor, sale.sale_id)
         return
     if action == "cancel":
         ended = await report.discard(deps.db, actor.person_id, token)
@@ -139,6 +151,14 @@ async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         from handlers.settings import settings_answer
 
         await settings_answer(update, context, actor, draft.step, text)
+    elif draft.kind == "contest":
+        from handlers.contests import typed_contest
+
+        await typed_contest(update, context, actor, text)
+    elif draft.kind == "reward_item":
+        from handlers.catalogue import typed_item
+
+        await typed_item(update, context, actor, draft.step, dict(draft.data), text)
     elif draft.kind == "target":
         from handlers.targets import typed_target
 

@@ -36,6 +36,7 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
             days[4:],
             [(label(actor.locale, "set_country"), "set:ask:country")],
             [(label(actor.locale, "set_points"), "set:ask:points")],
+            [(label(actor.locale, "set_big_deal"), "set:ask:big_deal")],
         ]
     )
 
@@ -76,7 +77,8 @@ async def settings_answer(
     update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, field: str, text: str
 ) -> None:
     """A typed answer to a /settings question (routed here by the stored draft)."""
-    await team_settings.answer(deps_of(context).db, actor, field, text)
+    deps = deps_of(context)
+    await team_settings.answer(deps.db, actor, field, text, deps.settings.max_amount_minor)
     await _show(update, context, actor, editing=False)
 
 

@@ -68,6 +68,8 @@ class Team(Base):
     pin_warned: Mapped[bool] = mapped_column(Boolean, server_default="0")
     # Points per reward rule, overriding the defaults in bot.services.rewards.
     reward_points: Mapped[dict[str, Any] | None]
+    # A sale of at least this much is cheered in the group (None: no big-deal cheers).
+    big_deal_minor: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class Person(Base):
@@ -362,3 +364,93 @@ class Badge(Base):
     badge: Mapped[str] = mapped_column(String(32), primary_key=True)
     earned_at: Mapped[datetime]
     day: Mapped[date | None] = mapped_column(Date)
+
+
+class RewardItem(Base):
+    """A tangible reward in the team's catalogue, bought with points."""
+
+    __tablename__ = "reward_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(NAME_MAX))
+    cost_points: Mapped[int] = mapped_column(Integer)
+    stock: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+    retired_at: Mapped[datetime | None]
+
+
+class Redemption(Base):
+    __tablename__ = "redemptions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("reward_items.id"))
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    cost_points: Mapped[int] = mapped_column(Integer)
+    # requested -> approved | rejected
+    status: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    decided_at: Mapped[datetime | None]
+    decided_by: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class Contest(Base):
+    __tablename__ = "contests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    title: Mapped[str] = mapped_column(String(NAME_MAX))
+    # amount | count | race | squads
+    kind: Mapped[str] = mapped_column(String(16))
+    target_minor: Mapped[int | None] = mapped_column(BigInteger)
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    prizes: Mapped[dict[str, Any]]
+    most_improved: Mapped[bool] = mapped_column(Boolean, server_default="0")
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    leader_key: Mapped[str | None] = mapped_column(String(200))
+    leader_posted_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class ContestSquad(Base):
+    __tablename__ = "contest_squads"
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), primary_key=True)
+    person_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
+    squad: Mapped[int] = mapped_column(Integer)
+
+
+class ContestResult(Base):
+    """A place at a contest's end, computed once: a person's, or a squad's (person_id None)."""
+
+    __tablename__ = "contest_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contests.id", ondelete="CASCADE"), index=True)
+    place: Mapped[int] = mapped_column(Integer)
+    person_id: Mapped[int | None] = mapped_column(BigInteger)
+    squad: Mapped[int | None] = mapped_column(Integer)
+    value: Mapped[int] = mapped_column(BigInteger)
+    prize: Mapped[str | None] = mapped_column(String(NAME_MAX))
+    # "place" or "most_improved"
+    award: Mapped[str] = mapped_column(String(16))
+
+
+class Celebration(Base):
+    """A moment to cheer in the group; `key` makes each one happen once."""
+
+    __tablename__ = "celebrations"
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_celebrations_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    # big_deal | target | personal_best
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    amount_minor: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None] = mapped_column(index=True)

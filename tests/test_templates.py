@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +11,9 @@ from babel.messages.pofile import read_po
 from bot.render import TEMPLATES_DIR, Renderer, pick_locale
 from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
+from bot.services.catalogue import ItemView, RedemptionView
+from bot.services.celebrations import Cheer
+from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.periods import Period, Span
@@ -55,6 +58,38 @@ MEETING_DRAFT_DATA = {
     "place": EVIL,
 }
 
+CONTEST_ENTRIES = [
+    Entry(1, EVIL, 5000, person_id=1, reached_at=NOW),
+    Entry(1, EVIL, 5000, person_id=2),
+    Entry(3, EVIL, 10, squad=2),
+]
+CONTESTS = [
+    ContestView(
+        1,
+        EVIL,
+        kind,
+        100_000 if kind == "race" else None,
+        NOW,
+        NOW,
+        [EVIL, "b"],
+        True,
+        CONTEST_ENTRIES,
+        CONTEST_ENTRIES[:1],
+    )
+    for kind in ("amount", "count", "race", "squads")
+]
+ITEM = ItemView(3, EVIL, 120, 4, False)
+REQUEST = RedemptionView(7, ITEM, 1, EVIL, "pl", "requested")
+CONTEST_DATA = {
+    "title": EVIL,
+    "kind": "race",
+    "target": 1000,
+    "start": NOW.isoformat(),
+    "end": NOW.isoformat(),
+    "prizes": [EVIL],
+    "squads": {"1": 2},
+}
+
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "apology": [{}],
     "stranger": [{}],
@@ -65,7 +100,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ]
     + [{"actor": COORD, "result": JoinResult(JoinOutcome.JOINED, Role.REP, TEAM)}],
     "refused": [
-        {"reason": reason, "limit": 200}
+        {"reason": reason, "limit": 200, "title": EVIL, "cost": 10, "balance": 3}
         for reason in (
             "not_member",
             "coordinators_only",
@@ -96,6 +131,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "target_usage",
             "target_amount",
             "bad_points",
+            "out_of_stock",
+            "not_enough_points",
+            "already_decided",
+            "left_team",
+            "bad_number",
             "other",
         )
     ],
@@ -235,6 +275,61 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0, [MEETING]), "team": TEAM},
     ],
     "nudge": [{"day": date(2026, 11, 27)}],
+    "contest_step": [
+        {
+            "draft": ContestDraft("t", step, CONTEST_DATA, [(1, EVIL)], problem),
+            "team": TEAM,
+            "max_minor": 10**9,
+        }
+        for step in ("title", "kind", "target", "start", "end", "prizes", "squads", "improved", "confirm")
+        for problem in (
+            None,
+            "bad_when",
+            "end_before_start",
+            "bad_prizes",
+            "two_squads",
+            "too_large",
+            "name_empty",
+        )
+    ]
+    + [{"draft": ContestDraft("t", "title", {}, [], None), "team": TEAM, "max_minor": 10**9}],
+    "contest_saved": [{"contest": c, "team": TEAM} for c in CONTESTS],
+    "contest_list": [
+        {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(hours=3)},
+        {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(days=-1)},
+        {"contests": [], "team": TEAM, "now": NOW},
+    ],
+    "contest_started": [{"contest": c, "team": TEAM} for c in CONTESTS],
+    "contest_leader": [{"contest": c, "team": TEAM} for c in CONTESTS],
+    "contest_ended": [{"contest": c, "team": TEAM} for c in CONTESTS]
+    + [{"contest": ContestView(1, EVIL, "amount", None, NOW, NOW, [], False), "team": TEAM}],
+    "cheer": [
+        {
+            "cheers": [
+                Cheer("big_deal", EVIL, 100_000),
+                Cheer("target", EVIL, 5),
+                Cheer("personal_best", EVIL, 7),
+            ],
+            "team": TEAM,
+        }
+    ],
+    "rewards_list": [
+        {"balance": b, "items": items, "actor": a}
+        for b in (0, 1, 5)
+        for items in ([ITEM], [])
+        for a in (COORD, Actor(2, EVIL, "pl", Role.REP, TEAM))
+    ],
+    "reward_item_ask": [{"step": s} for s in ("title", "cost", "stock")],
+    "reward_item_saved": [{"item": ITEM}, {"item": ItemView(3, EVIL, 120, 4, True)}],
+    "reward_requested": [{"request": REQUEST}],
+    "reward_request_review": [
+        {"request": RedemptionView(7, ITEM, 1, EVIL, "pl", status), "team": TEAM}
+        for status in ("requested", "approved", "rejected")
+    ],
+    "reward_decided": [
+        {"request": RedemptionView(7, ITEM, 1, EVIL, "pl", status), "team": TEAM}
+        for status in ("approved", "rejected")
+    ],
     "meeting_step": [
         {
             "draft": MeetingDraft("t", step, MEETING_DRAFT_DATA, ATTENDEES, problem),

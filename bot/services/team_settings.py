@@ -11,6 +11,7 @@ from sqlalchemy import delete, select
 from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.errors import Refused
+from bot.services.money import AmountError, parse_amount
 from bot.services.rewards import DEFAULT_POINTS, points_table
 from bot.services.schedule import format_days, parse_days, parse_hhmm
 from storage.db import Database
@@ -18,7 +19,7 @@ from storage.models import Draft, Team, TeamHoliday
 from storage.queries import insert_ignore
 
 SETTINGS = "settings"
-FIELDS = ("post_time", "nudge_time", "country", "points")
+FIELDS = ("post_time", "nudge_time", "country", "points", "big_deal")
 MAX_POINTS = 10_000
 
 
@@ -30,6 +31,7 @@ class SettingsView:
     holiday_country: str | None
     own_holidays: list[date]
     points: dict[str, int]
+    big_deal_minor: int | None = None
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -50,6 +52,7 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         team.holiday_country,
         list(days),
         points_table(team),
+        team.big_deal_minor,
     )
 
 
@@ -61,7 +64,7 @@ async def ask(db: Database, actor: Actor, field: str, now: datetime) -> None:
     await drafts.begin(db, actor.person_id, SETTINGS, field, {}, now)
 
 
-async def answer(db: Database, actor: Actor, field: str, text: str) -> None:
+async def answer(db: Database, actor: Actor, field: str, text: str, max_minor: int = 10**12) -> None:
     """Apply a typed value; a bad one is refused and the question stays open."""
     team = actor.require_coordinator()
     values: dict[str, object]
@@ -71,6 +74,14 @@ async def answer(db: Database, actor: Actor, field: str, text: str) -> None:
         except ValueError as exc:
             raise Refused("bad_time") from exc
         values = {field: parsed.strftime("%H:%M")}
+    elif field == "big_deal":
+        if text.strip() == "-":
+            values = {"big_deal_minor": None}
+        else:
+            try:
+                values = {"big_deal_minor": parse_amount(text, max_minor=max_minor)}
+            except AmountError as error:
+                raise Refused("target_amount", problem=str(error.problem)) from error
     elif field == "points":
         values = {"reward_points": _parse_points(text)}
     elif field == "country":

@@ -1,0 +1,218 @@
+"""Tangible rewards: the catalogue, requests with points, and the coordinator's approval.
+
+Approval re-checks everything in one transaction with the redemption row locked: the points
+never go below zero, stock never below zero, and a second approve tap finds it decided.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import drafts
+from bot.services.access import Actor, TeamInfo
+from bot.services.errors import Refused
+from storage.db import Database
+from storage.models import NAME_MAX, Member, Person, PointEntry, Redemption, RewardItem
+from storage.queries import insert_ignore
+
+ITEM = "reward_item"
+MAX_COST = 1_000_000
+MAX_STOCK = 100_000
+
+
+@dataclass(frozen=True)
+class ItemView:
+    id: int
+    title: str
+    cost_points: int
+    stock: int
+    retired: bool
+
+
+@dataclass(frozen=True)
+class RedemptionView:
+    id: int
+    item: ItemView
+    person_id: int
+    person_name: str
+    language_code: str | None
+    status: str
+
+
+def _item(row: RewardItem) -> ItemView:
+    return ItemView(row.id, row.title, row.cost_points, row.stock, row.retired_at is not None)
+
+
+async def balance(session: AsyncSession, team_id: int, person_id: int) -> int:
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
+            PointEntry.team_id == team_id, PointEntry.person_id == person_id
+        )
+    )
+    return int(total or 0)
+
+
+async def catalogue(db: Database, actor: Actor) -> tuple[int, list[ItemView]]:
+    """The person's balance and the active items (a coordinator sees sold-out ones too)."""
+    team = actor.require_member()
+    async with db.read() as session:
+        items = (
+            await session.scalars(
+                select(RewardItem)
+                .where(RewardItem.team_id == team.id, RewardItem.retired_at.is_(None))
+                .order_by(RewardItem.cost_points, RewardItem.id)
+            )
+        ).all()
+        points = await balance(session, team.id, actor.person_id)
+    return points, [_item(i) for i in items if actor.is_coordinator or i.stock > 0]
+
+
+async def start_item(db: Database, actor: Actor, now: datetime, item_id: int | None = None) -> str:
+    """Add (or edit) an item: the next messages give title, cost and stock."""
+    team = actor.require_coordinator()
+    data: dict[str, object] = {}
+    if item_id is not None:
+        async with db.read() as session:
+            row = await session.get(RewardItem, item_id)
+        if row is None or row.team_id != team.id:
+            raise Refused("not_found")
+        data = {"item_id": item_id}
+    await drafts.begin(db, actor.person_id, ITEM, "title", data, now)
+    return "title"
+
+
+async def item_answer(
+    db: Database, actor: Actor, step: str, data: dict[str, object], text: str, now: datetime
+) -> str | ItemView:
+    """One answer of the item conversation: the next step, or the saved item."""
+    team = actor.require_coordinator()
+    value = text.strip()
+    if step == "title":
+        if not value or len(value) > NAME_MAX:
+            raise Refused("name_too_long" if value else "name_empty", limit=NAME_MAX)
+        data = {**data, "title": value}
+        next_step = "cost"
+    elif step in ("cost", "stock"):
+        limit = MAX_COST if step == "cost" else MAX_STOCK
+        if not value.isdigit() or not (0 < int(value) <= limit if step == "cost" else int(value) <= limit):
+            raise Refused("bad_number", limit=limit)
+        data = {**data, step: int(value)}
+        next_step = "stock" if step == "cost" else "done"
+    else:
+        raise Refused("stale_button")
+    if next_step != "done":
+        await drafts.begin(db, actor.person_id, ITEM, next_step, data, now)
+        return next_step
+    async with db.write() as session:
+        item_id = data.get("item_id")
+        row = await session.get(RewardItem, item_id) if isinstance(item_id, int) else None
+        if row is None or row.team_id != team.id:
+            row = RewardItem(team_id=team.id, created_at=now)
+            session.add(row)
+        row.title, row.cost_points, row.stock = (
+            str(data["title"]),
+            int(str(data["cost"])),
+            int(str(data["stock"])),
+        )
+        await session.flush()
+        view = _item(row)
+    await drafts.end(db, actor.person_id)
+    return view
+
+
+async def retire(db: Database, actor: Actor, item_id: int, now: datetime) -> ItemView:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        row = await session.get(RewardItem, item_id)
+        if row is None or row.team_id != team.id:
+            raise Refused("not_found")
+        row.retired_at = row.retired_at or now
+        return _item(row)
+
+
+async def request(db: Database, actor: Actor, item_id: int, now: datetime) -> RedemptionView:
+    team = actor.require_member()
+    async with db.write() as session:
+        item = await session.get(RewardItem, item_id)
+        if item is None or item.team_id != team.id or item.retired_at is not None:
+            raise Refused("not_found")
+        if item.stock <= 0:
+            raise Refused("out_of_stock", title=item.title)
+        points = await balance(session, team.id, actor.person_id)
+        if points < item.cost_points:
+            raise Refused("not_enough_points", cost=item.cost_points, balance=points)
+        row = Redemption(
+            team_id=team.id,
+            item_id=item.id,
+            person_id=actor.person_id,
+            cost_points=item.cost_points,
+            status="requested",
+            requested_at=now,
+        )
+        session.add(row)
+        await session.flush()
+        person = await session.get_one(Person, actor.person_id)
+        return RedemptionView(
+            row.id, _item(item), actor.person_id, person.display_name, person.language_code, row.status
+        )
+
+
+async def decide(
+    db: Database, actor: Actor, redemption_id: int, approve: bool, now: datetime
+) -> RedemptionView:
+    """Approve (deducting points and stock) or reject a request, once."""
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        row = await session.get(Redemption, redemption_id, with_for_update=True)
+        if row is None or row.team_id != team.id:
+            raise Refused("not_found")
+        if row.status != "requested":
+            raise Refused("already_decided")
+        item = await session.get_one(RewardItem, row.item_id, with_for_update=True)
+        person = await session.get_one(Person, row.person_id)
+        if approve:
+            active = await session.scalar(
+                select(Member.id).where(
+                    Member.team_id == team.id, Member.person_id == row.person_id, Member.removed_at.is_(None)
+                )
+            )
+            if active is None:
+                raise Refused("left_team")
+            if item.stock <= 0:
+                raise Refused("out_of_stock", title=item.title)
+            if await balance(session, team.id, row.person_id) < row.cost_points:
+                raise Refused(
+                    "not_enough_points",
+                    cost=row.cost_points,
+                    balance=await balance(session, team.id, row.person_id),
+                )
+            values = {
+                "team_id": team.id,
+                "person_id": row.person_id,
+                "delta": -row.cost_points,
+                "reason": "redeem",
+                "source": f"redeem:{row.id}",
+                "day": None,
+                "created_at": now,
+            }
+            await insert_ignore(session, PointEntry, values, ["team_id", "person_id", "reason", "source"])
+            item.stock -= 1
+        row.status = "approved" if approve else "rejected"
+        row.decided_at, row.decided_by = now, actor.person_id
+        return RedemptionView(
+            row.id, _item(item), row.person_id, person.display_name, person.language_code, row.status
+        )
+
+
+async def coordinators_of(db: Database, team: TeamInfo) -> list[tuple[int, str | None]]:
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Person.id, Person.language_code)
+            .join(Member, Member.person_id == Person.id)
+            .where(Member.team_id == team.id, Member.removed_at.is_(None), Member.role == "coordinator")
+        )
+        return [(pid, lang) for pid, lang in rows]

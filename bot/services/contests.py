@@ -1,0 +1,471 @@
+"""Sales contests: highest total (revenue or number of sales), race to a target, squads.
+
+Standings are computed from the sales ledger over the contest's UTC window, so a contest that
+spans a DST change counts every sale once. The rules freeze at the start (there is no edit); the
+end is computed once: a conditional update of `finished_at` is the claim, in the same
+transaction as the results and points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import drafts
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from bot.services.meetings import parse_when
+from bot.services.money import AmountError, parse_amount
+from bot.services.schedule import fire_at
+from storage.db import Database
+from storage.models import (
+    NAME_MAX,
+    Contest,
+    ContestResult,
+    ContestSquad,
+    Draft,
+    Member,
+    Person,
+    PointEntry,
+    Role,
+    Sale,
+)
+from storage.queries import insert_ignore
+
+CONTEST = "contest"
+KINDS = ("amount", "count", "race", "squads")
+PLACE_POINTS = (100, 60, 30)
+OTHER_PRIZE_POINTS = 10
+IMPROVED_POINTS = 50
+LEADER_POST_GAP = timedelta(hours=1)
+MAX_PRIZES = 10
+
+
+@dataclass(frozen=True)
+class Entry:
+    place: int
+    name: str
+    value: int
+    person_id: int | None = None
+    squad: int | None = None
+    reached_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class ContestView:
+    id: int
+    title: str
+    kind: str
+    target_minor: int | None
+    starts_at: datetime
+    ends_at: datetime
+    prizes: list[str]
+    most_improved: bool
+    standings: list[Entry] = field(default_factory=list)
+    improved: list[Entry] = field(default_factory=list)
+
+    def prize(self, place: int) -> str | None:
+        return self.prizes[place - 1] if 0 < place <= len(self.prizes) else None
+
+
+def _view(
+    c: Contest, standings: list[Entry] | None = None, improved: list[Entry] | None = None
+) -> ContestView:
+    return ContestView(
+        c.id,
+        c.title,
+        c.kind,
+        c.target_minor,
+        c.starts_at,
+        c.ends_at,
+        list(c.prizes.get("list", [])),
+        c.most_improved,
+        standings or [],
+        improved or [],
+    )
+
+
+# --- creation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ContestDraft:
+    token: str
+    step: str
+    data: dict[str, Any]
+    reps: list[tuple[int, str]]
+    problem: str | None = None
+
+    def squad_of(self, person_id: int) -> int:
+        return int(self.data.get("squads", {}).get(str(person_id), 1))
+
+
+async def _reps(session: AsyncSession, team_id: int) -> list[tuple[int, str]]:
+    rows = await session.execute(
+        select(Person)
+        .join(Member, Member.person_id == Person.id)
+        .where(Member.team_id == team_id, Member.removed_at.is_(None), Member.role == Role.REP)
+        .order_by(Person.first_name, Person.id)
+    )
+    return [(p.id, p.display_name) for p in rows.scalars()]
+
+
+async def start(db: Database, actor: Actor, now: datetime) -> ContestDraft:
+    team = actor.require_coordinator()
+    draft = await drafts.begin(db, actor.person_id, CONTEST, "title", {}, now)
+    async with db.read() as session:
+        reps = await _reps(session, team.id)
+    return ContestDraft(draft.token, "title", {}, reps)
+
+
+def _parse_moment(text: str, now: datetime, zone: ZoneInfo, *, end: bool) -> datetime:
+    """A local date and time, or a date alone: the whole day (its start, or the next midnight)."""
+    value = text.strip()
+    if len(value) == 10:
+        try:
+            day = datetime.strptime(value, "%Y-%m-%d").date()
+        except ValueError as exc:
+            raise Refused("bad_when") from exc
+        return fire_at(day + timedelta(days=1) if end else day, datetime.min.time(), zone)
+    return parse_when(value, now - timedelta(days=3650), zone)  # the start may be today, already begun
+
+
+async def advance(
+    db: Database, actor: Actor, token: str | None, value: str, now: datetime, max_minor: int, *, typed: bool
+) -> ContestDraft:
+    team = actor.require_coordinator()
+    zone = ZoneInfo(team.timezone)
+    async with db.read() as session:
+        draft = await session.get(Draft, actor.person_id)
+        reps = await _reps(session, team.id)
+    if draft is None or draft.kind != CONTEST or (token is not None and draft.token != token):
+        raise Refused("stale_button")
+    data, step = dict(draft.data), draft.step
+    try:
+        if step == "title" and typed:
+            if not value.strip() or len(value.strip()) > NAME_MAX:
+                raise Refused("name_too_long" if value.strip() else "name_empty")
+            data["title"], step = value.strip(), "kind"
+        elif step == "kind" and not typed and value in KINDS:
+            data["kind"] = value
+            step = "target" if value == "race" else "start"
+        elif step == "target" and typed:
+            try:
+                data["target"] = parse_amount(value, max_minor=max_minor)
+            except AmountError as error:
+                raise Refused(str(error.problem)) from error
+            step = "start"
+        elif step == "start" and typed:
+            data["start"] = _parse_moment(value, now, zone, end=False).isoformat()
+            step = "end"
+        elif step == "end" and typed:
+            ends = _parse_moment(value, now, zone, end=True)
+            if ends <= datetime.fromisoformat(data["start"]) or ends <= now:
+                raise Refused("end_before_start")
+            data["end"], step = ends.isoformat(), "prizes"
+        elif step == "prizes" and typed:
+            prizes = [] if value.strip() == "-" else [p.strip() for p in value.split(";") if p.strip()]
+            if len(prizes) > MAX_PRIZES or any(len(p) > NAME_MAX for p in prizes):
+                raise Refused("bad_prizes")
+            data["prizes"] = prizes
+            step = "squads" if data["kind"] == "squads" else "improved"
+            data.setdefault("squads", {})
+        elif step == "squads" and not typed:
+            squads = dict(data.get("squads", {}))
+            if value == "done":
+                if len({squads.get(str(pid), 1) for pid, _ in reps}) < 2:
+                    raise Refused("two_squads")
+                step = "improved"
+            elif value.isdigit() and int(value) in {pid for pid, _ in reps}:
+                # Each press moves the rep to the next squad: 1 -> 2 -> 3 -> 4 -> 1.
+                squads[value] = squads.get(value, 1) % 4 + 1
+                data["squads"] = squads
+            else:
+                raise Refused("stale_button")
+        elif step == "improved" and not typed and value in ("yes", "no"):
+            data["improved"], step = value == "yes", "confirm"
+        else:
+            raise Refused("use_buttons" if typed else "stale_button")
+    except Refused as refusal:
+        if refusal.reason == "stale_button":
+            raise
+        return ContestDraft(draft.token, draft.step, draft.data, reps, refusal.reason)
+    async with db.write() as session:
+        row = await session.get(Draft, actor.person_id, with_for_update=True)
+        if row is None or row.token != draft.token:
+            raise Refused("stale_button")
+        row.step, row.data, row.updated_at = step, data, now
+    return ContestDraft(draft.token, step, data, reps)
+
+
+async def create(db: Database, actor: Actor, token: str, now: datetime) -> ContestView:
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        draft = await session.get(Draft, actor.person_id, with_for_update=True)
+        if draft is None or draft.token != token or draft.step != "confirm":
+            raise Refused("stale_button")
+        data = draft.data
+        contest = Contest(
+            team_id=team.id,
+            title=data["title"],
+            kind=data["kind"],
+            target_minor=data.get("target"),
+            starts_at=datetime.fromisoformat(data["start"]),
+            ends_at=datetime.fromisoformat(data["end"]),
+            prizes={"list": data.get("prizes", [])},
+            most_improved=bool(data.get("improved")),
+            created_by=actor.person_id,
+            created_at=now,
+        )
+        session.add(contest)
+        await session.flush()
+        if contest.kind == "squads":
+            for pid, _ in await _reps(session, team.id):
+                session.add(
+                    ContestSquad(
+                        contest_id=contest.id, person_id=pid, squad=int(data["squads"].get(str(pid), 1))
+                    )
+                )
+        await session.delete(draft)
+    return _view(contest)
+
+
+# --- standings -----------------------------------------------------------------------------
+
+
+def _rank(values: list[tuple[Any, str, int, dict[str, Any]]]) -> list[Entry]:
+    """Competition ranking (1, 1, 3) over (sort key, name, value, extra), best first."""
+    values.sort(key=lambda v: (v[0], v[1].casefold()))
+    out: list[Entry] = []
+    for position, (key, name, value, extra) in enumerate(values, start=1):
+        place = out[-1].place if out and values[position - 2][0] == key else position
+        out.append(Entry(place, name, value, **extra))
+    return out
+
+
+async def _sales(
+    session: AsyncSession, team_id: int, start: datetime, end: datetime
+) -> list[tuple[int, int, datetime]]:
+    rows = await session.execute(
+        select(Sale.person_id, Sale.amount_minor, Sale.occurred_at)
+        .where(
+            Sale.team_id == team_id,
+            Sale.occurred_at >= start,
+            Sale.occurred_at < end,
+            Sale.voided_at.is_(None),
+        )
+        .order_by(Sale.occurred_at, Sale.id)
+    )
+    return [(pid, amount, at) for pid, amount, at in rows]
+
+
+async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tuple[list[Entry], list[Entry]]:
+    """(standings, most improved) as of `now` (at most the end). Removed reps drop out."""
+    end = min(now, contest.ends_at)
+    members = {
+        p.id: p.display_name
+        for p in (
+            await session.scalars(
+                select(Person)
+                .join(Member, Member.person_id == Person.id)
+                .where(Member.team_id == contest.team_id, Member.removed_at.is_(None))
+            )
+        ).all()
+    }
+    totals: dict[int, int] = {}
+    counts: dict[int, int] = {}
+    reached: dict[int, datetime] = {}
+    for pid, amount, at in await _sales(session, contest.team_id, contest.starts_at, end):
+        if pid not in members:
+            continue
+        totals[pid] = totals.get(pid, 0) + amount
+        counts[pid] = counts.get(pid, 0) + 1
+        if contest.target_minor and pid not in reached and totals[pid] >= contest.target_minor:
+            reached[pid] = at  # the first to reach it by time wins
+    standings: list[Entry]
+    if contest.kind == "squads":
+        squads: dict[int, int] = {}
+        for squad_row in (
+            await session.scalars(select(ContestSquad).where(ContestSquad.contest_id == contest.id))
+        ).all():
+            if squad_row.person_id in members:
+                squads[squad_row.squad] = squads.get(squad_row.squad, 0) + totals.get(squad_row.person_id, 0)
+        standings = _rank([(-total, str(squad), total, {"squad": squad}) for squad, total in squads.items()])
+    elif contest.kind == "race":
+        far = datetime.max.replace(tzinfo=now.tzinfo)
+        standings = _rank(
+            [
+                (
+                    (reached.get(pid, far), -totals[pid]),
+                    members[pid],
+                    totals[pid],
+                    {"person_id": pid, "reached_at": reached.get(pid)},
+                )
+                for pid in totals
+            ]
+        )
+    else:
+        values = counts if contest.kind == "count" else totals
+        standings = _rank(
+            [(-value, members[pid], value, {"person_id": pid}) for pid, value in values.items()]
+        )
+    improved: list[Entry] = []
+    if contest.most_improved:
+        length = contest.ends_at - contest.starts_at
+        before: dict[int, int] = {}
+        for pid, amount, _ in await _sales(
+            session, contest.team_id, contest.starts_at - length, contest.starts_at
+        ):
+            before[pid] = before.get(pid, 0) + amount
+        rises = [
+            (
+                -((totals.get(pid, 0) - prev) * 100 // prev),
+                members[pid],
+                (totals.get(pid, 0) - prev) * 100 // prev,
+                {"person_id": pid},
+            )
+            for pid, prev in before.items()
+            if prev > 0 and pid in members  # reps with nothing in the previous period are left out
+        ]
+        improved = [e for e in _rank(rises) if e.place == 1]
+    return standings, improved
+
+
+async def live(db: Database, actor: Actor, now: datetime) -> list[ContestView]:
+    """Running and upcoming contests with live standings, for anyone in the team."""
+    team = actor.require_member()
+    async with db.read() as session:
+        contests = (
+            await session.scalars(
+                select(Contest)
+                .where(Contest.team_id == team.id, Contest.ends_at > now)
+                .order_by(Contest.starts_at, Contest.id)
+            )
+        ).all()
+        return [_view(c, *await compute(session, c, now)) for c in contests]
+
+
+# --- the scheduler's part ------------------------------------------------------------------
+
+
+async def starting(db: Database, now: datetime) -> list[tuple[int, ContestView]]:
+    async with db.read() as session:
+        rows = (
+            await session.scalars(select(Contest).where(Contest.starts_at <= now, Contest.ends_at > now))
+        ).all()
+        return [(c.team_id, _view(c)) for c in rows]
+
+
+async def leader_changes(db: Database, now: datetime) -> list[tuple[int, ContestView]]:
+    """Running contests whose leader changed, at most one post an hour per contest (claimed here)."""
+    out = []
+    async with db.read() as session:
+        running = (
+            await session.scalars(select(Contest).where(Contest.starts_at <= now, Contest.ends_at > now))
+        ).all()
+        computed = [(c, *await compute(session, c, now)) for c in running]
+    for contest, standings, _ in computed:
+        leaders = [e for e in standings if e.place == 1]
+        key = ",".join(sorted(str(e.person_id or f"s{e.squad}") for e in leaders))
+        if not key or key == contest.leader_key:
+            continue
+        async with db.write() as session:
+            result = await session.execute(
+                update(Contest)
+                .where(
+                    Contest.id == contest.id,
+                    Contest.leader_key.is_(None)
+                    if contest.leader_key is None
+                    else Contest.leader_key == contest.leader_key,
+                    (Contest.leader_posted_at.is_(None))
+                    | (Contest.leader_posted_at <= now - LEADER_POST_GAP),
+                )
+                .values(leader_key=key, leader_posted_at=now)
+            )
+        if result.rowcount:  # type: ignore[attr-defined]
+            out.append((contest.team_id, _view(contest, standings)))
+    return out
+
+
+async def finish_due(db: Database, now: datetime) -> list[tuple[int, ContestView]]:
+    """End every contest past its end: results, prizes and points, once (the update is the claim)."""
+    async with db.read() as session:
+        ids = (
+            await session.scalars(
+                select(Contest.id).where(Contest.ends_at <= now, Contest.finished_at.is_(None))
+            )
+        ).all()
+    out = []
+    for contest_id in ids:
+        async with db.write() as session:
+            claimed = await session.execute(
+                update(Contest)
+                .where(Contest.id == contest_id, Contest.finished_at.is_(None))
+                .values(finished_at=now)
+            )
+            if not claimed.rowcount:  # type: ignore[attr-defined]
+                continue
+            contest = await session.get_one(Contest, contest_id)
+            standings, improved = await compute(session, contest, contest.ends_at)
+            view = _view(contest, standings, improved)
+            await _record(session, contest, view, now)
+        out.append((contest.team_id, view))
+    return out
+
+
+async def _record(session: AsyncSession, contest: Contest, view: ContestView, now: datetime) -> None:
+    places = max(len(view.prizes), 1)
+    winners = [e for e in view.standings if e.place <= places]
+    squads: dict[int, list[int]] = {}
+    if contest.kind == "squads":
+        for row in (
+            await session.scalars(select(ContestSquad).where(ContestSquad.contest_id == contest.id))
+        ).all():
+            squads.setdefault(row.squad, []).append(row.person_id)
+    for entry in winners:
+        session.add(
+            ContestResult(
+                contest_id=contest.id,
+                place=entry.place,
+                person_id=entry.person_id,
+                squad=entry.squad,
+                value=entry.value,
+                prize=view.prize(entry.place),
+                award="place",
+            )
+        )
+        points = PLACE_POINTS[entry.place - 1] if entry.place <= len(PLACE_POINTS) else OTHER_PRIZE_POINTS
+        people = squads.get(entry.squad or 0, []) if entry.squad is not None else [entry.person_id or 0]
+        for pid in people:
+            await _points(session, contest, pid, points, f"place_{entry.place}", now)
+    for entry in view.improved:
+        session.add(
+            ContestResult(
+                contest_id=contest.id,
+                place=1,
+                person_id=entry.person_id,
+                value=entry.value,
+                award="most_improved",
+            )
+        )
+        await _points(session, contest, entry.person_id or 0, IMPROVED_POINTS, "most_improved", now)
+
+
+async def _points(
+    session: AsyncSession, contest: Contest, person_id: int, points: int, what: str, now: datetime
+) -> None:
+    values = {
+        "team_id": contest.team_id,
+        "person_id": person_id,
+        "delta": points,
+        "reason": f"contest_{what}"[:32],
+        "source": f"contest:{contest.id}",
+        "day": None,
+        "created_at": now,
+    }
+    await insert_ignore(session, PointEntry, values, ["team_id", "person_id", "reason", "source"])

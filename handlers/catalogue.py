@@ -1,0 +1,104 @@
+"""/rewards: the tangible reward catalogue, requests and approvals."""
+
+from __future__ import annotations
+
+from telegram import Update
+from telegram.ext import ContextTypes
+
+from bot.app import deps_of
+from bot.jobs import Deliverer, notify_people
+from bot.services import catalogue
+from bot.services.access import Actor
+from bot.services.errors import Refused
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+
+
+async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    balance, items = await catalogue.catalogue(deps.db, actor)
+    label = deps.renderer.label
+    rows: list[list[tuple[str, str]]] = []
+    if actor.is_coordinator:
+        for item in items:
+            rows.append(
+                [
+                    (label(actor.locale, "edit_item", title=item.title), f"rw:edit:{item.id}"),
+                    (label(actor.locale, "retire_item", title=item.title), f"rw:retire:{item.id}"),
+                ]
+            )
+        rows.append([(label(actor.locale, "add_item"), "rw:add")])
+    else:
+        rows = [[(label(actor.locale, "request_item", title=i.title), f"rw:req:{i.id}")] for i in items]
+    await reply(
+        update, context, actor, "rewards_list", keyboard(rows), balance=balance, items=items, actor=actor
+    )
+
+
+@with_actor
+async def rewards_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    actor.require_member()
+    await _show(update, context, actor)
+
+
+@with_actor
+async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+    deps = deps_of(context)
+    args = callback_args(update, "rw")
+    now = deps.clock()
+    action = args[0]
+    if action in ("add", "edit"):
+        await catalogue.start_item(deps.db, actor, now, int_arg(args, 1) if action == "edit" else None)
+        await reply(update, context, actor, "reward_item_ask", step="title")
+    elif action == "retire":
+        item = await catalogue.retire(deps.db, actor, int_arg(args, 1), now)
+        await reply(update, context, actor, "reward_item_saved", item=item)
+    elif action == "req":
+        team = actor.require_member()
+        request = await catalogue.request(deps.db, actor, int_arg(args, 1), now)
+        await reply(update, context, actor, "reward_requested", request=request)
+        label = deps.renderer.label
+        await notify_people(
+            Deliverer(deps, context.bot),
+            team,
+            await catalogue.coordinators_of(deps.db, team),
+            f"redeem-ask:{request.id}",
+            "reward_request_review",
+            lambda locale: [
+                [
+                    (label(locale, "approve"), f"rw:ok:{request.id}"),
+                    (label(locale, "reject"), f"rw:no:{request.id}"),
+                ]
+            ],
+            request=request,
+        )
+    elif action in ("ok", "no"):
+        team = actor.require_coordinator()
+        decided = await catalogue.decide(deps.db, actor, int_arg(args, 1), action == "ok", now)
+        await edit(update, context, actor, "reward_request_review", request=decided)
+        await notify_people(
+            Deliverer(deps, context.bot),
+            team,
+            [(decided.person_id, decided.language_code)],
+            f"redeem-done:{decided.id}",
+            "reward_decided",
+            None,
+            request=decided,
+        )
+    else:
+        raise Refused("stale_button")
+
+
+async def typed_item(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    step: str,
+    data: dict[str, object],
+    text: str,
+) -> None:
+    deps = deps_of(context)
+    result = await catalogue.item_answer(deps.db, actor, step, data, text, deps.clock())
+    if isinstance(result, str):
+        await reply(update, context, actor, "reward_item_ask", step=result)
+    else:
+        await reply(update, context, actor, "reward_item_saved", item=result)
