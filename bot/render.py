@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import gettext
 import io
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_date, format_datetime, format_time, format_timedelta, get_day_names
+from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
@@ -103,16 +103,12 @@ class Renderer:
         def month_name(value: date) -> str:
             return format_date(value, format="LLLL yyyy", locale=babel_locale)
 
-        def duration(value: timedelta) -> str:
-            return format_timedelta(value, threshold=1.5, locale=babel_locale)
-
         env.filters.update(
             money=money,
             day=day,
             clock=clock,
             moment=moment,
             month_name=month_name,
-            duration=duration,
             fromiso=datetime.fromisoformat,
         )
         env.globals["weekday_name"] = weekday_name

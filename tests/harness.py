@@ -49,10 +49,12 @@ class Harness:
         """Updates are handled one at a time: once a later /help is answered, earlier ones are done."""
         await self.say(user, "/help")
 
-    async def coordinator(self, user: FakeUser, team: str = "North", *, create: bool = True) -> None:
+    async def coordinator(
+        self, user: FakeUser, team: str = "North", *, create: bool = True, locale: str = "pl"
+    ) -> None:
         if create:
             await teams.create_team(
-                self.db, team, timezone="Europe/Warsaw", locale="pl", currency="PLN", now=self.clock()
+                self.db, team, timezone="Europe/Warsaw", locale=locale, currency="PLN", now=self.clock()
             )
         code = await teams.create_coordinator_invite(self.db, team, self.clock())
         await self.say(user, f"/start {code}")
