@@ -130,6 +130,24 @@ async def edit(
             raise
 
 
+async def respond(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    template: str,
+    markup: InlineKeyboardMarkup | None = None,
+    /,
+    *,
+    editing: bool,
+    **values: Any,
+) -> None:
+    """Replace the message under a pressed button (`editing`), or send a new one."""
+    if editing:
+        await edit(update, context, actor, template, markup, **values)
+    else:
+        await reply(update, context, actor, template, markup, **values)
+
+
 def with_actor(callback: ActorCallback) -> Callback:
     """Resolve the actor, answer a pressed button, and show a Refused as a sentence, not an error."""
 

@@ -11,7 +11,7 @@ from bot.services import contests
 from bot.services.access import Actor
 from bot.services.contests import ContestDraft
 from bot.services.errors import Refused
-from handlers.common import callback_args, edit, keyboard, reply, with_actor
+from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboardMarkup:
@@ -40,10 +40,7 @@ async def show_draft(
     deps = deps_of(context)
     values = {"draft": draft, "team": actor.team, "max_minor": deps.settings.max_amount_minor}
     markup = _draft_markup(deps, actor, draft)
-    if editing:
-        await edit(update, context, actor, "contest_step", markup, **values)
-    else:
-        await reply(update, context, actor, "contest_step", markup, **values)
+    await respond(update, context, actor, "contest_step", markup, editing=editing, **values)
 
 
 @with_actor

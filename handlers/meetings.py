@@ -12,7 +12,7 @@ from bot.services import meetings
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.meetings import MeetingDraft, MeetingView
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
 from storage.models import NAME_MAX, MeetingKind
 
 
@@ -52,10 +52,7 @@ async def show_draft(
     deps = deps_of(context)
     values = {"draft": draft, "team": actor.team, "name_max": NAME_MAX}
     markup = _draft_markup(deps, actor, draft)
-    if editing:
-        await edit(update, context, actor, "meeting_step", markup, **values)
-    else:
-        await reply(update, context, actor, "meeting_step", markup, **values)
+    await respond(update, context, actor, "meeting_step", markup, editing=editing, **values)
 
 
 @with_actor
@@ -139,10 +136,7 @@ async def _show_list(
                 )
         rows += [[(label(actor.locale, "attendance", title=m.title), f"mm:att:{m.id}")] for m in past]
     values = {"coming": coming, "past": past, "team": actor.team, "actor": actor}
-    if editing:
-        await edit(update, context, actor, "meetings_list", keyboard(rows), **values)
-    else:
-        await reply(update, context, actor, "meetings_list", keyboard(rows), **values)
+    await respond(update, context, actor, "meetings_list", keyboard(rows), editing=editing, **values)
 
 
 @with_actor

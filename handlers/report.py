@@ -16,7 +16,7 @@ from bot.services import celebrations, meetings, report, sales, team_settings
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.report import DraftView, SavedSale, Step
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
 from storage.models import NAME_MAX
 
 
@@ -45,10 +45,7 @@ async def show_draft(
     deps = deps_of(context)
     markup = _draft_markup(deps, actor, draft)
     values = {"draft": draft, "max_minor": deps.settings.max_amount_minor, "name_max": NAME_MAX}
-    if editing:
-        await edit(update, context, actor, "report_step", markup, **values)
-    else:
-        await reply(update, context, actor, "report_step", markup, **values)
+    await respond(update, context, actor, "report_step", markup, editing=editing, **values)
 
 
 async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:

@@ -11,7 +11,7 @@ from bot.services import digests, results, rewards, sales, targets
 from bot.services.access import Actor, team_of_group
 from bot.services.errors import Refused
 from bot.services.periods import Period
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.common import callback_args, int_arg, keyboard, reply, respond, with_actor
 from storage.models import Role
 
 
@@ -79,10 +79,7 @@ async def _sales_page(
     if nav:
         rows.append(nav)
     values = {"page": page, "team": actor.team}
-    if editing:
-        await edit(update, context, actor, "sales_list", keyboard(rows), **values)
-    else:
-        await reply(update, context, actor, "sales_list", keyboard(rows), **values)
+    await respond(update, context, actor, "sales_list", keyboard(rows), editing=editing, **values)
 
 
 @with_actor

@@ -14,7 +14,7 @@ from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.periods import local_date
 from bot.services.schedule import WEEKDAYS
-from handlers.common import callback_args, edit, keyboard, reply, with_actor
+from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
 
 
 def _today(deps: Deps, actor: Actor) -> date:
@@ -45,10 +45,7 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     deps = deps_of(context)
     view = await team_settings.view(deps.db, actor, _today(deps, actor))
     values = {"settings": view, "team": actor.team}
-    if editing:
-        await edit(update, context, actor, "settings", _markup(deps, actor, view), **values)
-    else:
-        await reply(update, context, actor, "settings", _markup(deps, actor, view), **values)
+    await respond(update, context, actor, "settings", _markup(deps, actor, view), editing=editing, **values)
 
 
 @with_actor

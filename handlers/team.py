@@ -10,7 +10,7 @@ from bot.app import Deps, deps_of
 from bot.services import teams
 from bot.services.access import Actor
 from bot.services.errors import Refused
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
 
 
 def _deep_link(context: ContextTypes.DEFAULT_TYPE, code: str) -> str:
@@ -78,10 +78,7 @@ async def _show_team(
         if m.role == "rep"
     ]
     values = {"members": members, "team": actor.team, "removed": removed}
-    if editing:
-        await edit(update, context, actor, "team", keyboard(rows), **values)
-    else:
-        await reply(update, context, actor, "team", keyboard(rows), **values)
+    await respond(update, context, actor, "team", keyboard(rows), editing=editing, **values)
 
 
 @with_actor

@@ -4,18 +4,25 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import update
 from telegram import Update
 from telegram.ext import Application
 
 from bot.app import Deps, build_application
+from bot.jobs import Deliverer, tick
 from bot.render import Renderer
 from bot.services import teams
+from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings
 from storage.db import Database
+from storage.models import Sale
 from tests.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
 from tests.conftest import FakeClock
+from tests.factories import add_sale
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -63,6 +70,46 @@ class Harness:
         invite = (await self.say(coordinator, "/invite"))[0]
         link = next(line for line in invite.shown.splitlines() if "?start=" in line)
         await self.say(user, f"/start {link.split('?start=')[1].strip()}")
+
+
+class Roster:
+    """A team seen from a test: its coordinator and reps, with shortcuts to seed and tick."""
+
+    def __init__(self, h: Harness, boss: FakeUser, reps: dict[str, FakeUser]) -> None:
+        self.h, self.boss, self.reps = h, boss, reps
+
+    def user(self, name: str) -> FakeUser:
+        return self.reps.get(name, self.boss)
+
+    async def actor(self, name: str) -> Actor:
+        user = self.user(name)
+        who = PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
+        return await identify(self.h.db, who, self.h.clock(), "en")
+
+    async def sale(self, name: str, amount: int, at: datetime, *, recorded: datetime | None = None) -> int:
+        """A sale stored directly (the report flow has its own tests); `recorded` backdates its entry."""
+        sale_id = await add_sale(self.h.db, await self.actor(name), amount, at)
+        if recorded is not None:
+            async with self.h.db.write() as session:
+                await session.execute(update(Sale).where(Sale.id == sale_id).values(created_at=recorded))
+        return sale_id
+
+    async def tick_at(self, at: datetime, db: Database | None = None) -> None:
+        """One scheduler tick at `at` (on another connection pool when `db` is given)."""
+        self.h.clock.now = at
+        deps = self.h.deps if db is None else replace(self.h.deps, db=db)
+        await tick(Deliverer(deps, self.h.app.bot))
+
+
+async def make_roster(h: Harness, *names: str, group_id: int, locale: str = "pl") -> Roster:
+    boss = h.server.user(1, "Kasia", username="kasia", language_code="en")
+    await h.coordinator(boss, locale=locale)
+    await h.say(boss, "/linkgroup", h.server.group(group_id, "Team"))
+    reps = {}
+    for i, name in enumerate(names):
+        reps[name] = h.server.user(10 + i, name, username=name.lower(), language_code="en")
+        await h.rep(boss, reps[name])
+    return Roster(h, boss, reps)
 
 
 @asynccontextmanager

@@ -202,7 +202,13 @@ def test_jobs_list_shows_next_fire_local_and_utc(env: dict[str, str], tmp_path: 
     done = salesbot(env, tmp_path, "jobs", "list")
     assert done.returncode == 0, done.stderr
     rows = [line.split("\t") for line in done.stdout.strip().splitlines()]
-    assert {row[1] for row in rows} == {"daily-post", "digest-daily", "digest-weekly", "nudge"}
+    assert {row[1] for row in rows} == {
+        "daily-rewards",
+        "daily-post",
+        "digest-daily",
+        "digest-weekly",
+        "nudge",
+    }
     post = next(row for row in rows if row[1] == "daily-post")
     assert post[0] == "North" and post[2].endswith("18:00 Europe/Warsaw")
     assert post[3].endswith(("17:00 UTC", "16:00 UTC"))

@@ -10,15 +10,12 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.jobs import Deliverer, tick
 from bot.services import contests, teams
-from bot.services.access import Actor, PersonData, identify
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
 from tests.botapi import FakeUser, SentMessage
 from tests.conftest import FakeClock
-from tests.factories import add_sale
-from tests.harness import Harness, running_bot
+from tests.harness import Harness, Roster, make_roster, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 GROUP = -1077
@@ -34,18 +31,7 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-class Team:
-    def __init__(self, h: Harness, boss: FakeUser, reps: dict[str, FakeUser]) -> None:
-        self.h, self.boss, self.reps = h, boss, reps
-
-    async def actor(self, name: str) -> Actor:
-        user = self.reps.get(name, self.boss)
-        who = PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
-        return await identify(self.h.db, who, self.h.clock(), "en")
-
-    async def sale(self, name: str, amount: int, at: datetime) -> int:
-        return await add_sale(self.h.db, await self.actor(name), amount, at)
-
+class Team(Roster):
     async def give_points(self, name: str, points: int) -> None:
         actor = await self.actor(name)
         assert actor.team is not None
@@ -61,28 +47,10 @@ class Team:
                 )
             )
 
-    async def tick_at(self, at: datetime, db: Database | None = None) -> None:
-        self.h.clock.now = at
-        deps = (
-            self.h.deps
-            if db is None
-            else type(self.h.deps)(
-                self.h.deps.settings, db, self.h.deps.renderer, self.h.clock, scheduler=False
-            )
-        )
-        await tick(Deliverer(deps, self.h.app.bot))
-
 
 async def make_team(h: Harness, *names: str) -> Team:
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss, locale="en")  # the group speaks the team's language
-    group = h.server.group(GROUP, "Team")
-    await h.say(boss, "/linkgroup", group)
-    reps = {}
-    for i, name in enumerate(names):
-        reps[name] = h.server.user(10 + i, name, username=name.lower(), language_code="en")
-        await h.rep(boss, reps[name])
-    return Team(h, boss, reps)
+    roster = await make_roster(h, *names, group_id=GROUP, locale="en")  # the group speaks English
+    return Team(h, roster.boss, roster.reps)
 
 
 def button(message: SentMessage, label: str) -> str:

@@ -8,19 +8,16 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from bot.jobs import Deliverer, Outcome, run_job, tick
 from bot.services import digests, targets
-from bot.services.access import Actor, PersonData, identify
 from bot.services.schedule import Kind
 from bot.services.targets import count_days
 from storage.db import Database
-from storage.models import Badge, PointEntry, Role, Sale
-from tests.botapi import FakeUser
+from storage.models import Badge, PointEntry, Role
 from tests.conftest import FakeClock
-from tests.factories import add_sale
-from tests.harness import Harness, running_bot
+from tests.harness import Harness, Roster, make_roster, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 
@@ -35,47 +32,23 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-class Team:
-    def __init__(self, h: Harness, boss: FakeUser, reps: dict[str, FakeUser]) -> None:
-        self.h, self.boss, self.reps = h, boss, reps
-
-    async def actor(self, name: str) -> Actor:
-        user = self.reps.get(name, self.boss)
-        who = PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
-        return await identify(self.h.db, who, self.h.clock(), "en")
-
-    async def sale(self, name: str, amount: int, at: datetime, *, recorded: datetime | None = None) -> int:
-        sale_id = await add_sale(self.h.db, await self.actor(name), amount, at)
-        if recorded is not None:
-            async with self.h.db.write() as session:
-                await session.execute(update(Sale).where(Sale.id == sale_id).values(created_at=recorded))
-        return sale_id
-
+class Team(Roster):
     async def close(self, day: date, at: datetime | None = None) -> None:
-        self.h.clock.now = at or local(day.month, day.day, 18, 0, day.year)
-        await tick(Deliverer(self.h.deps, self.h.app.bot))
+        await self.tick_at(at or local(day.month, day.day, 18, 0, day.year))
 
     async def points(self, name: str) -> list[tuple[str, str]]:
-        user = self.reps.get(name, self.boss)
         async with self.h.db.read() as session:
             rows = await session.execute(
                 select(PointEntry.reason, PointEntry.source)
-                .where(PointEntry.person_id == user.id)
+                .where(PointEntry.person_id == self.user(name).id)
                 .order_by(PointEntry.id)
             )
             return [(r, s) for r, s in rows]
 
 
 async def make_team(h: Harness, *names: str) -> Team:
-    boss = h.server.user(1, "Kasia", username="kasia", language_code="en")
-    await h.coordinator(boss)
-    group = h.server.group(-1009, "Team")
-    await h.say(boss, "/linkgroup", group)
-    reps = {}
-    for i, name in enumerate(names):
-        reps[name] = h.server.user(10 + i, name, username=name.lower(), language_code="en")
-        await h.rep(boss, reps[name])
-    return Team(h, boss, reps)
+    roster = await make_roster(h, *names, group_id=-1009)
+    return Team(h, roster.boss, roster.reps)
 
 
 def test_elapsed_and_remaining_count_today_until_the_close() -> None:
