@@ -348,3 +348,31 @@ async def test_point3_must_hold_celebrations_combined_and_throttled(h: Harness) 
     later = group_posts(h, "Big deal!")
     assert len(later) == 2 and "Bartek" in later[1] and "Anna" not in later[1]
     _ = update  # the big-deal threshold went through /settings above
+
+
+async def test_point1_edit_retire_and_reject(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await add_item(h, t.boss, "Mug", "10", "5")
+    listing = (await h.say(t.boss, "/rewards"))[0]
+    await h.tap(t.boss, listing, button(listing, "✏️"))
+    await h.say(t.boss, "Big mug")
+    assert "number" in (await h.say(t.boss, "ten"))[0].shown  # refused, asked again
+    await h.say(t.boss, "20")
+    saved = (await h.say(t.boss, "3"))[0]
+    assert "Saved: Big mug, 20 points, 3 in stock." in saved.shown
+    await t.give_points("Anna", 50)
+    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
+    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Big mug"))
+    review = h.server.last_to(t.boss.id)
+    await h.tap(t.boss, review, button(review, "Reject"))
+    assert "Rejected" in review.shown
+    await h.server.wait_for(lambda: "not approved" in h.server.last_to(t.reps["Anna"].id).shown)
+    assert "You have 50 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown
+    # A rep cannot manage the catalogue, even with forged buttons.
+    for data in ("rw:add", f"rw:retire:{1}", "rw:ok:1"):
+        answer = await h.tap(t.reps["Anna"], catalogue, data, check=False)
+        assert answer is not None and "coordinator" in answer
+    listing = (await h.say(t.boss, "/rewards"))[0]
+    await h.tap(t.boss, listing, button(listing, "🗑"))
+    assert "Retired: Big mug." in h.server.last_to(t.boss.id).shown
+    assert "Big mug" not in (await h.say(t.reps["Anna"], "/rewards"))[0].shown
