@@ -24,7 +24,7 @@ from bot.services import celebrations, contests, digests, meetings, outbox, rewa
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
-from bot.services.schedule import Kind, TeamSchedule, due_day
+from bot.services.schedule import Kind, TeamSchedule, days_to_close, due_day
 from bot.telegram_text import split_message
 from storage.db import Database
 from storage.models import OutboxStatus, Person
@@ -355,15 +355,26 @@ async def post_to_group(
 async def contest_events(deliverer: Deliverer) -> None:
     """Starts, leader changes (at most hourly) and ends, each posted in the group once."""
     db, now = deliverer.db, deliverer.now()
-    for team_id, contest in await contests.starting(db, now):
-        await post_to_group(
-            deliverer, team_id, f"contest-start:{contest.id}", "contest_started", contest=contest
-        )
-    for team_id, contest in await contests.leader_changes(db, now):
-        key = f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}"
-        await post_to_group(deliverer, team_id, key, "contest_leader", contest=contest)
-    for team_id, contest in await contests.finish_due(db, now):
-        await post_to_group(deliverer, team_id, f"contest-end:{contest.id}", "contest_ended", contest=contest)
+    posts = [
+        (team_id, f"contest-start:{contest.id}", "contest_started", contest)
+        for team_id, contest in await contests.starting(db, now)
+    ]
+    posts += [
+        (team_id, f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}", "contest_leader", contest)
+        for team_id, contest in await contests.leader_changes(db, now)
+    ]
+    await contests.finish_due(db, now)
+    # Every contest finished lately is offered for its end post: the claim makes it once, and
+    # a crash between the results and the post is mended on the next tick.
+    posts += [
+        (team_id, f"contest-end:{contest.id}", "contest_ended", contest)
+        for team_id, contest in await contests.recently_finished(db, now)
+    ]
+    for team_id, key, template, contest in posts:
+        try:
+            await post_to_group(deliverer, team_id, key, template, contest=contest)
+        except Exception:  # one group's failure must not cost the others their post
+            log.exception("contest post %s failed", key)
 
 
 async def cheer(deliverer: Deliverer, team_id: int) -> None:
@@ -395,13 +406,20 @@ async def tick(deliverer: Deliverer) -> None:
     await outbox.settle_in_flight(deps.db, now)
     for schedule in await digests.schedules(deps.db):
         for kind in Kind:
-            day = due_day(schedule, kind, now)
-            if day is None:
-                continue
-            try:
-                await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
-            except Exception:  # one team's failure must not stop the others
-                log.exception("producing %s for team %s failed", kind, schedule.name)
+            if kind is Kind.DAILY_REWARDS:
+                days = [
+                    d
+                    for d in days_to_close(schedule, now)
+                    if not await outbox.is_claimed(deps.db, schedule.team_id, kind, d)
+                ]
+            else:
+                due = due_day(schedule, kind, now)
+                days = [] if due is None else [due]
+            for day in days:
+                try:
+                    await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
+                except Exception:  # one team's failure must not stop the others
+                    log.exception("producing %s for team %s failed", kind, schedule.name)
     for step in (send_reminders, contest_events):
         try:
             await step(deliverer)

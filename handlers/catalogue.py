@@ -18,6 +18,17 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     balance, items = await catalogue.catalogue(deps.db, actor)
     label = deps.renderer.label
     rows: list[list[tuple[str, str]]] = []
+    waiting = await catalogue.pending(deps.db, actor) if actor.is_coordinator else []
+    for request in waiting:
+        rows.append(
+            [
+                (
+                    label(actor.locale, "approve_for", name=request.person_name, title=request.item.title),
+                    f"rw:ok:{request.id}",
+                ),
+                (label(actor.locale, "reject"), f"rw:no:{request.id}"),
+            ]
+        )
     if actor.is_coordinator:
         for item in items:
             rows.append(
@@ -30,7 +41,15 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
     else:
         rows = [[(label(actor.locale, "request_item", title=i.title), f"rw:req:{i.id}")] for i in items]
     await reply(
-        update, context, actor, "rewards_list", keyboard(rows), balance=balance, items=items, actor=actor
+        update,
+        context,
+        actor,
+        "rewards_list",
+        keyboard(rows),
+        balance=balance,
+        items=items,
+        actor=actor,
+        waiting=waiting,
     )
 
 
@@ -55,7 +74,6 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     elif action == "req":
         team = actor.require_member()
         request = await catalogue.request(deps.db, actor, int_arg(args, 1), now)
-        await reply(update, context, actor, "reward_requested", request=request)
         label = deps.renderer.label
         await notify_people(
             Deliverer(deps, context.bot),
@@ -71,6 +89,8 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
             ],
             request=request,
         )
+        # The coordinators are told first: a failed reply to the rep cannot cost them the review.
+        await reply(update, context, actor, "reward_requested", request=request)
     elif action in ("ok", "no"):
         team = actor.require_coordinator()
         decided = await catalogue.decide(deps.db, actor, int_arg(args, 1), action == "ok", now)

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import logging
+import re
 from collections.abc import Callable, Coroutine
 from functools import wraps
 from typing import Any
@@ -49,6 +51,10 @@ async def current_actor(update: Update, context: ContextTypes.DEFAULT_TYPE, *, f
 async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     """Group -1: drop redeliveries, then stop strangers before any feature sees them."""
     deps = deps_of(context)
+    if update.edited_message is not None or update.edited_channel_post is not None:
+        # An edited message must not run its command or answer again (an edited /undo would
+        # void a second sale); a correction is sent as a new message.
+        raise ApplicationHandlerStop
     if not await first_delivery(deps.db, update.update_id, deps.clock()):
         log.info("update %s delivered again; ignored", update.update_id)
         raise ApplicationHandlerStop
@@ -65,11 +71,16 @@ async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
     private = chat is not None and chat.type == ChatType.PRIVATE
     if update.callback_query is not None:
         await update.callback_query.answer(
-            deps.renderer.render("stranger_short", actor.locale), show_alert=True
+            alert_text(deps.renderer.render("stranger_short", actor.locale)), show_alert=True
         )
     elif private or text.startswith("/"):
         await reply(update, context, actor, "stranger")
     raise ApplicationHandlerStop
+
+
+def alert_text(text: str) -> str:
+    """A pop-up alert is plain text, not HTML: the templates' escapes would show literally."""
+    return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
 
 
 def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
@@ -162,7 +173,7 @@ def with_actor(callback: ActorCallback) -> Callback:
                 "refused", actor.locale, reason=refusal.reason, **refusal.details
             )
             if query is not None:
-                await query.answer(text, show_alert=True)
+                await query.answer(alert_text(text), show_alert=True)
             else:
                 await reply(update, context, actor, "refused", reason=refusal.reason, **refusal.details)
             return
@@ -199,7 +210,7 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         locale = actor.locale if actor else deps_of(context).settings.locale
         text = deps_of(context).renderer.render("apology", locale)
         if update.callback_query is not None:
-            await update.callback_query.answer(text, show_alert=True)
+            await update.callback_query.answer(alert_text(text), show_alert=True)
         else:
             await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
     except Exception:  # the apology is best effort: never let it raise from the error handler

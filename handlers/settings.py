@@ -11,7 +11,7 @@ from telegram.ext import ContextTypes
 from bot.app import Deps, deps_of
 from bot.services import digests, team_settings
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from bot.services.periods import local_date
 from bot.services.schedule import WEEKDAYS
 from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
@@ -60,7 +60,7 @@ async def settings_command(update: Update, context: ContextTypes.DEFAULT_TYPE, a
 async def settings_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     deps = deps_of(context)
     args = callback_args(update, "set")
-    if args[0] == "day" and len(args) > 1 and args[1].isdigit():
+    if args[0] == "day" and len(args) > 1 and is_number(args[1]):
         await team_settings.toggle_day(deps.db, actor, int(args[1]))
         await _show(update, context, actor, editing=True)
     elif args[0] == "ask" and len(args) > 1:
@@ -89,6 +89,8 @@ async def holiday_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 @with_actor
 async def digest_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     """Today's daily digest on demand: the same content the 08:00 digest sends."""
+    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
+        raise Refused("private_only")
     deps = deps_of(context)
     team = actor.require_coordinator()
     schedule = await digests.schedule_of(deps.db, team.id)

@@ -12,7 +12,7 @@ from telegram.ext import ContextTypes
 from bot.app import deps_of
 from bot.services import drafts, rewards, targets
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from bot.services.money import AmountError, parse_amount
 from bot.services.periods import local_date
 from bot.services.teams import list_members
@@ -53,7 +53,7 @@ async def target_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     deps = deps_of(context)
     actor.require_coordinator()
     args = callback_args(update, "tg")
-    if not args or not args[0].isdigit():
+    if not args or not is_number(args[0]):
         raise Refused("stale_button")
     now = deps.clock()
     await drafts.begin(deps.db, actor.person_id, TARGET, "amount", {"person_id": int(args[0])}, now)

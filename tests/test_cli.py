@@ -131,6 +131,7 @@ def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
         await add_sale(db, rep, 123450, datetime(2026, 3, 28, 23, 30, tzinfo=UTC), client='Acme, "Sp" z o.o.')
         await add_sale(db, rep, 5, datetime(2026, 3, 27, 22, 59, tzinfo=UTC), client="Early")
         await add_sale(db, rep, 99, datetime(2026, 3, 29, 22, 0, tzinfo=UTC), client="Next day")
+        await add_sale(db, rep, 1, datetime(2026, 3, 10, 12, 0, tzinfo=UTC), client="=HYPERLINK(1)")
         await db.dispose()
 
     asyncio.run(seed())
@@ -157,8 +158,9 @@ def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
     to_file = salesbot(env, tmp_path, "export", "--team", "North", "--format", "csv", "-o", str(target))
     assert to_file.returncode == 0 and to_file.stdout == ""
     all_rows = list(csv.reader(target.open(encoding="utf-8", newline="")))
-    assert [r[3] for r in all_rows[1:]] == ["Early", 'Acme, "Sp" z o.o.', "Next day"]
-    assert [r[5] for r in all_rows[1:]] == ["0.05", "1234.50", "0.99"]
+    # A name that Excel would run as a formula is quoted.
+    assert [r[3] for r in all_rows[1:]] == ["'=HYPERLINK(1)", "Early", 'Acme, "Sp" z o.o.', "Next day"]
+    assert [r[5] for r in all_rows[1:]] == ["0.01", "0.05", "1234.50", "0.99"]
 
 
 def test_jobs_run_claims_once_force_and_nothing_to_send(

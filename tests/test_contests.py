@@ -100,7 +100,7 @@ async def test_point1_catalogue_request_approve_deducts_points_and_stock(h: Harn
 
 async def test_must_hold_requests_beyond_balance_or_stock_and_a_rep_who_left(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
-    await add_item(h, t.boss, "Gadget", "100", "1")
+    await add_item(h, t.boss, "Gadget & Co", "100", "1")
     await t.give_points("Anna", 99)
     catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
     answer = await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Gadget"))
@@ -115,7 +115,7 @@ async def test_must_hold_requests_beyond_balance_or_stock_and_a_rep_who_left(h: 
     await h.tap(t.boss, bartek_review, button(bartek_review, "Approve"))
     # The last one went to Bartek: Anna's request finds no stock, and nothing is deducted.
     answer = await h.tap(t.boss, anna_review, button(anna_review, "Approve"))
-    assert answer is not None and "out of stock" in answer
+    assert answer == "Gadget & Co is out of stock."  # an alert is plain text: no HTML escapes
     assert "You have 100 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown
     # A rep who left cannot redeem.
     await add_item(h, t.boss, "Mug", "10", "5")
@@ -376,3 +376,40 @@ async def test_point1_edit_retire_and_reject(h: Harness) -> None:
     await h.tap(t.boss, listing, button(listing, "🗑"))
     assert "Retired: Big mug." in h.server.last_to(t.boss.id).shown
     assert "Big mug" not in (await h.say(t.reps["Anna"], "/rewards"))[0].shown
+
+
+def test_contest_moments_in_every_form() -> None:
+    now = local(11, 27, 12)
+    zone = WARSAW
+    assert contests._parse_moment("tomorrow 10:00", now, zone, end=False) == local(11, 28, 10)
+    assert contests._parse_moment("jutro 9:00", now, zone, end=False) == local(11, 28, 9)
+    assert contests._parse_moment("01.12 9:00", now, zone, end=False) == local(12, 1, 9)
+    assert contests._parse_moment("2026-11-27", now, zone, end=False) == local(11, 27, 0)  # today, begun
+    assert contests._parse_moment("2026-11-27", now, zone, end=True) == local(11, 28, 0)  # the whole day
+
+
+async def test_a_lost_end_post_is_mended_on_the_next_tick(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-03")
+    await t.sale("Anna", 1000, local(11, 3, 10))
+    await contests.finish_due(h.db, local(11, 4, 0, 1))  # results recorded, then the process died
+    assert group_posts(h, "is over") == []
+    await t.tick_at(local(11, 4, 0, 2))
+    await t.tick_at(local(11, 4, 0, 3))
+    assert len(group_posts(h, "is over")) == 1
+
+
+async def test_edited_messages_do_not_run_again(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    card = (await h.say(t.reps["Anna"], "/report 100 Acme"))[0]
+    await h.tap(t.reps["Anna"], card, button(card, "Save"))
+    card = (await h.say(t.reps["Anna"], "/report 200 Beta"))[0]
+    await h.tap(t.reps["Anna"], card, button(card, "Save"))
+    undo = h.server.send_message(t.reps["Anna"], "/undo")
+    await h.server.wait_for(lambda: "undone" in h.server.last_to(t.reps["Anna"].id).shown)
+    edited = dict(h.server.updates[undo]["message"], edit_date=1)
+    h.server.push_update({"edited_message": edited})
+    await h.settle(t.reps["Anna"])
+    async with h.db.read() as session:
+        voided = (await session.scalars(select(Sale).where(Sale.voided_at.is_not(None)))).all()
+    assert len(voided) == 1

@@ -199,3 +199,14 @@ async def test_sale_times_are_aware_utc(db: Database) -> None:
     async with db.read() as session:
         sale = await session.get_one(Sale, saved.sale_id)
     assert sale.occurred_at == T0 and sale.occurred_at.tzinfo is UTC
+
+
+async def test_every_draft_kind_expires(db: Database) -> None:
+    coordinator, rep = await _team(db)
+    sale_id = await add_sale(db, rep, 5000, T0)
+    await sales.ask_void_reason(db, coordinator, sale_id, T0)
+    with pytest.raises(Refused, match="draft_expired"):
+        await report.current(db, coordinator, T0 + timedelta(minutes=31))
+    async with db.read() as session:
+        assert (await session.get_one(Sale, sale_id)).voided_at is None
+        assert await session.get(Draft, coordinator.person_id) is None

@@ -51,6 +51,10 @@ async def make_team(h: Harness, *names: str) -> Team:
     return Team(h, roster.boss, roster.reps)
 
 
+def group_posts_since(h: Harness) -> list[str]:
+    return [m.shown for m in h.server.messages_to(-1009) if "Wyniki dnia" in m.shown]
+
+
 def test_elapsed_and_remaining_count_today_until_the_close() -> None:
     days = [date(2026, 11, d) for d in (2, 3, 4)]
     assert count_days(days, date(2026, 11, 1), closed=False) == (0, 3)
@@ -144,7 +148,8 @@ async def test_point3_close_rewards_ties_pace_best_first_and_messages(h: Harness
         "Cezary", 999_999, local(11, 3, 18, 30), recorded=local(11, 3, 18, 30)
     )  # after the post time
     await t.close(date(2026, 11, 3), local(11, 3, 18, 45))
-    assert await t.points("Anna") == [
+    # (The catch-up also closed October 30th, Anna's earlier day; only the 3rd matters here.)
+    assert [p for p in await t.points("Anna") if p[1] == "day:2026-11-03"] == [
         ("top_seller", "day:2026-11-03"),
         ("pace", "day:2026-11-03"),
         ("personal_best", "day:2026-11-03"),
@@ -162,7 +167,7 @@ async def test_point3_close_rewards_ties_pace_best_first_and_messages(h: Harness
     # Cezary's late sale ranks him first in the day's totals, but the close decided the top sellers.
     assert "1. Cezary" in post and "Najlepsi sprzedawcy dnia: Anna, Bartek" in post
     points = (await h.say(t.reps["Anna"], "/points"))[0].shown
-    assert "You have 100 points" in points
+    assert "You have 160 points" in points  # 100 on the 3rd, 60 on October 30th (top seller, first sale)
     badges = (await h.say(t.reps["Bartek"], "/badges"))[0].shown
     assert "First sale" in badges
 
@@ -280,3 +285,14 @@ async def test_point3_points_per_rule_are_a_team_setting(h: Harness) -> None:
             ).all()
         )
     assert granted == {"top_seller": 70, "first_sale": 5}
+
+
+async def test_a_day_is_closed_after_long_downtime(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await t.sale("Anna", 1000, local(11, 3, 10))
+    # Down from before 18:00 on the 3rd until 10:00 on the 4th: the post's window has passed,
+    # but the day's rewards are still owed.
+    await t.tick_at(local(11, 4, 10))
+    assert await targets.day_closed(h.db, (await t.actor("Anna")).team.id, date(2026, 11, 3))  # type: ignore[union-attr]
+    assert ("top_seller", "day:2026-11-03") in await t.points("Anna")
+    assert not group_posts_since(h)  # the late post itself is not sent

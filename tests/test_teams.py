@@ -134,3 +134,18 @@ async def test_group_belongs_to_one_team(db: Database) -> None:
     await teams.link_group(db, north, -100)
     with pytest.raises(Refused, match="group_taken"):
         await teams.link_group(db, south, -100)
+
+
+async def test_removed_rep_cannot_rejoin_through_the_same_link(db: Database) -> None:
+    await make_team(db)
+    coordinator = await make_member(db, "North", 1, Role.COORDINATOR)
+    link = await teams.create_rep_invite(db, coordinator, T0)
+    await identify(db, PersonData(2, "Rep"), T0, "en")
+    assert (await teams.join(db, 2, link.code, T0)).outcome is JoinOutcome.JOINED
+    members = {m.person_id: m.member_id for m in await teams.list_members(db, coordinator)}
+    await teams.remove_rep(db, coordinator, members[2], T0 + timedelta(minutes=1))
+    again = await teams.join(db, 2, link.code, T0 + timedelta(minutes=2))
+    assert again.outcome is JoinOutcome.INVALID
+    # A new link from the coordinator brings them back on purpose.
+    fresh = await teams.create_rep_invite(db, coordinator, T0 + timedelta(minutes=3))
+    assert (await teams.join(db, 2, fresh.code, T0 + timedelta(minutes=4))).outcome is JoinOutcome.JOINED

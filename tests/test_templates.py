@@ -314,7 +314,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "rewards_list": [
-        {"balance": b, "items": items, "actor": a}
+        {"balance": b, "items": items, "actor": a, "waiting": [REQUEST] if a is COORD else []}
         for b in (0, 1, 5)
         for items in ([ITEM], [])
         for a in (COORD, Actor(2, EVIL, "pl", Role.REP, TEAM))

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from storage.db import Database
 from storage.models import NAME_MAX, Member, Person, PointEntry, Redemption, RewardItem
 from storage.queries import insert_ignore
@@ -98,7 +98,7 @@ async def item_answer(
         next_step = "cost"
     elif step in ("cost", "stock"):
         limit = MAX_COST if step == "cost" else MAX_STOCK
-        if not value.isdigit() or not (0 < int(value) <= limit if step == "cost" else int(value) <= limit):
+        if not is_number(value) or not (0 < int(value) <= limit if step == "cost" else int(value) <= limit):
             raise Refused("bad_number", limit=limit)
         data = {**data, step: int(value)}
         next_step = "stock" if step == "cost" else "done"
@@ -175,10 +175,14 @@ async def decide(
         item = await session.get_one(RewardItem, row.item_id, with_for_update=True)
         person = await session.get_one(Person, row.person_id)
         if approve:
+            # Locking the rep's membership serialises their approvals: two items approved at
+            # once cannot both pass the balance check on PostgreSQL.
             active = await session.scalar(
-                select(Member.id).where(
+                select(Member.id)
+                .where(
                     Member.team_id == team.id, Member.person_id == row.person_id, Member.removed_at.is_(None)
                 )
+                .with_for_update()
             )
             if active is None:
                 raise Refused("left_team")
@@ -206,6 +210,23 @@ async def decide(
         return RedemptionView(
             row.id, _item(item), row.person_id, person.display_name, person.language_code, row.status
         )
+
+
+async def pending(db: Database, actor: Actor) -> list[RedemptionView]:
+    """Requests waiting for a decision: shown in /rewards, so none is lost with its message."""
+    team = actor.require_coordinator()
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Redemption, RewardItem, Person)
+            .join(RewardItem, RewardItem.id == Redemption.item_id)
+            .join(Person, Person.id == Redemption.person_id)
+            .where(Redemption.team_id == team.id, Redemption.status == "requested")
+            .order_by(Redemption.requested_at, Redemption.id)
+        )
+        return [
+            RedemptionView(r.id, _item(i), p.id, p.display_name, p.language_code, r.status)
+            for r, i, p in rows
+        ]
 
 
 async def coordinators_of(db: Database, team: TeamInfo) -> list[tuple[int, str | None]]:

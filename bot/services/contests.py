@@ -8,6 +8,7 @@ transaction as the results and points.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -18,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from bot.services.meetings import parse_when
 from bot.services.money import AmountError, parse_amount
 from bot.services.schedule import fire_at
@@ -38,6 +39,7 @@ from storage.models import (
 from storage.queries import insert_ignore
 
 CONTEST = "contest"
+_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = ("amount", "count", "race", "squads")
 PLACE_POINTS = (100, 60, 30)
 OTHER_PRIZE_POINTS = 10
@@ -126,13 +128,14 @@ async def start(db: Database, actor: Actor, now: datetime) -> ContestDraft:
 def _parse_moment(text: str, now: datetime, zone: ZoneInfo, *, end: bool) -> datetime:
     """A local date and time, or a date alone: the whole day (its start, or the next midnight)."""
     value = text.strip()
-    if len(value) == 10:
+    if _DATE_ONLY.fullmatch(value):
         try:
             day = datetime.strptime(value, "%Y-%m-%d").date()
         except ValueError as exc:
             raise Refused("bad_when") from exc
         return fire_at(day + timedelta(days=1) if end else day, datetime.min.time(), zone)
-    return parse_when(value, now - timedelta(days=3650), zone)  # the start may be today, already begun
+    # A start may be earlier today (the contest then runs from its start); the end is checked later.
+    return parse_when(value, now, zone, allow_past=True)
 
 
 async def advance(
@@ -181,7 +184,7 @@ async def advance(
                 if len({squads.get(str(pid), 1) for pid, _ in reps}) < 2:
                     raise Refused("two_squads")
                 step = "improved"
-            elif value.isdigit() and int(value) in {pid for pid, _ in reps}:
+            elif is_number(value) and int(value) in {pid for pid, _ in reps}:
                 # Each press moves the rep to the next squad: 1 -> 2 -> 3 -> 4 -> 1.
                 squads[value] = squads.get(value, 1) % 4 + 1
                 data["squads"] = squads
@@ -416,6 +419,19 @@ async def finish_due(db: Database, now: datetime) -> list[tuple[int, ContestView
             await _record(session, contest, view, now)
         out.append((contest.team_id, view))
     return out
+
+
+async def recently_finished(db: Database, now: datetime) -> list[tuple[int, ContestView]]:
+    """Contests finished in the last day, with their final standings (from the end's data)."""
+    async with db.read() as session:
+        finished = (
+            await session.scalars(
+                select(Contest).where(
+                    Contest.finished_at.is_not(None), Contest.finished_at > now - timedelta(days=1)
+                )
+            )
+        ).all()
+        return [(c.team_id, _view(c, *await compute(session, c, c.ends_at))) for c in finished]
 
 
 async def _record(session: AsyncSession, contest: Contest, view: ContestView, now: datetime) -> None:

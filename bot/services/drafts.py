@@ -25,7 +25,7 @@ async def begin(
         step=step,
         data=data,
         # Buttons carry the token, so a button of a replaced draft cannot move this one.
-        token=secrets.token_urlsafe(6),
+        token=secrets.token_urlsafe(12),
         started_at=now,
         updated_at=now,
     )

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 
+def is_number(text: str) -> bool:
+    """ASCII digits only: str.isdigit() accepts "²", which int() then refuses."""
+    return text.isascii() and text.isdigit()
+
+
 class Refused(Exception):
     """The request is understood and refused; nothing was changed."""
 

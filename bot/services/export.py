@@ -18,6 +18,11 @@ from storage.models import Client, Person, Product, Sale
 HEADER = ("sale_id", "local_datetime", "rep", "client", "product", "amount", "currency")
 
 
+def _cell(text: str) -> str:
+    """Names typed by reps: a leading = + - @ would run as a formula in Excel, so it is quoted."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 async def write_csv(
     db: Database, team: TeamInfo, first_day: date | None, last_day: date | None, out: TextIO
 ) -> int:
@@ -44,9 +49,9 @@ async def write_csv(
                 (
                     sale.id,
                     sale.occurred_at.astimezone(zone).strftime("%Y-%m-%d %H:%M"),
-                    f"{first} {last}" if last else first,
-                    client,
-                    product or "",
+                    _cell(f"{first} {last}" if last else first),
+                    _cell(client),
+                    _cell(product or ""),
                     format_amount_plain(sale.amount_minor),
                     sale.currency,
                 )

@@ -17,7 +17,7 @@ from sqlalchemy import delete, select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from bot.services.schedule import fire_at
 from storage.db import Database
 from storage.models import NAME_MAX, Attendee, Draft, Meeting, MeetingKind, Member, Person
@@ -82,7 +82,7 @@ _DAY_MONTH_TIME = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s+(\d{1,2}):(\d{2})\s
 _RELATIVE = re.compile(r"^\s*(tomorrow|jutro|today|dziś|dzis|dzisiaj)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
 
 
-def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
+def parse_when(text: str, now: datetime, zone: ZoneInfo, *, allow_past: bool = False) -> datetime:
     """`2026-12-01 10:00`, `01.12 10:00` (the next such date ahead), `tomorrow 10:00` / `jutro 10:00`.
 
     Local to the team's zone; a local time that does not exist (spring DST gap) means the first
@@ -108,7 +108,7 @@ def parse_when(text: str, now: datetime, zone: ZoneInfo) -> datetime:
     except ValueError as exc:  # 31.02, 25:00 and the like
         raise Refused("bad_when") from exc
     instant = fire_at(day, at, zone)
-    if instant <= now:
+    if instant <= now and not allow_past:
         raise Refused("when_past")
     return instant
 
@@ -200,7 +200,7 @@ async def advance(
             data["starts_at"] = parse_when(value, now, ZoneInfo(team.timezone)).isoformat()
             step = "duration"
         elif step == "duration":
-            minutes = int(value) if value.strip().isdigit() else 0
+            minutes = int(value) if is_number(value.strip()) else 0
             if not 0 < minutes <= MAX_DURATION:
                 raise Refused("bad_duration")
             data["duration"], step = minutes, "place"
@@ -216,7 +216,7 @@ async def advance(
                 if not chosen:
                     raise Refused("no_attendees")
                 step = "confirm"
-            elif value.isdigit() and int(value) in known:
+            elif is_number(value) and int(value) in known:
                 data["attendees"] = sorted(chosen ^ {int(value)})
             else:
                 raise Refused("stale_button")

@@ -164,8 +164,9 @@ async def current(db: Database, actor: Actor, now: datetime) -> Draft | None:
     """The person's live report draft; an expired one is dropped and reported as such."""
     async with db.read() as session:
         draft = await session.get(Draft, actor.person_id)
-    if draft is None or draft.kind != REPORT:
-        return draft
+    if draft is None:
+        return None
+    # Every kind expires: a Void pressed days ago must not take today's message as its reason.
     if now - draft.updated_at > DRAFT_LIFETIME:
         await discard(db, actor.person_id, draft.token)
         raise Refused("draft_expired")

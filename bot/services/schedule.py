@@ -13,6 +13,8 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from bot.services.errors import is_number
+
 CATCH_UP = timedelta(hours=3)
 DIGEST_TIME = time(8, 0)
 WEEKDAYS = range(1, 8)  # ISO: 1 = Monday ... 7 = Sunday
@@ -46,7 +48,7 @@ class TeamSchedule:
 def parse_hhmm(text: str) -> time:
     """'18:00' or '8:05' -> time; ValueError otherwise."""
     hours, sep, minutes = text.strip().partition(":")
-    if not sep or not hours.isdigit() or not minutes.isdigit() or len(minutes) != 2 or len(hours) > 2:
+    if not sep or not is_number(hours) or not is_number(minutes) or len(minutes) != 2 or len(hours) > 2:
         raise ValueError(f"not a time (HH:MM): {text!r}")
     return time(int(hours), int(minutes))
 
@@ -131,6 +133,22 @@ def due_day(schedule: TeamSchedule, kind: Kind, now: datetime) -> date | None:
         if start <= now < start + CATCH_UP:
             return day
     return None
+
+
+CLOSE_LOOKBACK = 7
+
+
+def days_to_close(schedule: TeamSchedule, now: datetime) -> list[date]:
+    """Post days of the last week whose close time has passed, oldest first.
+
+    Unlike a message, a day's rewards are owed whenever the bot comes back, so the close is
+    not limited to the catch-up window; the claims skip the days already closed.
+    """
+    today = now.astimezone(schedule.zone).date()
+    days = [today - timedelta(days=back) for back in range(CLOSE_LOOKBACK, -1, -1)]
+    return [
+        d for d in days if is_post_day(schedule, d) and fire_at(d, schedule.post_time, schedule.zone) <= now
+    ]
 
 
 def next_fire(schedule: TeamSchedule, kind: Kind, now: datetime) -> datetime | None:

@@ -10,7 +10,7 @@ from sqlalchemy import delete, select
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Refused, is_number
 from bot.services.money import AmountError, parse_amount
 from bot.services.rewards import DEFAULT_POINTS, points_table
 from bot.services.schedule import format_days, parse_days, parse_hhmm
@@ -108,7 +108,7 @@ def _parse_points(text: str) -> dict[str, int]:
     changes: dict[str, int] = {}
     for word in text.replace(",", " ").split():
         name, sep, value = word.partition("=")
-        if not sep or name not in DEFAULT_POINTS or not value.isdigit() or int(value) > MAX_POINTS:
+        if not sep or name not in DEFAULT_POINTS or not is_number(value) or int(value) > MAX_POINTS:
             raise Refused("bad_points")
         changes[name] = int(value)
     if not changes:

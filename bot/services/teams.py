@@ -150,6 +150,26 @@ async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinRe
         if invite.expires_at is not None and invite.expires_at <= now:
             return JoinResult(JoinOutcome.EXPIRED)
         role = Role(invite.role)
+        if current is None and role is Role.REP:
+            # A rep removed after this link was made cannot come back through it.
+            removed = await session.scalar(
+                select(Member.id).where(
+                    Member.team_id == invite.team_id,
+                    Member.person_id == person_id,
+                    Member.removed_at >= invite.created_at,
+                )
+            )
+            if removed is not None:
+                return JoinResult(JoinOutcome.INVALID)
+        if role is Role.COORDINATOR:
+            # Take the one-time link atomically: of two people opening it at once, one wins.
+            taken = await session.execute(
+                update(Invite)
+                .where(Invite.id == invite.id, Invite.used_at.is_(None))
+                .values(used_by=person_id, used_at=now)
+            )
+            if not taken.rowcount:  # type: ignore[attr-defined]
+                return JoinResult(JoinOutcome.INVALID)
         if current is not None:
             if role is Role.COORDINATOR and current.role != Role.COORDINATOR:
                 current.role = Role.COORDINATOR
