@@ -413,3 +413,16 @@ async def test_edited_messages_do_not_run_again(h: Harness) -> None:
     async with h.db.read() as session:
         voided = (await session.scalars(select(Sale).where(Sale.voided_at.is_not(None)))).all()
     assert len(voided) == 1
+
+
+async def test_point2_ties_share_a_place_and_its_prize(h: Harness) -> None:
+    t = await make_team(h, "Anna", "Bartek", "Cezary")
+    await create_contest(h, t.boss, "count", "2026-11-03", "2026-11-03", prizes="Gold; Silver; Bronze")
+    for name in ("Anna", "Bartek"):
+        await t.sale(name, 100, local(11, 3, 9))
+        await t.sale(name, 100, local(11, 3, 10))
+    await t.sale("Cezary", 100, local(11, 3, 11))
+    await t.tick_at(local(11, 4, 0, 1))
+    ended = group_posts(h, "is over")[0]
+    assert "1. Anna — 2 sales 🎁 Gold" in ended and "1. Bartek — 2 sales 🎁 Gold" in ended
+    assert "3. Cezary — 1 sale 🎁 Bronze" in ended
