@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
@@ -380,9 +381,24 @@ async def contest_events(deliverer: Deliverer) -> None:
 async def cheer(deliverer: Deliverer, team_id: int) -> None:
     """At most one cheer a minute per group, combining whatever happened since the last one."""
     now = deliverer.now()
-    events = await celebrations.take_safely(deliverer.db, team_id, now)
-    if events:
-        await post_to_group(deliverer, team_id, f"cheer:{now:%Y%m%d%H%M%S%f}", "cheer", cheers=events)
+    team = await digests.team_info(deliverer.db, team_id)
+
+    async def queue(session: AsyncSession, cheers: list[celebrations.Cheer]) -> int | None:
+        if team.group_chat_id is None:
+            return None  # no group to cheer in: the moments pass
+        text = deliverer.renderer.render("cheer", team.locale, team=team, cheers=cheers)
+        claim_id = await outbox.claim_in(
+            session, team_id, f"cheer:{now:%Y%m%d%H%M%S%f}", date.min, now, force=False
+        )
+        if claim_id is not None:
+            outbox.queue_in(
+                session, claim_id, _envelopes(Recipient(team.group_chat_id, None, None), text), now
+            )
+        return claim_id
+
+    claim_id = await celebrations.take_safely(deliverer.db, team_id, now, queue)
+    if claim_id is not None:
+        await deliverer.deliver(claim_id)
 
 
 async def run_job(

@@ -7,11 +7,13 @@ several events combined into one.
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.periods import Period, days_span, local_date, period_span
 from bot.services.targets import month_start, target_of
@@ -88,14 +90,22 @@ async def after_sale(db: Database, team_id: int, person_id: int, sale_id: int, n
     return made
 
 
-async def take(db: Database, team_id: int, now: datetime) -> list[Cheer]:
-    """The events to cheer now, marked posted; [] while the group's last cheer is under a minute old."""
+Queue = Callable[[AsyncSession, list[Cheer]], Awaitable[int | None]]
+
+
+async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int | None:
+    """Mark the events to cheer now as posted and queue their one message in the same transaction.
+
+    Returns what `queue` returned (the outbox claim), or None while the group's last cheer is
+    under a minute old or nothing waits. Marking and queueing commit together, so a crash cannot
+    lose a cheer between them.
+    """
     async with db.write() as session:
         last = await session.scalar(
             select(func.max(Celebration.posted_at)).where(Celebration.team_id == team_id)
         )
         if last is not None and now - last < GAP:
-            return []
+            return None
         rows = (
             await session.execute(
                 select(Celebration, Person)
@@ -105,7 +115,7 @@ async def take(db: Database, team_id: int, now: datetime) -> list[Cheer]:
             )
         ).all()
         if not rows:
-            return []
+            return None
         ids = [c.id for c, _ in rows]
         taken = await session.execute(
             update(Celebration)
@@ -115,18 +125,18 @@ async def take(db: Database, team_id: int, now: datetime) -> list[Cheer]:
         if taken.rowcount != len(ids):  # type: ignore[attr-defined]
             # Another process took some of them first: let it cheer; roll ours back.
             raise _Lost
-        return [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows]
+        return await queue(session, [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows])
 
 
 class _Lost(Exception):
     pass
 
 
-async def take_safely(db: Database, team_id: int, now: datetime) -> list[Cheer]:
+async def take_safely(db: Database, team_id: int, now: datetime, queue: Queue) -> int | None:
     try:
-        return await take(db, team_id, now)
+        return await take(db, team_id, now, queue)
     except _Lost:
-        return []
+        return None
 
 
 async def teams_with_pending(db: Database) -> list[int]:
