@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from telegram import InlineKeyboardMarkup, Update
+from telegram import Update
 from telegram.constants import ChatType
 from telegram.ext import ContextTypes
 
-from bot.app import Deps, deps_of
+from bot.app import deps_of
 from bot.services import teams
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
-
-
-def _deep_link(context: ContextTypes.DEFAULT_TYPE, code: str) -> str:
-    return f"https://t.me/{context.bot.username}?start={code}"
 
 
 def _private_only(update: Update) -> None:
@@ -22,26 +18,32 @@ def _private_only(update: Update) -> None:
         raise Refused("private_only")
 
 
+async def _show_invite(
+    update: Update,
+    context: ContextTypes.DEFAULT_TYPE,
+    actor: Actor,
+    view: teams.InviteView,
+    *,
+    replaced: bool,
+) -> None:
+    """The invite link with its Revoke button: a new message, or the old one replaced."""
+    deps = deps_of(context)
+    markup = keyboard([[(deps.renderer.label(actor.locale, "revoke"), f"inv:revoke:{view.invite_id}")]])
+    values = {
+        "link": f"https://t.me/{context.bot.username}?start={view.code}",
+        "expires_at": view.expires_at,
+        "team": actor.team,
+        "replaced": replaced,
+    }
+    await respond(update, context, actor, "invite", markup, editing=replaced, **values)
+
+
 @with_actor
 async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
     _private_only(update)
     deps = deps_of(context)
     view = await teams.create_rep_invite(deps.db, actor, deps.clock())
-    await reply(
-        update,
-        context,
-        actor,
-        "invite",
-        _invite_markup(deps, actor, view.invite_id),
-        link=_deep_link(context, view.code),
-        expires_at=view.expires_at,
-        team=actor.team,
-        replaced=False,
-    )
-
-
-def _invite_markup(deps: Deps, actor: Actor, invite_id: int) -> InlineKeyboardMarkup:
-    return keyboard([[(deps.renderer.label(actor.locale, "revoke"), f"inv:revoke:{invite_id}")]])
+    await _show_invite(update, context, actor, view, replaced=False)
 
 
 @with_actor
@@ -49,17 +51,7 @@ async def revoke_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     deps = deps_of(context)
     invite_id = int_arg(callback_args(update, "inv"), 1)
     view = await teams.revoke_and_replace(deps.db, actor, invite_id, deps.clock())
-    await edit(
-        update,
-        context,
-        actor,
-        "invite",
-        _invite_markup(deps, actor, view.invite_id),
-        link=_deep_link(context, view.code),
-        expires_at=view.expires_at,
-        team=actor.team,
-        replaced=True,
-    )
+    await _show_invite(update, context, actor, view, replaced=True)
 
 
 async def _show_team(
