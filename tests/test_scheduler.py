@@ -362,3 +362,16 @@ async def test_point2_weekly_digest_compares_weeks_and_names_movers(h: Harness) 
     assert "Riser — 400,00\xa0zł (+300,00\xa0zł)" in weekly
     assert "Faller — 50,00\xa0zł (-450,00\xa0zł)" in weekly
     assert "Największy wzrost: Riser" in weekly and "Największy spadek: Faller" in weekly
+
+
+async def test_point5_weekly_digest_is_keyed_by_the_monday_of_its_week(h: Harness) -> None:
+    boss, _ = await team_with_group(h)
+    schedule = await digests.schedule_of(h.db, (await teams.find_team(h.db, "North")).id)
+    wednesday = await run_job(deliverer(h), schedule, Kind.DIGEST_WEEKLY, date(2026, 12, 2))
+    assert (wednesday.outcome, wednesday.recipients) == (Outcome.SENT, 1)
+    monday = await run_job(deliverer(h), schedule, Kind.DIGEST_WEEKLY, date(2026, 11, 30))
+    assert monday.outcome is Outcome.ALREADY  # the same ISO week, the same claim
+    forced = await run_job(deliverer(h), schedule, Kind.DIGEST_WEEKLY, date(2026, 11, 30), force=True)
+    assert forced.outcome is Outcome.SENT
+    weekly = [m.shown for m in h.server.messages_to(boss.id) if "Podsumowanie tygodnia" in m.shown]
+    assert len(weekly) == 2 and all("23.11.2026 – 29.11.2026" in text for text in weekly)
