@@ -94,7 +94,6 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     elif action in ("ok", "no"):
         team = actor.require_coordinator()
         decided = await catalogue.decide(deps.db, actor, int_arg(args, 1), action == "ok", now)
-        await edit(update, context, actor, "reward_request_review", request=decided)
         await notify_people(
             Deliverer(deps, context.bot),
             team,
@@ -104,6 +103,7 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
             None,
             request=decided,
         )
+        await edit(update, context, actor, "reward_request_review", request=decided)
     else:
         raise Refused("stale_button")
 

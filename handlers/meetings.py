@@ -81,7 +81,7 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     if value == "save":
         meeting = await meetings.create(deps.db, actor, token, deps.clock())
         assert actor.team is not None
-        await edit(update, context, actor, "meeting_saved", meeting=meeting, team=actor.team)
+        # The attendees are told first: a failed edit here cannot cost them their invitation.
         await notify_attendees(
             Deliverer(deps, context.bot),
             meeting,
@@ -91,6 +91,7 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
             meeting.attendees,
             with_answers=True,
         )
+        await edit(update, context, actor, "meeting_saved", meeting=meeting, team=actor.team)
         return
     draft = await meetings.advance(
         deps.db, actor, token, "" if value == "skip" else value, deps.clock(), typed=False
@@ -110,10 +111,10 @@ async def typed_move(
     deps = deps_of(context)
     team = actor.require_coordinator()
     meeting, _old = await meetings.move(deps.db, actor, meeting_id, text, deps.clock())
-    await reply(update, context, actor, "meeting_moved", meeting=meeting, team=team, attendee=None)
     key = f"moved:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
     recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
     await notify_attendees(Deliverer(deps, context.bot), meeting, team, "meeting_moved", key, recipients)
+    await reply(update, context, actor, "meeting_moved", meeting=meeting, team=team, attendee=None)
 
 
 async def _show_list(
@@ -182,7 +183,6 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         await edit(update, context, actor, "meeting_cancel_confirm", markup, meeting=meeting, team=team)
     elif action == "cancelok":
         meeting = await meetings.cancel(deps.db, actor, meeting_id, now)
-        await edit(update, context, actor, "meeting_cancelled", meeting=meeting, team=team, attendee=None)
         recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
         await notify_attendees(
             Deliverer(deps, context.bot),
@@ -192,6 +192,7 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
             f"cancel:{meeting.id}",
             recipients,
         )
+        await edit(update, context, actor, "meeting_cancelled", meeting=meeting, team=team, attendee=None)
     elif action == "list":
         await _show_list(update, context, actor, editing=True)
     elif action == "att":
