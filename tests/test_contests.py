@@ -426,3 +426,16 @@ async def test_point2_ties_share_a_place_and_its_prize(h: Harness) -> None:
     ended = group_posts(h, "is over")[0]
     assert "1. Anna — 2 sales 🎁 Gold" in ended and "1. Bartek — 2 sales 🎁 Gold" in ended
     assert "3. Cezary — 1 sale 🎁 Bronze" in ended
+
+
+async def test_pending_requests_stay_listed_for_the_coordinator(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await add_item(h, t.boss, "Mug", "10", "5")
+    await t.give_points("Anna", 50)
+    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
+    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Mug"))
+    listing = (await h.say(t.boss, "/rewards"))[0]
+    assert "Waiting for your decision:" in listing.shown and "Anna: Mug (10)" in listing.shown
+    await h.tap(t.boss, listing, button(listing, "✅ Anna: Mug"))
+    assert "Waiting" not in (await h.say(t.boss, "/rewards"))[0].shown
+    assert "You have 40 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown

@@ -268,3 +268,13 @@ async def test_point5_attendance_and_digests(h: Harness) -> None:
     weekly = [m.shown for m in h.server.messages_to(boss.id) if "Weekly summary" in m.shown][-1]
     assert "30 Nov 2026 – 6 Dec 2026" in weekly
     assert "Audit prep — 1 of 2 attended (absent: Bartek)" in weekly
+
+
+async def test_unicode_digits_are_refused_not_crashed_on(h: Harness) -> None:
+    boss, _ = await team(h)
+    step = (await h.say(boss, "/meeting"))[0]
+    await h.tap(boss, step, tap_data(step, "Audit"))
+    await h.say(boss, "Q4 audit")
+    await h.say(boss, "2026-12-01 10:00")
+    refused = (await h.say(boss, "²"))[0]  # str.isdigit() says yes, int() says no
+    assert "minutes, from 1 to 1440" in refused.shown

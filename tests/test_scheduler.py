@@ -375,3 +375,9 @@ async def test_point5_weekly_digest_is_keyed_by_the_monday_of_its_week(h: Harnes
     assert forced.outcome is Outcome.SENT
     weekly = [m.shown for m in h.server.messages_to(boss.id) if "Podsumowanie tygodnia" in m.shown]
     assert len(weekly) == 2 and all("23.11.2026 – 29.11.2026" in text for text in weekly)
+
+
+async def test_digest_is_private(h: Harness) -> None:
+    boss, group = await team_with_group(h)
+    refused = (await h.say(boss, "/digest", group))[0]
+    assert "czacie prywatnym" in refused.shown
