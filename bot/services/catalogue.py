@@ -9,14 +9,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused, is_number
+from bot.services.errors import Refused, clean_text, is_number
+from bot.services.rewards import balance
 from storage.db import Database
-from storage.models import NAME_MAX, Member, Person, PointEntry, Redemption, RewardItem
+from storage.models import Member, Person, PointEntry, Redemption, RewardItem
 from storage.queries import insert_ignore
 
 ITEM = "reward_item"
@@ -45,15 +45,6 @@ class RedemptionView:
 
 def _item(row: RewardItem) -> ItemView:
     return ItemView(row.id, row.title, row.cost_points, row.stock, row.retired_at is not None)
-
-
-async def balance(session: AsyncSession, team_id: int, person_id: int) -> int:
-    total = await session.scalar(
-        select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
-            PointEntry.team_id == team_id, PointEntry.person_id == person_id
-        )
-    )
-    return int(total or 0)
 
 
 async def catalogue(db: Database, actor: Actor) -> tuple[int, list[ItemView]]:
@@ -92,9 +83,7 @@ async def item_answer(
     team = actor.require_coordinator()
     value = text.strip()
     if step == "title":
-        if not value or len(value) > NAME_MAX:
-            raise Refused("name_too_long" if value else "name_empty", limit=NAME_MAX)
-        data = {**data, "title": value}
+        data = {**data, "title": clean_text(value)}
         next_step = "cost"
     elif step in ("cost", "stock"):
         limit = MAX_COST if step == "cost" else MAX_STOCK

@@ -19,9 +19,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused, is_number
+from bot.services.errors import Refused, clean_text, is_number
 from bot.services.meetings import parse_when
 from bot.services.money import AmountError, parse_amount
+from bot.services.results import competition_ranks
 from bot.services.schedule import fire_at
 from storage.db import Database
 from storage.models import (
@@ -151,9 +152,7 @@ async def advance(
     data, step = dict(draft.data), draft.step
     try:
         if step == "title" and typed:
-            if not value.strip() or len(value.strip()) > NAME_MAX:
-                raise Refused("name_too_long" if value.strip() else "name_empty")
-            data["title"], step = value.strip(), "kind"
+            data["title"], step = clean_text(value), "kind"
         elif step == "kind" and not typed and value in KINDS:
             data["kind"] = value
             step = "target" if value == "race" else "start"
@@ -198,11 +197,7 @@ async def advance(
         if refusal.reason == "stale_button":
             raise
         return ContestDraft(draft.token, draft.step, draft.data, reps, refusal.reason)
-    async with db.write() as session:
-        row = await session.get(Draft, actor.person_id, with_for_update=True)
-        if row is None or row.token != draft.token:
-            raise Refused("stale_button")
-        row.step, row.data, row.updated_at = step, data, now
+    await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
     return ContestDraft(draft.token, step, data, reps)
 
 
@@ -244,11 +239,11 @@ async def create(db: Database, actor: Actor, token: str, now: datetime) -> Conte
 def _rank(values: list[tuple[Any, str, int, dict[str, Any]]]) -> list[Entry]:
     """Competition ranking (1, 1, 3) over (sort key, name, value, extra), best first."""
     values.sort(key=lambda v: (v[0], v[1].casefold()))
-    out: list[Entry] = []
-    for position, (key, name, value, extra) in enumerate(values, start=1):
-        place = out[-1].place if out and values[position - 2][0] == key else position
-        out.append(Entry(place, name, value, **extra))
-    return out
+    places = competition_ranks([key for key, *_ in values])
+    return [
+        Entry(place, name, value, **extra)
+        for place, (_, name, value, extra) in zip(places, values, strict=True)
+    ]
 
 
 async def _sales(

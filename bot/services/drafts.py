@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import delete
 
+from bot.services.errors import Refused
 from storage.db import Database
 from storage.models import Draft
 
@@ -33,6 +34,17 @@ async def begin(
         await session.execute(delete(Draft).where(Draft.person_id == person_id))
         session.add(draft)
     return draft
+
+
+async def save_step(
+    db: Database, person_id: int, token: str, step: str, data: dict[str, Any], now: datetime
+) -> None:
+    """Move the person's draft to `step` with `data`, unless a newer draft replaced it."""
+    async with db.write() as session:
+        draft = await session.get(Draft, person_id, with_for_update=True)
+        if draft is None or draft.token != token:
+            raise Refused("stale_button")
+        draft.step, draft.data, draft.updated_at = step, data, now
 
 
 async def end(db: Database, person_id: int, token: str | None = None) -> bool:

@@ -2,10 +2,22 @@
 
 from __future__ import annotations
 
+from storage.models import NAME_MAX
+
 
 def is_number(text: str) -> bool:
     """ASCII digits only: str.isdigit() accepts "²", which int() then refuses."""
     return text.isascii() and text.isdigit()
+
+
+def clean_text(text: str, limit: int = NAME_MAX) -> str:
+    """A typed name or reason as stored: stripped, not empty, at most `limit` characters."""
+    value = text.strip()
+    if not value:
+        raise Refused("name_empty")
+    if len(value) > limit:
+        raise Refused("name_too_long", limit=limit, length=len(value))
+    return value
 
 
 class Refused(Exception):

@@ -17,10 +17,10 @@ from sqlalchemy import delete, select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused, is_number
+from bot.services.errors import Refused, clean_text, is_number
 from bot.services.schedule import fire_at
 from storage.db import Database
-from storage.models import NAME_MAX, Attendee, Draft, Meeting, MeetingKind, Member, Person
+from storage.models import Attendee, Draft, Meeting, MeetingKind, Member, Person
 
 MEETING = "meeting"
 MOVE = "meeting_move"
@@ -174,16 +174,6 @@ async def _load(db: Database, actor: Actor, token: str | None) -> tuple[Draft, l
     return draft, members
 
 
-async def _save_step(
-    db: Database, actor: Actor, token: str, step: str, data: dict[str, Any], now: datetime
-) -> None:
-    async with db.write() as session:
-        draft = await session.get(Draft, actor.person_id, with_for_update=True)
-        if draft is None or draft.token != token:
-            raise Refused("stale_button")
-        draft.step, draft.data, draft.updated_at = step, data, now
-
-
 async def advance(
     db: Database, actor: Actor, token: str | None, value: str, now: datetime, *, typed: bool
 ) -> MeetingDraft:
@@ -195,7 +185,7 @@ async def advance(
         if step == "kind" and not typed and value in {k.value for k in MeetingKind}:
             data["kind"], step = value, "title"
         elif step == "title" and typed:
-            data["title"], step = _clean(value), "when"
+            data["title"], step = clean_text(value), "when"
         elif step == "when" and typed:
             data["starts_at"] = parse_when(value, now, ZoneInfo(team.timezone)).isoformat()
             step = "duration"
@@ -205,7 +195,7 @@ async def advance(
                 raise Refused("bad_duration")
             data["duration"], step = minutes, "place"
         elif step == "place":
-            data["place"], step = (None if not typed else _clean(value)), "attendees"
+            data["place"], step = (None if not typed else clean_text(value)), "attendees"
             data["attendees"] = []
         elif step == "attendees" and not typed:
             chosen = set(data.get("attendees", []))
@@ -226,17 +216,8 @@ async def advance(
         if refusal.reason == "stale_button":
             raise
         return MeetingDraft(draft.token, draft.step, draft.data, members, refusal.reason)
-    await _save_step(db, actor, draft.token, step, data, now)
+    await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
     return MeetingDraft(draft.token, step, data, members)
-
-
-def _clean(text: str) -> str:
-    value = text.strip()
-    if not value:
-        raise Refused("name_empty")
-    if len(value) > NAME_MAX:
-        raise Refused("name_too_long", limit=NAME_MAX)
-    return value
 
 
 async def create(db: Database, actor: Actor, token: str, now: datetime) -> MeetingView:

@@ -17,11 +17,11 @@ from sqlalchemy import func, select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from bot.services.money import AmountError, parse_amount, split_quick_report
 from bot.services.periods import same_time_day_before
 from storage.db import Database
-from storage.models import NAME_MAX, Client, Draft, Product, Sale, TeamNamed
+from storage.models import Client, Draft, Product, Sale, TeamNamed
 from storage.queries import insert_ignore
 
 DRAFT_LIFETIME = timedelta(minutes=30)
@@ -70,15 +70,6 @@ class SavedSale:
 def name_key(name: str) -> str:
     """How names are matched: case-insensitive, with runs of white space as one space."""
     return " ".join(name.split()).casefold()
-
-
-def _clean_name(text: str) -> str:
-    name = text.strip()
-    if not name:
-        raise Refused("name_empty")
-    if len(name) > NAME_MAX:
-        raise Refused("name_too_long", limit=NAME_MAX, length=len(name))
-    return name
 
 
 def _view(draft: Draft, team: TeamInfo, choices: list[Choice], problem: str | None = None) -> DraftView:
@@ -146,7 +137,7 @@ async def start_quick(db: Database, actor: Actor, args: str, max_minor: int, now
     if parsed is not None:
         amount, client_text = parsed
         try:
-            client = _clean_name(client_text)
+            client = clean_text(client_text)
         except Refused as refusal:
             return QuickStart(await start(db, actor, now), refusal.reason)
         draft = await _start(db, actor, now, {"client": client, "amount_minor": amount}, Step.CONFIRM)
@@ -222,7 +213,7 @@ async def answer_text(db: Database, actor: Actor, text: str, max_minor: int, now
     step = Step(draft.step)
     try:
         if step is Step.CLIENT:
-            return await _advance(db, actor, None, now, {step}, {"client": _clean_name(text)}, Step.AMOUNT)
+            return await _advance(db, actor, None, now, {step}, {"client": clean_text(text)}, Step.AMOUNT)
         if step is Step.AMOUNT:
             try:
                 amount = parse_amount(text, max_minor=max_minor)
@@ -230,7 +221,7 @@ async def answer_text(db: Database, actor: Actor, text: str, max_minor: int, now
                 return await reask(db, actor, draft, str(error.problem))
             return await _advance(db, actor, None, now, {step}, {"amount_minor": amount}, Step.PRODUCT)
         if step is Step.PRODUCT:
-            return await _advance(db, actor, None, now, {step}, {"product": _clean_name(text)}, Step.CONFIRM)
+            return await _advance(db, actor, None, now, {step}, {"product": clean_text(text)}, Step.CONFIRM)
     except Refused as refusal:
         if refusal.reason.startswith("name_"):
             return await reask(db, actor, draft, refusal.reason)

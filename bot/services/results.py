@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -60,17 +61,25 @@ async def totals_by_person(session: AsyncSession, team_id: int, span: Span) -> d
     return {person: (int(total), int(count)) for person, total, count in rows}
 
 
+def competition_ranks(keys: Sequence[object]) -> list[int]:
+    """Ranks of keys sorted best first, ties sharing one (1, 1, 3): every ranking uses this."""
+    ranks: list[int] = []
+    for position, key in enumerate(keys, start=1):
+        ranks.append(ranks[-1] if ranks and keys[position - 2] == key else position)
+    return ranks
+
+
 def rank_rows(totals: dict[int, tuple[int, int]], names: dict[int, str]) -> list[RankRow]:
-    """Competition ranking (1, 1, 3): ties share a rank. Only current members are ranked."""
+    """The team ranked by total. Only current members are ranked."""
     ordered = sorted(
         ((pid, t, c) for pid, (t, c) in totals.items() if pid in names),
         key=lambda item: (-item[1], names[item[0]].casefold(), item[0]),
     )
-    rows: list[RankRow] = []
-    for position, (pid, total, count) in enumerate(ordered, start=1):
-        rank = rows[-1].rank if rows and rows[-1].total_minor == total else position
-        rows.append(RankRow(rank, pid, names[pid], total, count))
-    return rows
+    ranks = competition_ranks([total for _, total, _ in ordered])
+    return [
+        RankRow(rank, pid, names[pid], total, count)
+        for rank, (pid, total, count) in zip(ranks, ordered, strict=True)
+    ]
 
 
 async def _member_names(session: AsyncSession, team_id: int) -> dict[int, str]:

@@ -211,6 +211,16 @@ async def winners(db: Database, team_id: int, day: date) -> list[tuple[str, list
     return list(out.items())
 
 
+async def balance(session: AsyncSession, team_id: int, person_id: int) -> int:
+    """A person's points: the sum of their ledger."""
+    total = await session.scalar(
+        select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
+            PointEntry.team_id == team_id, PointEntry.person_id == person_id
+        )
+    )
+    return int(total or 0)
+
+
 @dataclass(frozen=True)
 class PointsView:
     balance: int
@@ -220,18 +230,14 @@ class PointsView:
 async def points(db: Database, actor: Actor, limit: int = 15) -> PointsView:
     team = actor.require_member()
     async with db.read() as session:
-        balance = await session.scalar(
-            select(func.coalesce(func.sum(PointEntry.delta), 0)).where(
-                PointEntry.team_id == team.id, PointEntry.person_id == actor.person_id
-            )
-        )
+        points = await balance(session, team.id, actor.person_id)
         rows = await session.execute(
             select(PointEntry.created_at, PointEntry.delta, PointEntry.reason, PointEntry.source)
             .where(PointEntry.team_id == team.id, PointEntry.person_id == actor.person_id)
             .order_by(PointEntry.created_at.desc(), PointEntry.id.desc())
             .limit(limit)
         )
-        return PointsView(int(balance or 0), [tuple(row) for row in rows])  # type: ignore[misc]
+        return PointsView(points, [tuple(row) for row in rows])  # type: ignore[misc]
 
 
 async def badges_of(db: Database, actor: Actor) -> list[tuple[str, datetime]]:

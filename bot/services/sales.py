@@ -12,7 +12,7 @@ from sqlalchemy import Select, delete, func, select
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Refused, clean_text
 from storage.db import Database
 from storage.models import Client, Draft, Person, Product, Sale
 
@@ -133,11 +133,7 @@ async def ask_void_reason(db: Database, actor: Actor, sale_id: int, now: datetim
 
 async def void_with_reason(db: Database, actor: Actor, draft: Draft, reason: str, now: datetime) -> SaleLine:
     team = actor.require_coordinator()
-    reason = reason.strip()
-    if not reason:
-        raise Refused("name_empty")
-    if len(reason) > REASON_MAX:
-        raise Refused("name_too_long", limit=REASON_MAX, length=len(reason))
+    reason = clean_text(reason, REASON_MAX)
     sale_id = int(draft.data["sale_id"])
     async with db.write() as session:
         await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))

@@ -18,7 +18,7 @@ from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Refused
 from bot.services.money import AmountError, parse_amount
 from bot.services.periods import Period, local_date, period_span
-from bot.services.results import totals_by_person
+from bot.services.results import competition_ranks, totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
 from storage.db import Database
 from storage.models import TEAM_TARGET, Claim, Member, Person, Role, Target
@@ -262,8 +262,8 @@ async def percent_ranking(db: Database, team: TeamInfo, now: datetime) -> list[P
         ),
         key=lambda r: (-r[0], names[r[1]].casefold()),
     )
-    out: list[PercentRow] = []
-    for position, (percent, pid, total, target) in enumerate(rows, start=1):
-        rank = out[-1].rank if out and out[-1].percent == percent else position
-        out.append(PercentRow(rank, pid, names[pid], percent, total, target))
-    return out
+    ranks = competition_ranks([percent for percent, *_ in rows])
+    return [
+        PercentRow(rank, pid, names[pid], percent, total, target)
+        for rank, (percent, pid, total, target) in zip(ranks, rows, strict=True)
+    ]
