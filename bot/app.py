@@ -1,45 +1,46 @@
-"""Application assembly: the one place that builds PTB's Application and its long-lived parts."""
+"""The composition root: builds PTB's Application, its lifecycle hooks and every handler, in order.
+
+Nothing under `bot/`, `handlers/` or `storage/` imports this module but the CLI: everything it
+wires together lives below it (shared dependencies in `bot.deps`).
+"""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats
+from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
 from telegram.constants import ParseMode
-from telegram.ext import AIORateLimiter, Application, ContextTypes, Defaults
+from telegram.ext import (
+    AIORateLimiter,
+    Application,
+    CallbackQueryHandler,
+    CommandHandler,
+    ContextTypes,
+    Defaults,
+    MessageHandler,
+    TypeHandler,
+    filters,
+)
 
+from bot.deps import BotContext, Deps
 from bot.render import Renderer
-from bot.settings import SUPPORTED_LOCALES, Settings
-from storage.db import Database
+from bot.scheduler.tick import TICK_INTERVAL, prune_updates_job, scheduler_job
+from bot.settings import SUPPORTED_LOCALES
+from handlers import (
+    catalogue,
+    contests,
+    conversation,
+    meetings,
+    report,
+    results,
+    settings,
+    start,
+    targets,
+    team,
+)
+from handlers.common import gate, on_error, stale_button
 
-log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Deps:
-    """What handlers need; created once, closed in post_shutdown."""
-
-    settings: Settings
-    db: Database
-    renderer: Renderer
-    clock: Clock = utc_now
-    # The scheduler tick runs inside `salesbot run`; tests drive ticks themselves.
-    scheduler: bool = True
-
-
-def deps_of(context: ContextTypes.DEFAULT_TYPE) -> Deps:
-    deps = context.bot_data["deps"]
-    assert isinstance(deps, Deps)
-    return deps
+App = Application[Any, BotContext, Any, Any, Any, Any]
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -67,7 +68,7 @@ PRIVATE_COMMANDS = (
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 
 
-async def set_command_menus(app: Application, renderer: Renderer) -> None:  # type: ignore[type-arg]
+async def set_command_menus(app: App, renderer: Renderer) -> None:
     for scope, names in (
         (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
         (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
@@ -79,26 +80,25 @@ async def set_command_menus(app: Application, renderer: Renderer) -> None:  # ty
             await app.bot.set_my_commands(commands=commands, scope=scope, language_code=locale)
 
 
-def build_application(deps: Deps) -> Application:  # type: ignore[type-arg]
-    from handlers import register  # handlers import bot.*, so the import waits until here
-
+def build_application(deps: Deps) -> App:
     settings = deps.settings
 
-    async def post_init(app: Application) -> None:  # type: ignore[type-arg]
+    async def post_init(app: App) -> None:
         await set_command_menus(app, deps.renderer)
         if app.job_queue is not None:
-            app.job_queue.run_repeating(_prune_updates, interval=timedelta(hours=6), first=60)
+            app.job_queue.run_repeating(prune_updates_job, interval=6 * 3600, first=60)
             if deps.scheduler:
-                app.job_queue.run_repeating(_tick, interval=TICK_INTERVAL, first=1, name="scheduler")
+                app.job_queue.run_repeating(scheduler_job, interval=TICK_INTERVAL, first=1, name="scheduler")
 
-    async def post_shutdown(_app: Application) -> None:  # type: ignore[type-arg]
+    async def post_shutdown(_app: App) -> None:
         await deps.db.dispose()
 
-    app = (
+    app: App = (
         Application.builder()
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
+        .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Within Telegram's limits: 30 msg/s overall, 20/min per group; a 429 is waited out twice.
         .rate_limiter(AIORateLimiter(max_retries=2))
@@ -111,20 +111,59 @@ def build_application(deps: Deps) -> Application:  # type: ignore[type-arg]
     return app
 
 
-TICK_INTERVAL = timedelta(seconds=30)
+def register(app: App) -> None:
+    # Group -1 runs first for every update: redeliveries and strangers stop here.
+    app.add_handler(TypeHandler(Update, gate), group=-1)
 
+    app.add_handler(CommandHandler("start", start.start))
+    app.add_handler(CommandHandler("help", start.help_command))
+    app.add_handler(CommandHandler("invite", team.invite))
+    app.add_handler(CommandHandler("team", team.team))
+    app.add_handler(CommandHandler("linkgroup", team.link_group))
+    app.add_handler(CommandHandler("report", report.report_command))
+    app.add_handler(CommandHandler("cancel", conversation.cancel_command))
+    app.add_handler(CommandHandler("undo", report.undo_command))
+    app.add_handler(CommandHandler("me", results.me))
+    app.add_handler(CommandHandler(["leaderboard", "top"], results.leaderboard))
+    app.add_handler(CommandHandler("sales", results.sales_command))
+    app.add_handler(CommandHandler("settings", settings.settings_command))
+    app.add_handler(CommandHandler("holiday", settings.holiday_command))
+    app.add_handler(CommandHandler("digest", settings.digest_command))
+    app.add_handler(CommandHandler("target", targets.target_command))
+    app.add_handler(CommandHandler("points", targets.points_command))
+    app.add_handler(CommandHandler("badges", targets.badges_command))
+    app.add_handler(CommandHandler("rewards", catalogue.rewards_command))
+    app.add_handler(CommandHandler("contest", contests.contest_command))
+    app.add_handler(CommandHandler("meeting", meetings.meeting_command))
+    app.add_handler(CommandHandler("meetings", meetings.meetings_command))
 
-async def _tick(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.jobs import Deliverer, tick
+    app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=r"^inv:"))
+    app.add_handler(CallbackQueryHandler(team.team_button, pattern=r"^team:"))
+    app.add_handler(CallbackQueryHandler(report.report_button, pattern=r"^rp:"))
+    app.add_handler(CallbackQueryHandler(report.undo_button, pattern=r"^undo:"))
+    app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
+    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
+    app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
+    app.add_handler(CallbackQueryHandler(targets.target_button, pattern=r"^tg:"))
+    app.add_handler(CallbackQueryHandler(catalogue.rewards_button, pattern=r"^rw:"))
+    app.add_handler(CallbackQueryHandler(contests.contest_button, pattern=r"^ct:"))
+    app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=r"^mt:"))
+    app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=r"^mm:"))
+    app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=r"^ma:"))
+    # Anything else pressed (old or forged data) is answered, never left spinning.
+    app.add_handler(CallbackQueryHandler(stale_button))
 
-    try:
-        await tick(Deliverer(deps_of(context), context.bot))
-    except Exception:  # the next tick tries again; a failing tick must not stop the schedule
-        log.exception("scheduler tick failed")
+    # Last: a plain message in a private chat answers the person's stored draft.
+    typed_answer = conversation.typed_answer_router(
+        [
+            *report.CONVERSATIONS,
+            *settings.CONVERSATIONS,
+            *targets.CONVERSATIONS,
+            *catalogue.CONVERSATIONS,
+            *contests.CONVERSATIONS,
+            *meetings.CONVERSATIONS,
+        ]
+    )
+    app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed_answer))
 
-
-async def _prune_updates(context: ContextTypes.DEFAULT_TYPE) -> None:
-    from bot.services.updates import forget_before
-
-    deps = deps_of(context)
-    await forget_before(deps.db, deps.clock() - timedelta(days=7))
+    app.add_error_handler(on_error)

@@ -17,9 +17,11 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import AIORateLimiter, ExtBot
 
-from bot.app import Deps, build_application, utc_now
-from bot.jobs import Deliverer, Outcome, run_job
+from bot.app import build_application
+from bot.deps import Deps, utc_now
 from bot.render import Renderer
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.outputs import Outcome, run_job
 from bot.services import digests, teams
 from bot.services.schedule import Kind, next_fire
 from bot.settings import Settings

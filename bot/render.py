@@ -12,7 +12,6 @@ from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime, format_time, get_day_names
 from babel.messages.mofile import write_mo
@@ -22,6 +21,7 @@ from markupsafe import Markup
 
 from bot.services.money import format_money
 from bot.settings import SUPPORTED_LOCALES
+from storage.queries import teams
 
 TEMPLATES_DIR = Path(str(resources.files("templates")))
 BABEL_LOCALES = {"en": "en_GB", "pl": "pl_PL"}
@@ -35,17 +35,6 @@ def load_translations(locale: str) -> gettext.GNUTranslations:
     write_mo(buffer, catalog)
     buffer.seek(0)
     return gettext.GNUTranslations(buffer)
-
-
-def pick_locale(language_code: str | None, team_locale: str | None, default: str) -> str:
-    """The person's Telegram language when we speak it, else the team's, else the setting."""
-    if language_code:
-        base = language_code.split("-")[0].lower()
-        if base in SUPPORTED_LOCALES:
-            return base
-    if team_locale in SUPPORTED_LOCALES:
-        return str(team_locale)
-    return default
 
 
 def split_badge(name: str) -> tuple[str, str | int | None]:
@@ -91,7 +80,7 @@ class Renderer:
             return format_time(value, format="HH:mm", locale=babel_locale)
 
         def moment(value: datetime, zone: str) -> str:
-            local = value.astimezone(ZoneInfo(zone))
+            local = value.astimezone(teams.zone(zone))
             pattern = "dd.MM.yyyy HH:mm" if locale == "pl" else "d MMM yyyy, HH:mm"
             return format_datetime(local, format=pattern, locale=babel_locale)
 

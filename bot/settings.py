@@ -60,3 +60,14 @@ def check_currency(code: str) -> str:
     if len(code) != 3 or not code.isascii() or not code.isalpha():
         raise ValueError(f"a currency is a three-letter ISO code, not {code!r}")
     return code
+
+
+def pick_locale(language_code: str | None, team_locale: str | None, default: str) -> str:
+    """The person's Telegram language when we speak it, else the team's, else the setting."""
+    if language_code:
+        base = language_code.split("-")[0].lower()
+        if base in SUPPORTED_LOCALES:
+            return base
+    if team_locale in SUPPORTED_LOCALES:
+        return str(team_locale)
+    return default

@@ -2,19 +2,22 @@
 
 from __future__ import annotations
 
-from telegram import Update
-from telegram.ext import ContextTypes
+from typing import Any
 
-from bot.app import deps_of
-from bot.jobs import Deliverer, notify_people
+from telegram import Update
+
+from bot.deps import BotContext
+from bot.scheduler.notices import notify_people
 from bot.services import catalogue
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.conversation import Conversation
 
 
-async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def _show(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     balance, items = await catalogue.catalogue(deps.db, actor)
     label = deps.renderer.label
     rows: list[list[tuple[str, str]]] = []
@@ -54,14 +57,14 @@ async def _show(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 
 @with_actor
-async def rewards_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def rewards_command(update: Update, context: BotContext, actor: Actor) -> None:
     actor.require_member()
     await _show(update, context, actor)
 
 
 @with_actor
-async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def rewards_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "rw")
     now = deps.clock()
     action = args[0]
@@ -76,7 +79,8 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         request = await catalogue.request(deps.db, actor, int_arg(args, 1), now)
         label = deps.renderer.label
         await notify_people(
-            Deliverer(deps, context.bot),
+            deps,
+            context.bot,
             team,
             await catalogue.coordinators_of(deps.db, team),
             f"redeem-ask:{request.id}",
@@ -95,7 +99,8 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         team = actor.require_coordinator()
         decided = await catalogue.decide(deps.db, actor, int_arg(args, 1), action == "ok", now)
         await notify_people(
-            Deliverer(deps, context.bot),
+            deps,
+            context.bot,
             team,
             [(decided.person_id, decided.language_code)],
             f"redeem-done:{decided.id}",
@@ -105,20 +110,23 @@ async def rewards_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         )
         await edit(update, context, actor, "reward_request_review", request=decided)
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
 
 
 async def typed_item(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     step: str,
-    data: dict[str, object],
+    data: dict[str, Any],
     text: str,
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     result = await catalogue.item_answer(deps.db, actor, step, data, text, deps.clock())
     if isinstance(result, str):
         await reply(update, context, actor, "reward_item_ask", step=result)
     else:
         await reply(update, context, actor, "reward_item_saved", item=result)
+
+
+CONVERSATIONS = [Conversation(DraftKind.REWARD_ITEM, catalogue.ItemStep, typed_item)]

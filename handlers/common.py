@@ -13,18 +13,20 @@ from typing import Any
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest
-from telegram.ext import ApplicationHandlerStop, ContextTypes
+from telegram.ext import ApplicationHandlerStop
 
-from bot.app import deps_of
+from bot.callbacks import Callback as CallbackData
+from bot.callbacks import Prefix, decode
+from bot.deps import BotContext
 from bot.services.access import Actor, PersonData, identify
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
 from bot.services.updates import first_delivery
 from bot.telegram_text import split_message
 
 log = logging.getLogger(__name__)
 
-Callback = Callable[[Update, ContextTypes.DEFAULT_TYPE], Coroutine[Any, Any, None]]
-ActorCallback = Callable[[Update, ContextTypes.DEFAULT_TYPE, Actor], Coroutine[Any, Any, None]]
+Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
+ActorCallback = Callable[[Update, BotContext, Actor], Coroutine[Any, Any, None]]
 
 # Commands a stranger may still use: /start carries invite codes.
 OPEN_COMMANDS = ("/start",)
@@ -34,23 +36,23 @@ def person_data(user: User) -> PersonData:
     return PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
 
 
-async def current_actor(update: Update, context: ContextTypes.DEFAULT_TYPE, *, fresh: bool = False) -> Actor:
+async def current_actor(update: Update, context: BotContext, *, fresh: bool = False) -> Actor:
     """The actor the gate found for this very update; `fresh` looks again (after joining)."""
     cached = context.user_data.get("actor") if context.user_data is not None else None
     if not fresh and cached is not None and cached[0] == update.update_id:
         actor: Actor = cached[1]
         return actor
     assert update.effective_user is not None
-    deps = deps_of(context)
+    deps = context.deps
     actor = await identify(deps.db, person_data(update.effective_user), deps.clock(), deps.settings.locale)
     if context.user_data is not None:
         context.user_data["actor"] = (update.update_id, actor)
     return actor
 
 
-async def gate(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def gate(update: Update, context: BotContext) -> None:
     """Group -1: drop redeliveries, then stop strangers before any feature sees them."""
-    deps = deps_of(context)
+    deps = context.deps
     if update.edited_message is not None or update.edited_channel_post is not None:
         # An edited message must not run its command or answer again (an edited /undo would
         # void a second sale); a correction is sent as a new message.
@@ -100,7 +102,7 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
 
 async def reply(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
@@ -108,7 +110,7 @@ async def reply(
     **values: Any,
 ) -> Message | None:
     """Render a template in the actor's language and send it to the chat the update came from."""
-    text = deps_of(context).renderer.render(template, actor.locale, **values)
+    text = context.deps.renderer.render(template, actor.locale, **values)
     chat = update.effective_chat
     assert chat is not None
     sent = None
@@ -123,7 +125,7 @@ async def reply(
 
 async def edit(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
@@ -133,7 +135,7 @@ async def edit(
     """Replace the message under a pressed button; "not modified" is harmless."""
     query = update.callback_query
     assert query is not None
-    text = deps_of(context).renderer.render(template, actor.locale, **values)
+    text = context.deps.renderer.render(template, actor.locale, **values)
     try:
         await query.edit_message_text(text=split_message(text)[0], reply_markup=markup)
     except BadRequest as exc:
@@ -143,7 +145,7 @@ async def edit(
 
 async def respond(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     template: str,
     markup: InlineKeyboardMarkup | None = None,
@@ -163,13 +165,13 @@ def with_actor(callback: ActorCallback) -> Callback:
     """Resolve the actor, answer a pressed button, and show a Refused as a sentence, not an error."""
 
     @wraps(callback)
-    async def run(update: Update, context: ContextTypes.DEFAULT_TYPE) -> None:
+    async def run(update: Update, context: BotContext) -> None:
         actor = await current_actor(update, context)
         query = update.callback_query
         try:
             await callback(update, context, actor)
         except Refused as refusal:
-            text = deps_of(context).renderer.render(
+            text = context.deps.renderer.render(
                 "refused", actor.locale, reason=refusal.reason, **refusal.details
             )
             if query is not None:
@@ -185,6 +187,29 @@ def with_actor(callback: ActorCallback) -> Callback:
     return run
 
 
+def pressed(update: Update, prefix: Prefix) -> CallbackData:
+    """The pressed button's fields, read through the one codec (data are never trusted)."""
+    assert update.callback_query is not None
+    return decode(update.callback_query.data, prefix)
+
+
+def is_private(update: Update) -> bool:
+    chat = update.effective_chat
+    return chat is not None and chat.type == ChatType.PRIVATE
+
+
+def private_only(callback: ActorCallback) -> ActorCallback:
+    """For `with_actor` callbacks that only make sense in the person's private chat with the bot."""
+
+    @wraps(callback)
+    async def run(update: Update, context: BotContext, actor: Actor) -> None:
+        if not is_private(update):
+            raise Refused(Reason.PRIVATE_ONLY)
+        await callback(update, context, actor)
+
+    return run
+
+
 def callback_args(update: Update, prefix: str) -> list[str]:
     """The fields after `prefix:` in the pressed button's data (data are never trusted)."""
     assert update.callback_query is not None
@@ -196,10 +221,10 @@ def int_arg(args: list[str], index: int) -> int:
     try:
         return int(args[index])
     except (IndexError, ValueError) as exc:
-        raise Refused("stale_button") from exc
+        raise Refused(Reason.STALE_BUTTON) from exc
 
 
-async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+async def on_error(update: object, context: BotContext) -> None:
     """Log with the update id on stderr; apologise briefly; the bot goes on serving others."""
     update_id = update.update_id if isinstance(update, Update) else None
     log.error("update %s failed", update_id, exc_info=context.error)
@@ -207,8 +232,8 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
         return
     try:
         actor = await current_actor(update, context) if update.effective_user else None
-        locale = actor.locale if actor else deps_of(context).settings.locale
-        text = deps_of(context).renderer.render("apology", locale)
+        locale = actor.locale if actor else context.deps.settings.locale
+        text = context.deps.renderer.render("apology", locale)
         if update.callback_query is not None:
             await update.callback_query.answer(alert_text(text), show_alert=True)
         else:
@@ -218,5 +243,5 @@ async def on_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
 
 
 @with_actor
-async def stale_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    raise Refused("stale_button")
+async def stale_button(update: Update, context: BotContext, actor: Actor) -> None:
+    raise Refused(Reason.STALE_BUTTON)

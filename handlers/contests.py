@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
-from bot.app import Deps, deps_of
+from bot.deps import BotContext, Deps
 from bot.services import contests
 from bot.services.access import Actor
 from bot.services.contests import ContestDraft
-from bot.services.errors import Refused
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
 from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
+from handlers.conversation import Conversation
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboardMarkup:
@@ -35,17 +38,17 @@ def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboa
 
 
 async def show_draft(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, draft: ContestDraft, *, editing: bool
+    update: Update, context: BotContext, actor: Actor, draft: ContestDraft, *, editing: bool
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     values = {"draft": draft, "team": actor.team, "max_minor": deps.settings.max_amount_minor}
     markup = _draft_markup(deps, actor, draft)
     await respond(update, context, actor, "contest_step", markup, editing=editing, **values)
 
 
 @with_actor
-async def contest_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def contest_command(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     team = actor.require_member()
     live = await contests.live(deps.db, actor, deps.clock())
     markup = None
@@ -56,8 +59,8 @@ async def contest_command(update: Update, context: ContextTypes.DEFAULT_TYPE, ac
 
 
 @with_actor
-async def contest_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def contest_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "ct")
     now = deps.clock()
     if args[0] == "new":
@@ -65,13 +68,13 @@ async def contest_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
         await show_draft(update, context, actor, draft, editing=False)
         return
     if len(args) < 2:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     token, value = args[0], args[1]
     if value == "cancel":
         from bot.services import drafts
 
         if not await drafts.end(deps.db, actor.person_id, token):
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         await edit(update, context, actor, "report_cancelled")
         return
     if value == "save":
@@ -84,9 +87,14 @@ async def contest_button(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     await show_draft(update, context, actor, draft, editing=True)
 
 
-async def typed_contest(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, text: str) -> None:
-    deps = deps_of(context)
+async def typed_contest(
+    update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
+) -> None:
+    deps = context.deps
     draft = await contests.advance(
         deps.db, actor, None, text, deps.clock(), deps.settings.max_amount_minor, typed=True
     )
     await show_draft(update, context, actor, draft, editing=False)
+
+
+CONVERSATIONS = [Conversation(DraftKind.CONTEST, contests.ContestStep, typed_contest)]

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
-from bot.app import Deps, deps_of
-from bot.jobs import Deliverer, notify_attendees
+from bot.deps import BotContext, Deps
+from bot.scheduler.notices import notify_attendees
 from bot.services import meetings
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingDraft, MeetingView
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
+from handlers.conversation import Conversation
 from storage.models import NAME_MAX, MeetingKind
 
 
@@ -47,35 +50,35 @@ def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboa
 
 
 async def show_draft(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, draft: MeetingDraft, *, editing: bool
+    update: Update, context: BotContext, actor: Actor, draft: MeetingDraft, *, editing: bool
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     values = {"draft": draft, "team": actor.team, "name_max": NAME_MAX}
     markup = _draft_markup(deps, actor, draft)
     await respond(update, context, actor, "meeting_step", markup, editing=editing, **values)
 
 
 @with_actor
-async def meeting_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def meeting_command(update: Update, context: BotContext, actor: Actor) -> None:
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused("private_only")
-    deps = deps_of(context)
+        raise Refused(Reason.PRIVATE_ONLY)
+    deps = context.deps
     draft = await meetings.start(deps.db, actor, deps.clock())
     await show_draft(update, context, actor, draft, editing=False)
 
 
 @with_actor
-async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def draft_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "mt")
     if len(args) < 2:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     token, value = args[0], args[1]
     if value == "cancel":
         from bot.services.report import discard
 
         if not await discard(deps.db, actor.person_id, token):
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         await edit(update, context, actor, "report_cancelled")
         return
     if value == "save":
@@ -83,7 +86,8 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         assert actor.team is not None
         # The attendees are told first: a failed edit here cannot cost them their invitation.
         await notify_attendees(
-            Deliverer(deps, context.bot),
+            deps,
+            context.bot,
             meeting,
             actor.team,
             "meeting_invite",
@@ -99,28 +103,29 @@ async def draft_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
     await show_draft(update, context, actor, draft, editing=True)
 
 
-async def typed_meeting(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, text: str) -> None:
-    deps = deps_of(context)
+async def typed_meeting(
+    update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
+) -> None:
+    deps = context.deps
     draft = await meetings.advance(deps.db, actor, None, text, deps.clock(), typed=True)
     await show_draft(update, context, actor, draft, editing=False)
 
 
 async def typed_move(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, meeting_id: int, text: str
+    update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
+    meeting_id = int(data["meeting_id"])
     team = actor.require_coordinator()
     meeting, _old = await meetings.move(deps.db, actor, meeting_id, text, deps.clock())
     key = f"moved:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
     recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
-    await notify_attendees(Deliverer(deps, context.bot), meeting, team, "meeting_moved", key, recipients)
+    await notify_attendees(deps, context.bot, meeting, team, "meeting_moved", key, recipients)
     await reply(update, context, actor, "meeting_moved", meeting=meeting, team=team, attendee=None)
 
 
-async def _show_list(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, *, editing: bool
-) -> None:
-    deps = deps_of(context)
+async def _show_list(update: Update, context: BotContext, actor: Actor, *, editing: bool) -> None:
+    deps = context.deps
     now = deps.clock()
     coming = await meetings.upcoming(deps.db, actor, now)
     past = await meetings.recent_past(deps.db, actor, now) if actor.is_coordinator else []
@@ -141,7 +146,7 @@ async def _show_list(
 
 
 @with_actor
-async def meetings_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def meetings_command(update: Update, context: BotContext, actor: Actor) -> None:
     actor.require_member()
     await _show_list(update, context, actor, editing=False)
 
@@ -161,9 +166,9 @@ def _attendance_markup(deps: Deps, actor: Actor, meeting: MeetingView) -> Inline
 
 
 @with_actor
-async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def manage_button(update: Update, context: BotContext, actor: Actor) -> None:
     """Coordinator actions from /meetings; every one re-checks role and team in the service."""
-    deps = deps_of(context)
+    deps = context.deps
     team = actor.require_coordinator()
     args = callback_args(update, "mm")
     action, meeting_id, now = args[0], int_arg(args, 1), deps.clock()
@@ -185,7 +190,8 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         meeting = await meetings.cancel(deps.db, actor, meeting_id, now)
         recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
         await notify_attendees(
-            Deliverer(deps, context.bot),
+            deps,
+            context.bot,
             meeting,
             team,
             "meeting_cancelled",
@@ -218,12 +224,12 @@ async def manage_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
             team=team,
         )
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
 
 
 @with_actor
-async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def answer_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "ma")
     meeting = await meetings.answer(
         deps.db, actor, int_arg(args, 0), args[1] if len(args) > 1 else "", deps.clock()
@@ -239,3 +245,9 @@ async def answer_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
         ]
     )
     await edit(update, context, actor, "meeting_invite", markup, meeting=meeting, team=team, attendee=me)
+
+
+CONVERSATIONS = [
+    Conversation(DraftKind.MEETING, meetings.MeetingStep, typed_meeting),
+    Conversation(DraftKind.MEETING_MOVE, meetings.MoveStep, typed_move),
+]

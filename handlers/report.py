@@ -6,17 +6,20 @@ a typed message is routed by the person's stored draft.
 
 from __future__ import annotations
 
+from typing import Any
+
 from telegram import InlineKeyboardMarkup, Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
-from bot.app import Deps, deps_of
-from bot.jobs import Deliverer, cheer
-from bot.services import celebrations, meetings, report, sales, team_settings
+from bot.deps import BotContext, Deps
+from bot.scheduler.notices import cheer
+from bot.services import celebrations, report, sales
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
 from bot.services.report import DraftView, SavedSale, Step
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
+from handlers.conversation import Conversation
 from storage.models import NAME_MAX
 
 
@@ -40,23 +43,23 @@ def _draft_markup(deps: Deps, actor: Actor, draft: DraftView) -> InlineKeyboardM
 
 
 async def show_draft(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, draft: DraftView, *, editing: bool
+    update: Update, context: BotContext, actor: Actor, draft: DraftView, *, editing: bool
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     markup = _draft_markup(deps, actor, draft)
     values = {"draft": draft, "max_minor": deps.settings.max_amount_minor, "name_max": NAME_MAX}
     await respond(update, context, actor, "report_step", markup, editing=editing, **values)
 
 
-async def start_report(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def start_report(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     draft = await report.start(deps.db, actor, deps.clock())
     await show_draft(update, context, actor, draft, editing=False)
 
 
 @with_actor
-async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def report_command(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     actor.require_member()
     chat = update.effective_chat
     assert chat is not None and update.effective_message is not None
@@ -84,8 +87,8 @@ async def report_command(update: Update, context: ContextTypes.DEFAULT_TYPE, act
     await show_draft(update, context, actor, quick.draft, editing=False)
 
 
-async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, sale: SavedSale) -> None:
-    deps = deps_of(context)
+async def _saved(update: Update, context: BotContext, actor: Actor, sale: SavedSale) -> None:
+    deps = context.deps
     markup = None
     if not sale.already_saved:
         markup = keyboard([[(deps.renderer.label(actor.locale, "undo"), f"undo:{sale.sale_id}")]])
@@ -93,20 +96,20 @@ async def _saved(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Acto
     await edit(update, context, actor, "report_saved", markup, sale=sale, team=actor.team)
 
 
-async def _celebrate(context: ContextTypes.DEFAULT_TYPE, actor: Actor, sale_id: int) -> None:
+async def _celebrate(context: BotContext, actor: Actor, sale_id: int) -> None:
     """Note what the sale is worth cheering and cheer now if the group's minute allows."""
-    deps = deps_of(context)
+    deps = context.deps
     team = actor.require_member()
     if await celebrations.after_sale(deps.db, team.id, actor.person_id, sale_id, deps.clock()):
-        await cheer(Deliverer(deps, context.bot), team.id)
+        await cheer(deps, context.bot, team.id)
 
 
 @with_actor
-async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def report_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "rp")
     if len(args) < 2:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     token, action = args[0], args[1]
     now = deps.clock()
     if action == "save":
@@ -118,7 +121,7 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     if action == "cancel":
         ended = await report.discard(deps.db, actor.person_id, token)
         if not ended:
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         await edit(update, context, actor, "report_cancelled")
         return
     if action in ("c", "p"):
@@ -127,68 +130,42 @@ async def report_button(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
     elif action == "y":
         draft = await report.set_yesterday(deps.db, actor, token, args[2:3] == ["1"], now)
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     await show_draft(update, context, actor, draft, editing=True)
 
 
-@with_actor
-async def typed_answer(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    """A plain message in the private chat answers whatever the person's stored draft asks."""
-    deps = deps_of(context)
-    assert update.effective_message is not None
-    text = update.effective_message.text or ""
-    now = deps.clock()
-    draft = await report.current(deps.db, actor, now)
-    if draft is None:
-        raise Refused("no_draft")
-    if draft.kind == sales.VOID:
-        line = await sales.void_with_reason(deps.db, actor, draft, text, now)
-        await reply(update, context, actor, "void_done", line=line)
-    elif draft.kind == team_settings.SETTINGS:
-        from handlers.settings import settings_answer
+async def typed_report(
+    update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
+) -> None:
+    deps = context.deps
+    view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, deps.clock())
+    await show_draft(update, context, actor, view, editing=False)
 
-        await settings_answer(update, context, actor, draft.step, text)
-    elif draft.kind == "contest":
-        from handlers.contests import typed_contest
 
-        await typed_contest(update, context, actor, text)
-    elif draft.kind == "reward_item":
-        from handlers.catalogue import typed_item
-
-        await typed_item(update, context, actor, draft.step, dict(draft.data), text)
-    elif draft.kind == "target":
-        from handlers.targets import typed_target
-
-        await typed_target(update, context, actor, int(draft.data["person_id"]), text)
-    elif draft.kind == meetings.MEETING:
-        from handlers.meetings import typed_meeting
-
-        await typed_meeting(update, context, actor, text)
-    elif draft.kind == meetings.MOVE:
-        from handlers.meetings import typed_move
-
-        await typed_move(update, context, actor, int(draft.data["meeting_id"]), text)
-    else:
-        view = await report.answer_text(deps.db, actor, text, deps.settings.max_amount_minor, now)
-        await show_draft(update, context, actor, view, editing=False)
+async def typed_void_reason(
+    update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
+) -> None:
+    deps = context.deps
+    line = await sales.void_with_reason(deps.db, actor, int(data["sale_id"]), text, deps.clock())
+    await reply(update, context, actor, "void_done", line=line)
 
 
 @with_actor
-async def cancel(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    ended = await report.discard(deps_of(context).db, actor.person_id)
-    await reply(update, context, actor, "report_cancelled" if ended else "nothing_to_cancel")
-
-
-@with_actor
-async def undo_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def undo_command(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     line = await sales.undo(deps.db, actor, deps.clock())
     await reply(update, context, actor, "undo_done", line=line)
 
 
 @with_actor
-async def undo_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def undo_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     sale_id = int_arg(callback_args(update, "undo"), 0)
     line = await sales.undo(deps.db, actor, deps.clock(), sale_id)
     await edit(update, context, actor, "undo_done", line=line)
+
+
+CONVERSATIONS = [
+    Conversation(DraftKind.REPORT, Step, typed_report),
+    Conversation(DraftKind.VOID, sales.VoidStep, typed_void_reason),
+]

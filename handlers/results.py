@@ -4,20 +4,19 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
-from bot.app import deps_of
+from bot.deps import BotContext
 from bot.services import digests, results, rewards, sales, targets
 from bot.services.access import Actor, team_of_group
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
 from bot.services.periods import Period
 from handlers.common import callback_args, int_arg, keyboard, reply, respond, with_actor
 from storage.models import Role
 
 
 @with_actor
-async def me(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def me(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     team = actor.require_member()
     mine = await results.my_results(deps.db, actor, deps.clock())
     progress = None
@@ -31,8 +30,8 @@ async def me(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -
 
 
 @with_actor
-async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def leaderboard(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     chat = update.effective_chat
     assert chat is not None
     words = [word.lower() for word in context.args or []]
@@ -41,17 +40,17 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     try:
         period = Period(words[0]) if words else Period.DAY
     except ValueError as exc:
-        raise Refused("bad_period") from exc
+        raise Refused(Reason.BAD_PERIOD) from exc
     if by_percent and period is not Period.MONTH:
-        raise Refused("bad_period")
+        raise Refused(Reason.BAD_PERIOD)
     team = actor.require_member()
     if chat.type != ChatType.PRIVATE:
         # In a group, the group's own team is shown, and only to its members.
         group_team = await team_of_group(deps.db, chat.id)
         if group_team is None:
-            raise Refused("group_not_linked")
+            raise Refused(Reason.GROUP_NOT_LINKED)
         if group_team.id != team.id:
-            raise Refused("not_member")
+            raise Refused(Reason.NOT_MEMBER)
     if by_percent:
         rows = await targets.percent_ranking(deps.db, team, deps.clock())
         await reply(update, context, actor, "leaderboard_percent", rows=rows, team=team)
@@ -61,9 +60,9 @@ async def leaderboard(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
 
 
 async def _sales_page(
-    update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor, offset: int, *, editing: bool
+    update: Update, context: BotContext, actor: Actor, offset: int, *, editing: bool
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     page = await sales.recent(deps.db, actor, offset)
     label = deps.renderer.label
     rows = [
@@ -83,15 +82,15 @@ async def _sales_page(
 
 
 @with_actor
-async def sales_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def sales_command(update: Update, context: BotContext, actor: Actor) -> None:
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused("private_only")
+        raise Refused(Reason.PRIVATE_ONLY)
     await _sales_page(update, context, actor, 0, editing=False)
 
 
 @with_actor
-async def sales_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def sales_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "sales")
     if args[0] == "page":
         await _sales_page(update, context, actor, int_arg(args, 1), editing=True)
@@ -99,4 +98,4 @@ async def sales_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor
         line = await sales.ask_void_reason(deps.db, actor, int_arg(args, 1), deps.clock())
         await reply(update, context, actor, "void_ask", line=line)
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import ContextTypes
 
-from bot.app import deps_of
+from bot.deps import BotContext
 from bot.services.access import Actor
 from bot.services.teams import JoinOutcome, join
 from handlers.common import current_actor, reply, with_actor
+from handlers.report import start_report
 
 
 @with_actor
-async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def start(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     code = context.args[0] if context.args else ""
     if not code:
         await reply(update, context, actor, "help" if actor.is_member else "stranger", actor=actor)
         return
     if code == "report" and actor.is_member:  # the "continue in private" button from a group
-        from handlers.report import start_report
-
         await start_report(update, context, actor)
         return
     result = await join(deps.db, actor.person_id, code, deps.clock())
@@ -30,5 +28,5 @@ async def start(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor
 
 
 @with_actor
-async def help_command(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def help_command(update: Update, context: BotContext, actor: Actor) -> None:
     await reply(update, context, actor, "help", actor=actor)

@@ -4,30 +4,29 @@ from __future__ import annotations
 
 from telegram import Update
 from telegram.constants import ChatType
-from telegram.ext import ContextTypes
 
-from bot.app import deps_of
+from bot.deps import BotContext
 from bot.services import teams
 from bot.services.access import Actor
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
 
 
 def _private_only(update: Update) -> None:
     if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused("private_only")
+        raise Refused(Reason.PRIVATE_ONLY)
 
 
 async def _show_invite(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     view: teams.InviteView,
     *,
     replaced: bool,
 ) -> None:
     """The invite link with its Revoke button: a new message, or the old one replaced."""
-    deps = deps_of(context)
+    deps = context.deps
     markup = keyboard([[(deps.renderer.label(actor.locale, "revoke"), f"inv:revoke:{view.invite_id}")]])
     values = {
         "link": f"https://t.me/{context.bot.username}?start={view.code}",
@@ -39,16 +38,16 @@ async def _show_invite(
 
 
 @with_actor
-async def invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def invite(update: Update, context: BotContext, actor: Actor) -> None:
     _private_only(update)
-    deps = deps_of(context)
+    deps = context.deps
     view = await teams.create_rep_invite(deps.db, actor, deps.clock())
     await _show_invite(update, context, actor, view, replaced=False)
 
 
 @with_actor
-async def revoke_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def revoke_invite(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     invite_id = int_arg(callback_args(update, "inv"), 1)
     view = await teams.revoke_and_replace(deps.db, actor, invite_id, deps.clock())
     await _show_invite(update, context, actor, view, replaced=True)
@@ -56,13 +55,13 @@ async def revoke_invite(update: Update, context: ContextTypes.DEFAULT_TYPE, acto
 
 async def _show_team(
     update: Update,
-    context: ContextTypes.DEFAULT_TYPE,
+    context: BotContext,
     actor: Actor,
     *,
     editing: bool,
     removed: str | None = None,
 ) -> None:
-    deps = deps_of(context)
+    deps = context.deps
     members = await teams.list_members(deps.db, actor)
     rows = [
         [(deps.renderer.label(actor.locale, "remove", name=m.name), f"team:rm:{m.member_id}")]
@@ -74,20 +73,20 @@ async def _show_team(
 
 
 @with_actor
-async def team(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def team(update: Update, context: BotContext, actor: Actor) -> None:
     _private_only(update)
     await _show_team(update, context, actor, editing=False)
 
 
 @with_actor
-async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
-    deps = deps_of(context)
+async def team_button(update: Update, context: BotContext, actor: Actor) -> None:
+    deps = context.deps
     args = callback_args(update, "team")
     action = args[0]
     if action == "rm":
         member = await teams.member_of_team(deps.db, actor, int_arg(args, 1))
         if member.role != "rep":
-            raise Refused("cannot_remove_coordinator")
+            raise Refused(Reason.CANNOT_REMOVE_COORDINATOR)
         markup = keyboard(
             [
                 [
@@ -106,14 +105,14 @@ async def team_button(update: Update, context: ContextTypes.DEFAULT_TYPE, actor:
     elif action == "list":
         await _show_team(update, context, actor, editing=True)
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
 
 
 @with_actor
-async def link_group(update: Update, context: ContextTypes.DEFAULT_TYPE, actor: Actor) -> None:
+async def link_group(update: Update, context: BotContext, actor: Actor) -> None:
     chat = update.effective_chat
     assert chat is not None
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
-        raise Refused("group_only")
-    team_info = await teams.link_group(deps_of(context).db, actor, chat.id)
+        raise Refused(Reason.GROUP_ONLY)
+    team_info = await teams.link_group(context.deps.db, actor, chat.id)
     await reply(update, context, actor, "group_linked", team=team_info)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
-from bot.services.report import name_key
+from bot.services.parsing import name_key
 from storage.db import Database
 from storage.models import Client, Role, Sale
 

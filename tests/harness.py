@@ -12,9 +12,11 @@ from sqlalchemy import update
 from telegram import Update
 from telegram.ext import Application
 
-from bot.app import Deps, build_application
-from bot.jobs import Deliverer, tick
+from bot.app import build_application
+from bot.deps import Deps
 from bot.render import Renderer
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.tick import tick
 from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select, update
 
-from bot.services import contests, teams
+from bot.services import contests, parsing, teams
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
 from tests.botapi import FakeUser, SentMessage
@@ -381,11 +381,11 @@ async def test_point1_edit_retire_and_reject(h: Harness) -> None:
 def test_contest_moments_in_every_form() -> None:
     now = local(11, 27, 12)
     zone = WARSAW
-    assert contests._parse_moment("tomorrow 10:00", now, zone, end=False) == local(11, 28, 10)
-    assert contests._parse_moment("jutro 9:00", now, zone, end=False) == local(11, 28, 9)
-    assert contests._parse_moment("01.12 9:00", now, zone, end=False) == local(12, 1, 9)
-    assert contests._parse_moment("2026-11-27", now, zone, end=False) == local(11, 27, 0)  # today, begun
-    assert contests._parse_moment("2026-11-27", now, zone, end=True) == local(11, 28, 0)  # the whole day
+    assert parsing.parse_moment("tomorrow 10:00", now, zone, end=False) == local(11, 28, 10)
+    assert parsing.parse_moment("jutro 9:00", now, zone, end=False) == local(11, 28, 9)
+    assert parsing.parse_moment("01.12 9:00", now, zone, end=False) == local(12, 1, 9)
+    assert parsing.parse_moment("2026-11-27", now, zone, end=False) == local(11, 27, 0)  # today, begun
+    assert parsing.parse_moment("2026-11-27", now, zone, end=True) == local(11, 28, 0)  # the whole day
 
 
 async def test_a_lost_end_post_is_mended_on_the_next_tick(h: Harness) -> None:

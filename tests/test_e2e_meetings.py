@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bot.jobs import Deliverer, tick
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.tick import tick
 from bot.services.errors import Refused
-from bot.services.meetings import parse_when
+from bot.services.parsing import parse_when
 from storage.db import Database
 from tests.botapi import FakeUser, SentMessage
 from tests.conftest import FakeClock

@@ -6,14 +6,8 @@ import random
 
 import pytest
 
-from bot.services.money import (
-    AmountError,
-    AmountProblem,
-    format_amount_plain,
-    format_money,
-    parse_amount,
-    split_quick_report,
-)
+from bot.services.money import format_amount_plain, format_money
+from bot.services.parsing import AmountError, AmountProblem, parse_amount, split_quick_report
 
 # The default maximum: Settings.max_amount (10 000 000 zł) in grosze.
 MAX = 10_000_000 * 100

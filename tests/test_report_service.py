@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import func, select
 
-from bot.services import report, sales
+from bot.services import drafts, report, sales
 from bot.services.access import Actor
 from bot.services.errors import Refused
 from bot.services.report import Step
@@ -124,7 +124,7 @@ async def test_draft_survives_a_restart_and_expires_after_30_minutes(db_url: str
     await first.dispose()  # the process goes away; the draft stays in the database
 
     second = Database(db_url)
-    draft = await report.current(second, rep, T0 + timedelta(minutes=29))
+    draft = await drafts.current(second, rep.person_id, T0 + timedelta(minutes=29))
     assert draft is not None and draft.step == Step.AMOUNT and draft.data["client"] == "Acme"
     with pytest.raises(Refused, match="draft_expired"):
         await report.answer_text(second, rep, "100", MAX, T0 + timedelta(minutes=31))
@@ -167,9 +167,9 @@ async def test_coordinator_voids_with_reason_and_rep_cannot(db: Database) -> Non
     with pytest.raises(Refused, match="coordinators_only"):
         await sales.ask_void_reason(db, rep, sale_id, T0)
     await sales.ask_void_reason(db, coordinator, sale_id, T0)
-    draft = await report.current(db, coordinator, T0)
+    draft = await drafts.current(db, coordinator.person_id, T0)
     assert draft is not None
-    line = await sales.void_with_reason(db, coordinator, draft, "duplicate <entry>", T0)
+    line = await sales.void_with_reason(db, coordinator, int(draft.data["sale_id"]), "duplicate <entry>", T0)
     assert line.voided and line.sale_id == sale_id
     async with db.read() as session:
         sale = await session.get_one(Sale, sale_id)
@@ -206,7 +206,7 @@ async def test_every_draft_kind_expires(db: Database) -> None:
     sale_id = await add_sale(db, rep, 5000, T0)
     await sales.ask_void_reason(db, coordinator, sale_id, T0)
     with pytest.raises(Refused, match="draft_expired"):
-        await report.current(db, coordinator, T0 + timedelta(minutes=31))
+        await drafts.current(db, coordinator.person_id, T0 + timedelta(minutes=31))
     async with db.read() as session:
         assert (await session.get_one(Sale, sale_id)).voided_at is None
         assert await session.get(Draft, coordinator.person_id) is None

@@ -10,7 +10,9 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
-from bot.jobs import Deliverer, Outcome, run_job, tick
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.outputs import Outcome, run_job
+from bot.scheduler.tick import tick
 from bot.services import digests, targets
 from bot.services.schedule import Kind
 from bot.services.targets import count_days

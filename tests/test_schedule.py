@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from bot.services.schedule import (
-    Kind,
-    TeamSchedule,
-    due_day,
-    fire_at,
-    is_post_day,
-    next_fire,
-    parse_hhmm,
-    previous_post_day,
-)
+from bot.services.parsing import parse_hhmm
+from bot.services.periods import fire_at
+from bot.services.schedule import Kind, TeamSchedule, due_day, is_post_day, next_fire, previous_post_day
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 EVERY_DAY = frozenset(range(1, 8))

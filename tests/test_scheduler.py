@@ -12,7 +12,9 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from sqlalchemy import select, update
 
-from bot.jobs import Deliverer, Outcome, run_job, tick
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.outputs import Outcome, run_job
+from bot.scheduler.tick import tick
 from bot.services import digests, teams
 from bot.services.schedule import Kind
 from storage.db import Database

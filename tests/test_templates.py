@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
-from bot.render import TEMPLATES_DIR, Renderer, pick_locale
+from bot.render import TEMPLATES_DIR, Renderer
 from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
 from bot.services.catalogue import ItemView, RedemptionView
@@ -24,6 +24,7 @@ from bot.services.sales import SaleLine, SalesPage
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
+from bot.settings import pick_locale
 from storage.models import Role
 
 EVIL = '<b>x</b> & </a> "q" 😀'

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 
-from bot.render import pick_locale
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
+from bot.settings import pick_locale
 from storage.db import Database
 from storage.models import Member, Person, Role, Team
-from storage.queries import upsert
+from storage.queries import teams, upsert
 
 # Telegram's stand-in for an anonymous group admin: any admin may hide behind it.
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -34,6 +35,10 @@ class TeamInfo:
     locale: str
     currency: str
     group_chat_id: int | None
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return teams.zone(self.timezone)
 
     @classmethod
     def of(cls, team: Team) -> TeamInfo:
@@ -58,13 +63,13 @@ class Actor:
 
     def require_member(self) -> TeamInfo:
         if self.team is None or not self.is_member:
-            raise Refused("not_member")
+            raise Refused(Reason.NOT_MEMBER)
         return self.team
 
     def require_coordinator(self) -> TeamInfo:
         team = self.require_member()
         if not self.is_coordinator:
-            raise Refused("coordinators_only")
+            raise Refused(Reason.COORDINATORS_ONLY)
         return team
 
 

@@ -8,18 +8,29 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 
 from sqlalchemy import select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused, clean_text, is_number
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import clean_text, is_number
 from bot.services.rewards import balance
 from storage.db import Database
 from storage.models import Member, Person, PointEntry, Redemption, RewardItem
 from storage.queries import insert_ignore
 
-ITEM = "reward_item"
+ITEM = DraftKind.REWARD_ITEM
+
+
+class ItemStep(StrEnum):
+    TITLE = "title"
+    COST = "cost"
+    STOCK = "stock"
+
+
 MAX_COST = 1_000_000
 MAX_STOCK = 100_000
 
@@ -70,7 +81,7 @@ async def start_item(db: Database, actor: Actor, now: datetime, item_id: int | N
         async with db.read() as session:
             row = await session.get(RewardItem, item_id)
         if row is None or row.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         data = {"item_id": item_id}
     await drafts.begin(db, actor.person_id, ITEM, "title", data, now)
     return "title"
@@ -88,11 +99,11 @@ async def item_answer(
     elif step in ("cost", "stock"):
         limit = MAX_COST if step == "cost" else MAX_STOCK
         if not is_number(value) or not (0 < int(value) <= limit if step == "cost" else int(value) <= limit):
-            raise Refused("bad_number", limit=limit)
+            raise Refused(Reason.BAD_NUMBER, limit=limit)
         data = {**data, step: int(value)}
         next_step = "stock" if step == "cost" else "done"
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     if next_step != "done":
         await drafts.begin(db, actor.person_id, ITEM, next_step, data, now)
         return next_step
@@ -118,7 +129,7 @@ async def retire(db: Database, actor: Actor, item_id: int, now: datetime) -> Ite
     async with db.write() as session:
         row = await session.get(RewardItem, item_id)
         if row is None or row.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         row.retired_at = row.retired_at or now
         return _item(row)
 
@@ -128,12 +139,12 @@ async def request(db: Database, actor: Actor, item_id: int, now: datetime) -> Re
     async with db.write() as session:
         item = await session.get(RewardItem, item_id)
         if item is None or item.team_id != team.id or item.retired_at is not None:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if item.stock <= 0:
-            raise Refused("out_of_stock", title=item.title)
+            raise Refused(Reason.OUT_OF_STOCK, title=item.title)
         points = await balance(session, team.id, actor.person_id)
         if points < item.cost_points:
-            raise Refused("not_enough_points", cost=item.cost_points, balance=points)
+            raise Refused(Reason.NOT_ENOUGH_POINTS, cost=item.cost_points, balance=points)
         row = Redemption(
             team_id=team.id,
             item_id=item.id,
@@ -158,9 +169,9 @@ async def decide(
     async with db.write() as session:
         row = await session.get(Redemption, redemption_id, with_for_update=True)
         if row is None or row.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if row.status != "requested":
-            raise Refused("already_decided")
+            raise Refused(Reason.ALREADY_DECIDED)
         item = await session.get_one(RewardItem, row.item_id, with_for_update=True)
         person = await session.get_one(Person, row.person_id)
         if approve:
@@ -174,12 +185,12 @@ async def decide(
                 .with_for_update()
             )
             if active is None:
-                raise Refused("left_team")
+                raise Refused(Reason.LEFT_TEAM)
             if item.stock <= 0:
-                raise Refused("out_of_stock", title=item.title)
+                raise Refused(Reason.OUT_OF_STOCK, title=item.title)
             if await balance(session, team.id, row.person_id) < row.cost_points:
                 raise Refused(
-                    "not_enough_points",
+                    Reason.NOT_ENOUGH_POINTS,
                     cost=row.cost_points,
                     balance=await balance(session, team.id, row.person_id),
                 )

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -19,7 +18,7 @@ from bot.services.periods import Period, days_span, local_date, period_span
 from bot.services.targets import month_start, target_of
 from storage.db import Database
 from storage.models import Celebration, Person, Sale, Team
-from storage.queries import insert_ignore
+from storage.queries import insert_ignore, teams
 
 GAP = timedelta(minutes=1)
 
@@ -36,7 +35,7 @@ async def after_sale(db: Database, team_id: int, person_id: int, sale_id: int, n
     async with db.write() as session:
         team = await session.get_one(Team, team_id)
         sale = await session.get_one(Sale, sale_id)
-        zone = ZoneInfo(team.timezone)
+        zone = teams.zone(team.timezone)
         day = local_date(sale.occurred_at, zone)
         events: list[tuple[str, str, int]] = []
         if team.big_deal_minor and sale.amount_minor >= team.big_deal_minor:

@@ -11,19 +11,18 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused, clean_text, is_number
-from bot.services.meetings import parse_when
-from bot.services.money import AmountError, parse_amount
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import AmountError, clean_text, is_number, parse_amount, parse_moment
 from bot.services.results import competition_ranks
-from bot.services.schedule import fire_at
 from storage.db import Database
 from storage.models import (
     NAME_MAX,
@@ -39,7 +38,21 @@ from storage.models import (
 )
 from storage.queries import insert_ignore
 
-CONTEST = "contest"
+CONTEST = DraftKind.CONTEST
+
+
+class ContestStep(StrEnum):
+    TITLE = "title"
+    KIND = "kind"
+    TARGET = "target"
+    START = "start"
+    END = "end"
+    PRIZES = "prizes"
+    SQUADS = "squads"
+    IMPROVED = "improved"
+    CONFIRM = "confirm"
+
+
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = ("amount", "count", "race", "squads")
 PLACE_POINTS = (100, 60, 30)
@@ -126,29 +139,16 @@ async def start(db: Database, actor: Actor, now: datetime) -> ContestDraft:
     return ContestDraft(draft.token, "title", {}, reps)
 
 
-def _parse_moment(text: str, now: datetime, zone: ZoneInfo, *, end: bool) -> datetime:
-    """A local date and time, or a date alone: the whole day (its start, or the next midnight)."""
-    value = text.strip()
-    if _DATE_ONLY.fullmatch(value):
-        try:
-            day = datetime.strptime(value, "%Y-%m-%d").date()
-        except ValueError as exc:
-            raise Refused("bad_when") from exc
-        return fire_at(day + timedelta(days=1) if end else day, datetime.min.time(), zone)
-    # A start may be earlier today (the contest then runs from its start); the end is checked later.
-    return parse_when(value, now, zone, allow_past=True)
-
-
 async def advance(
     db: Database, actor: Actor, token: str | None, value: str, now: datetime, max_minor: int, *, typed: bool
 ) -> ContestDraft:
     team = actor.require_coordinator()
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     async with db.read() as session:
         draft = await session.get(Draft, actor.person_id)
         reps = await _reps(session, team.id)
     if draft is None or draft.kind != CONTEST or (token is not None and draft.token != token):
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     data, step = dict(draft.data), draft.step
     try:
         if step == "title" and typed:
@@ -157,23 +157,19 @@ async def advance(
             data["kind"] = value
             step = "target" if value == "race" else "start"
         elif step == "target" and typed:
-            try:
-                data["target"] = parse_amount(value, max_minor=max_minor)
-            except AmountError as error:
-                raise Refused(str(error.problem)) from error
-            step = "start"
+            data["target"], step = parse_amount(value, max_minor=max_minor), "start"
         elif step == "start" and typed:
-            data["start"] = _parse_moment(value, now, zone, end=False).isoformat()
+            data["start"] = parse_moment(value, now, zone, end=False).isoformat()
             step = "end"
         elif step == "end" and typed:
-            ends = _parse_moment(value, now, zone, end=True)
+            ends = parse_moment(value, now, zone, end=True)
             if ends <= datetime.fromisoformat(data["start"]) or ends <= now:
-                raise Refused("end_before_start")
+                raise Refused(Reason.END_BEFORE_START)
             data["end"], step = ends.isoformat(), "prizes"
         elif step == "prizes" and typed:
             prizes = [] if value.strip() == "-" else [p.strip() for p in value.split(";") if p.strip()]
             if len(prizes) > MAX_PRIZES or any(len(p) > NAME_MAX for p in prizes):
-                raise Refused("bad_prizes")
+                raise Refused(Reason.BAD_PRIZES)
             data["prizes"] = prizes
             step = "squads" if data["kind"] == "squads" else "improved"
             data.setdefault("squads", {})
@@ -181,22 +177,24 @@ async def advance(
             squads = dict(data.get("squads", {}))
             if value == "done":
                 if len({squads.get(str(pid), 1) for pid, _ in reps}) < 2:
-                    raise Refused("two_squads")
+                    raise Refused(Reason.TWO_SQUADS)
                 step = "improved"
             elif is_number(value) and int(value) in {pid for pid, _ in reps}:
                 # Each press moves the rep to the next squad: 1 -> 2 -> 3 -> 4 -> 1.
                 squads[value] = squads.get(value, 1) % 4 + 1
                 data["squads"] = squads
             else:
-                raise Refused("stale_button")
+                raise Refused(Reason.STALE_BUTTON)
         elif step == "improved" and not typed and value in ("yes", "no"):
             data["improved"], step = value == "yes", "confirm"
         else:
-            raise Refused("use_buttons" if typed else "stale_button")
+            raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
     except Refused as refusal:
-        if refusal.reason == "stale_button":
+        if refusal.reason is Reason.STALE_BUTTON:
             raise
         return ContestDraft(draft.token, draft.step, draft.data, reps, refusal.reason)
+    except AmountError as error:
+        return ContestDraft(draft.token, draft.step, draft.data, reps, str(error.problem))
     await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
     return ContestDraft(draft.token, step, data, reps)
 
@@ -206,7 +204,7 @@ async def create(db: Database, actor: Actor, token: str, now: datetime) -> Conte
     async with db.write() as session:
         draft = await session.get(Draft, actor.person_id, with_for_update=True)
         if draft is None or draft.token != token or draft.step != "confirm":
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         data = draft.data
         contest = Contest(
             team_id=team.id,

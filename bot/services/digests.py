@@ -1,13 +1,12 @@
 """What the scheduled outputs say: the daily post, the coordinators' digests, who to nudge.
 
-Plain data from the database; bot.jobs renders it and hands it to the outbox.
+Plain data from the database; the scheduler renders it and hands it to the outbox.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -15,9 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services import rewards
 from bot.services.access import TeamInfo
 from bot.services.meetings import MeetingView, between
+from bot.services.parsing import parse_hhmm
 from bot.services.periods import Span, days_span, local_date
 from bot.services.results import RankRow, rank_rows, totals_by_person
-from bot.services.schedule import TeamSchedule, parse_days, parse_hhmm, previous_post_day
+from bot.services.schedule import TeamSchedule, parse_days, previous_post_day
 from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
 from storage.db import Database
 from storage.models import Claim, DayMark, Member, Person, Role, Sale, Team, TeamHoliday
@@ -173,7 +173,7 @@ async def coordinators(db: Database, team_id: int) -> list[Recipient]:
 
 
 async def daily_post(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> DailyPost:
-    span = days_span(day, day, team_zone(team))
+    span = days_span(day, day, team.zone)
     async with db.read() as session:
         totals = await totals_by_person(session, team.id, span)
         names = {m.person_id: m.name for m in await members(session, team.id)}
@@ -193,19 +193,15 @@ async def daily_post(db: Database, team: TeamInfo, schedule: TeamSchedule, day: 
     )
 
 
-def team_zone(team: TeamInfo) -> ZoneInfo:
-    return ZoneInfo(team.timezone)
-
-
 async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> DailyDigest:
     """The previous post day and any days off since, up to the day before `day`."""
     first = previous_post_day(schedule, day) or day - timedelta(days=1)
     last = day - timedelta(days=1)
-    span = days_span(first, last, team_zone(team))
+    span = days_span(first, last, team.zone)
     async with db.read() as session:
         totals = await totals_by_person(session, team.id, span)
         people = await members(session, team.id)
-    zone = team_zone(team)
+    zone = team.zone
     month_days = post_days_in_month(schedule, last)
     async with db.read() as session:
         month_totals = await totals_by_person(session, team.id, days_span(month_start(last), last, zone))
@@ -247,7 +243,7 @@ def _pace(target: int | None, elapsed: int, post_days: int) -> int | None:
 
 async def voided_late(db: Database, team: TeamInfo, span: Span) -> list[VoidedLate]:
     """Sales voided within `span` after their own day had been closed."""
-    zone = team_zone(team)
+    zone = team.zone
     async with db.read() as session:
         rows = (
             await session.execute(
@@ -275,7 +271,7 @@ async def voided_late(db: Database, team: TeamInfo, span: Span) -> list[VoidedLa
 
 
 async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDigest:
-    zone = team_zone(team)
+    zone = team.zone
     last_week = days_span(monday - timedelta(days=7), monday - timedelta(days=1), zone)
     week_before = days_span(monday - timedelta(days=14), monday - timedelta(days=8), zone)
     async with db.read() as session:
@@ -303,7 +299,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
 
 async def nudge_targets(db: Database, team: TeamInfo, day: date) -> list[Recipient]:
     """Reps with no sale on `day` who did not say "no sales today"."""
-    span = days_span(day, day, team_zone(team))
+    span = days_span(day, day, team.zone)
     async with db.read() as session:
         people = await members(session, team.id)
         sold = set(

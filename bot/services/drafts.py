@@ -1,28 +1,51 @@
 """Conversations in progress, kept in the database so a restart (even kill -9) resumes them.
 
 A person has at most one draft: starting a conversation replaces whatever they were doing, and
-the typed-message router picks the feature by the draft's kind.
+the typed-message router picks the feature by the draft's kind. Every kind expires the same way:
+a draft untouched for `LIFETIME` is dropped when next seen, so a Void pressed days ago cannot
+take today's message as its reason.
 """
 
 from __future__ import annotations
 
 import secrets
-from datetime import datetime
+from datetime import datetime, timedelta
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
 from storage.db import Database
 from storage.models import Draft
 
+LIFETIME = timedelta(minutes=30)
+
+
+class DraftKind(StrEnum):
+    """What a draft is for; the values are stored, so they never change."""
+
+    REPORT = "report"
+    VOID = "void"
+    SETTINGS = "settings"
+    TARGET = "target"
+    REWARD_ITEM = "reward_item"
+    CONTEST = "contest"
+    MEETING = "meeting"
+    MEETING_MOVE = "meeting_move"
+
+
+def expired(draft: Draft, now: datetime) -> bool:
+    return now - draft.updated_at > LIFETIME
+
 
 async def begin(
-    db: Database, person_id: int, kind: str, step: str, data: dict[str, Any], now: datetime
+    db: Database, person_id: int, kind: DraftKind, step: str, data: dict[str, Any], now: datetime
 ) -> Draft:
     draft = Draft(
         person_id=person_id,
-        kind=kind,
+        kind=kind.value,
         step=step,
         data=data,
         # Buttons carry the token, so a button of a replaced draft cannot move this one.
@@ -36,6 +59,29 @@ async def begin(
     return draft
 
 
+async def current(db: Database, person_id: int, now: datetime) -> Draft | None:
+    """The person's live draft of any kind; an expired one is dropped and refused as such."""
+    async with db.read() as session:
+        draft = await session.get(Draft, person_id)
+    if draft is None:
+        return None
+    if expired(draft, now):
+        await end(db, person_id, draft.token)
+        raise Refused(Reason.DRAFT_EXPIRED)
+    return draft
+
+
+async def take(session: AsyncSession, person_id: int, kind: DraftKind, token: str | None) -> Draft:
+    """The person's draft of `kind` (with `token`, when a button gives one), locked for this write.
+
+    A missing, replaced or other-kind draft is a stale button.
+    """
+    draft = await session.get(Draft, person_id, with_for_update=True)
+    if draft is None or draft.kind != kind.value or (token is not None and draft.token != token):
+        raise Refused(Reason.STALE_BUTTON)
+    return draft
+
+
 async def save_step(
     db: Database, person_id: int, token: str, step: str, data: dict[str, Any], now: datetime
 ) -> None:
@@ -43,7 +89,7 @@ async def save_step(
     async with db.write() as session:
         draft = await session.get(Draft, person_id, with_for_update=True)
         if draft is None or draft.token != token:
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         draft.step, draft.data, draft.updated_at = step, data, now
 
 

@@ -2,28 +2,62 @@
 
 from __future__ import annotations
 
-from storage.models import NAME_MAX
+from enum import StrEnum
 
 
-def is_number(text: str) -> bool:
-    """ASCII digits only: str.isdigit() accepts "²", which int() then refuses."""
-    return text.isascii() and text.isdigit()
+class Reason(StrEnum):
+    """Every reason a request is refused; `templates/refused.j2` has one sentence for each."""
 
-
-def clean_text(text: str, limit: int = NAME_MAX) -> str:
-    """A typed name or reason as stored: stripped, not empty, at most `limit` characters."""
-    value = text.strip()
-    if not value:
-        raise Refused("name_empty")
-    if len(value) > limit:
-        raise Refused("name_too_long", limit=limit, length=len(value))
-    return value
+    # who may ask
+    NOT_MEMBER = "not_member"
+    COORDINATORS_ONLY = "coordinators_only"
+    PRIVATE_ONLY = "private_only"
+    GROUP_ONLY = "group_only"
+    GROUP_TAKEN = "group_taken"
+    GROUP_NOT_LINKED = "group_not_linked"
+    CANNOT_REMOVE_COORDINATOR = "cannot_remove_coordinator"
+    NOT_A_REP = "not_a_rep"
+    NOT_INVITED = "not_invited"
+    LEFT_TEAM = "left_team"
+    # buttons and conversations
+    STALE_BUTTON = "stale_button"
+    NOT_FOUND = "not_found"
+    NO_DRAFT = "no_draft"
+    DRAFT_EXPIRED = "draft_expired"
+    USE_BUTTONS = "use_buttons"
+    # typed input
+    NAME_EMPTY = "name_empty"
+    NAME_TOO_LONG = "name_too_long"
+    BAD_NUMBER = "bad_number"
+    BAD_PERIOD = "bad_period"
+    BAD_TIME = "bad_time"
+    BAD_COUNTRY = "bad_country"
+    BAD_DATE = "bad_date"
+    BAD_WHEN = "bad_when"
+    WHEN_PAST = "when_past"
+    BAD_DURATION = "bad_duration"
+    BAD_POINTS = "bad_points"
+    BAD_PRIZES = "bad_prizes"
+    END_BEFORE_START = "end_before_start"
+    TARGET_USAGE = "target_usage"
+    TARGET_AMOUNT = "target_amount"
+    # the state of things
+    UNDO_EXPIRED = "undo_expired"
+    ALREADY_VOIDED = "already_voided"
+    LAST_POST_DAY = "last_post_day"
+    MEETING_CANCELLED = "meeting_cancelled"
+    MEETING_NOT_STARTED = "meeting_not_started"
+    NO_ATTENDEES = "no_attendees"
+    TWO_SQUADS = "two_squads"
+    OUT_OF_STOCK = "out_of_stock"
+    NOT_ENOUGH_POINTS = "not_enough_points"
+    ALREADY_DECIDED = "already_decided"
 
 
 class Refused(Exception):
     """The request is understood and refused; nothing was changed."""
 
-    def __init__(self, reason: str, **details: object) -> None:
-        super().__init__(reason)
+    def __init__(self, reason: Reason, **details: object) -> None:
+        super().__init__(reason.value)
         self.reason = reason
         self.details = details

@@ -5,7 +5,6 @@ from __future__ import annotations
 import csv
 from datetime import date
 from typing import TextIO
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -27,7 +26,7 @@ async def write_csv(
     db: Database, team: TeamInfo, first_day: date | None, last_day: date | None, out: TextIO
 ) -> int:
     """Write non-voided sales in [first_day, last_day] (local dates, inclusive); returns the row count."""
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     stmt = (
         select(Sale, Person.first_name, Person.last_name, Client.name, Product.name)
         .join(Person, Person.id == Sale.person_id)

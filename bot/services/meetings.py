@@ -7,28 +7,44 @@ moved meeting gets fresh ones and the old ones can never fire.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import delete, select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused, clean_text, is_number
-from bot.services.schedule import fire_at
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import clean_text, is_number, parse_when
 from storage.db import Database
 from storage.models import Attendee, Draft, Meeting, MeetingKind, Member, Person
 
-MEETING = "meeting"
-MOVE = "meeting_move"
+MEETING = DraftKind.MEETING
+MOVE = DraftKind.MEETING_MOVE
 REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 DURATIONS = (30, 60, 90)
 MAX_DURATION = 24 * 60
 ANSWERS = ("yes", "no", "maybe")
-STEPS = ("kind", "title", "when", "duration", "place", "attendees", "confirm")
+
+
+class MeetingStep(StrEnum):
+    KIND = "kind"
+    TITLE = "title"
+    WHEN = "when"
+    DURATION = "duration"
+    PLACE = "place"
+    ATTENDEES = "attendees"
+    CONFIRM = "confirm"
+
+
+class MoveStep(StrEnum):
+    WHEN = "when"
+
+
+STEPS = tuple(step.value for step in MeetingStep)
 
 
 @dataclass(frozen=True)
@@ -75,42 +91,6 @@ class MeetingDraft:
     @property
     def chosen(self) -> set[int]:
         return set(self.data.get("attendees", []))
-
-
-_DATE_TIME = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s+(\d{1,2}):(\d{2})\s*$")
-_DAY_MONTH_TIME = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s+(\d{1,2}):(\d{2})\s*$")
-_RELATIVE = re.compile(r"^\s*(tomorrow|jutro|today|dziś|dzis|dzisiaj)\s+(\d{1,2}):(\d{2})\s*$", re.IGNORECASE)
-
-
-def parse_when(text: str, now: datetime, zone: ZoneInfo, *, allow_past: bool = False) -> datetime:
-    """`2026-12-01 10:00`, `01.12 10:00` (the next such date ahead), `tomorrow 10:00` / `jutro 10:00`.
-
-    Local to the team's zone; a local time that does not exist (spring DST gap) means the first
-    instant the clock passes it. A time in the past is refused.
-    """
-    today = now.astimezone(zone).date()
-    try:
-        if match := _DATE_TIME.match(text):
-            y, mo, d, h, mi = (int(g) for g in match.groups())
-            day, at = date(y, mo, d), time(h, mi)
-        elif match := _DAY_MONTH_TIME.match(text):
-            d, mo, h, mi = (int(g) for g in match.groups())
-            at = time(h, mi)
-            day = date(today.year, mo, d)
-            if fire_at(day, at, zone) <= now:
-                day = date(today.year + 1, mo, d)
-        elif match := _RELATIVE.match(text):
-            word, h, mi = match.group(1).lower(), int(match.group(2)), int(match.group(3))
-            at = time(h, mi)
-            day = today + timedelta(days=1) if word in ("tomorrow", "jutro") else today
-        else:
-            raise Refused("bad_when")
-    except ValueError as exc:  # 31.02, 25:00 and the like
-        raise Refused("bad_when") from exc
-    instant = fire_at(day, at, zone)
-    if instant <= now and not allow_past:
-        raise Refused("when_past")
-    return instant
 
 
 def _view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
@@ -170,7 +150,7 @@ async def _load(db: Database, actor: Actor, token: str | None) -> tuple[Draft, l
         draft = await session.get(Draft, actor.person_id)
         members = await _team_members(session, team.id)
     if draft is None or draft.kind != MEETING or (token is not None and draft.token != token):
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     return draft, members
 
 
@@ -187,12 +167,12 @@ async def advance(
         elif step == "title" and typed:
             data["title"], step = clean_text(value), "when"
         elif step == "when" and typed:
-            data["starts_at"] = parse_when(value, now, ZoneInfo(team.timezone)).isoformat()
+            data["starts_at"] = parse_when(value, now, team.zone).isoformat()
             step = "duration"
         elif step == "duration":
             minutes = int(value) if is_number(value.strip()) else 0
             if not 0 < minutes <= MAX_DURATION:
-                raise Refused("bad_duration")
+                raise Refused(Reason.BAD_DURATION)
             data["duration"], step = minutes, "place"
         elif step == "place":
             data["place"], step = (None if not typed else clean_text(value)), "attendees"
@@ -204,16 +184,16 @@ async def advance(
                 data["attendees"], step = sorted(known), "confirm"
             elif value == "done":
                 if not chosen:
-                    raise Refused("no_attendees")
+                    raise Refused(Reason.NO_ATTENDEES)
                 step = "confirm"
             elif is_number(value) and int(value) in known:
                 data["attendees"] = sorted(chosen ^ {int(value)})
             else:
-                raise Refused("stale_button")
+                raise Refused(Reason.STALE_BUTTON)
         else:
-            raise Refused("use_buttons" if typed else "stale_button")
+            raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
     except Refused as refusal:
-        if refusal.reason == "stale_button":
+        if refusal.reason is Reason.STALE_BUTTON:
             raise
         return MeetingDraft(draft.token, draft.step, draft.data, members, refusal.reason)
     await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
@@ -226,11 +206,11 @@ async def create(db: Database, actor: Actor, token: str, now: datetime) -> Meeti
     async with db.write() as session:
         draft = await session.get(Draft, actor.person_id, with_for_update=True)
         if draft is None or draft.token != token or draft.step != "confirm":
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         data = draft.data
         starts_at = datetime.fromisoformat(data["starts_at"])
         if starts_at <= now:
-            raise Refused("when_past")
+            raise Refused(Reason.WHEN_PAST)
         meeting = Meeting(
             team_id=team.id,
             kind=data["kind"],
@@ -261,21 +241,21 @@ async def get(db: Database, team: TeamInfo, meeting_id: int) -> MeetingView:
         meeting = await session.get(Meeting, meeting_id)
         # Another team's meeting is treated exactly like a missing one.
         if meeting is None or meeting.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         return _view(meeting, (await _attendees(session, [meeting.id]))[meeting.id])
 
 
 async def answer(db: Database, actor: Actor, meeting_id: int, value: str, now: datetime) -> MeetingView:
     team = actor.require_member()
     if value not in ANSWERS:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     async with db.write() as session:
         meeting = await session.get(Meeting, meeting_id)
         attendee = await session.get(Attendee, (meeting_id, actor.person_id))
         if meeting is None or meeting.team_id != team.id or attendee is None:
-            raise Refused("not_invited")
+            raise Refused(Reason.NOT_INVITED)
         if meeting.cancelled_at is not None:
-            raise Refused("meeting_cancelled")
+            raise Refused(Reason.MEETING_CANCELLED)
         attendee.answer, attendee.answered_at = value, now
     return await get(db, team, meeting_id)
 
@@ -331,14 +311,14 @@ async def move(
 ) -> tuple[MeetingView, datetime]:
     """A new start time (typed like at creation); returns the meeting and its old start."""
     team = actor.require_coordinator()
-    new_start = parse_when(text, now, ZoneInfo(team.timezone))
+    new_start = parse_when(text, now, team.zone)
     async with db.write() as session:
         await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
         meeting = await session.get(Meeting, meeting_id, with_for_update=True)
         if meeting is None or meeting.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if meeting.cancelled_at is not None:
-            raise Refused("meeting_cancelled")
+            raise Refused(Reason.MEETING_CANCELLED)
         old = meeting.starts_at
         meeting.starts_at, meeting.scheduled_at = new_start, now
     return await get(db, team, meeting_id), old
@@ -348,7 +328,7 @@ async def ask_move(db: Database, actor: Actor, meeting_id: int, now: datetime) -
     team = actor.require_coordinator()
     view = await get(db, team, meeting_id)
     if view.cancelled:
-        raise Refused("meeting_cancelled")
+        raise Refused(Reason.MEETING_CANCELLED)
     await drafts.begin(db, actor.person_id, MOVE, "when", {"meeting_id": meeting_id}, now)
     return view
 
@@ -358,9 +338,9 @@ async def cancel(db: Database, actor: Actor, meeting_id: int, now: datetime) -> 
     async with db.write() as session:
         meeting = await session.get(Meeting, meeting_id, with_for_update=True)
         if meeting is None or meeting.team_id != team.id:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if meeting.cancelled_at is not None:
-            raise Refused("meeting_cancelled")
+            raise Refused(Reason.MEETING_CANCELLED)
         meeting.cancelled_at = now
     return await get(db, team, meeting_id)
 
@@ -373,9 +353,9 @@ async def toggle_attended(
         meeting = await session.get(Meeting, meeting_id)
         attendee = await session.get(Attendee, (meeting_id, person_id))
         if meeting is None or meeting.team_id != team.id or attendee is None:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if meeting.starts_at > now:
-            raise Refused("meeting_not_started")
+            raise Refused(Reason.MEETING_NOT_STARTED)
         attendee.attended = not attendee.attended
     return await get(db, team, meeting_id)
 

@@ -70,3 +70,25 @@ def same_time_day_before(instant: datetime, zone: ZoneInfo) -> datetime:
     if local_date(moved, zone) != local.date() - timedelta(days=1):
         moved = local_midnight(local.date(), zone) - timedelta(minutes=1)
     return moved
+
+
+def fire_at(day: date, at: time, zone: ZoneInfo) -> datetime:
+    """The first instant the local clock reaches or passes `at` on `day`, in UTC.
+
+    In an autumn overlap that is the first of the two occurrences; in a spring gap (a local time
+    that does not exist) it is the moment the clock jumps over it.
+    """
+    wall = datetime.combine(day, at)
+    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
+    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
+    if first == second or _wall(first, zone) == wall:
+        return min(first, second) if _wall(second, zone) == wall else first
+    # A gap: search the minute the local clock first shows `at` or later (transitions fall on minutes).
+    instant = min(first, second).replace(second=0, microsecond=0)
+    while _wall(instant, zone) < wall:
+        instant += timedelta(minutes=1)
+    return instant
+
+
+def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
+    return instant.astimezone(zone).replace(tzinfo=None)

@@ -11,14 +11,14 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 
 from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused, clean_text
-from bot.services.money import AmountError, parse_amount, split_quick_report
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import AmountError, clean_text, name_key, parse_amount, split_quick_report
 from bot.services.periods import same_time_day_before
 from storage.db import Database
 from storage.models import Client, Draft, Product, Sale, TeamNamed
@@ -26,7 +26,7 @@ from storage.queries import insert_ignore
 
 DRAFT_LIFETIME = timedelta(minutes=30)
 RECENT_CHOICES = 5
-REPORT = "report"
+REPORT = DraftKind.REPORT
 
 
 class Step(StrEnum):
@@ -65,11 +65,6 @@ class SavedSale:
     product: str | None
     occurred_at: datetime
     already_saved: bool = False
-
-
-def name_key(name: str) -> str:
-    """How names are matched: case-insensitive, with runs of white space as one space."""
-    return " ".join(name.split()).casefold()
 
 
 def _view(draft: Draft, team: TeamInfo, choices: list[Choice], problem: str | None = None) -> DraftView:
@@ -151,19 +146,6 @@ async def start_quick(db: Database, actor: Actor, args: str, max_minor: int, now
     return QuickStart(await start(db, actor, now), problem)
 
 
-async def current(db: Database, actor: Actor, now: datetime) -> Draft | None:
-    """The person's live report draft; an expired one is dropped and reported as such."""
-    async with db.read() as session:
-        draft = await session.get(Draft, actor.person_id)
-    if draft is None:
-        return None
-    # Every kind expires: a Void pressed days ago must not take today's message as its reason.
-    if now - draft.updated_at > DRAFT_LIFETIME:
-        await discard(db, actor.person_id, draft.token)
-        raise Refused("draft_expired")
-    return draft
-
-
 async def discard(db: Database, person_id: int, token: str | None = None) -> bool:
     return await drafts.end(db, person_id, token)
 
@@ -181,20 +163,20 @@ async def _advance(
     async with db.write() as session:
         draft = await session.get(Draft, actor.person_id, with_for_update=True)
         if draft is None or draft.kind != REPORT or (token is not None and draft.token != token):
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         if now - draft.updated_at > DRAFT_LIFETIME:
             await session.delete(draft)
             expired = True
         else:
             expired = False
             if Step(draft.step) not in expect:
-                raise Refused("stale_button")
+                raise Refused(Reason.STALE_BUTTON)
             draft.data = {**draft.data, **change}
             draft.step = step
             draft.updated_at = now
             choices = await _choices(session, team, actor.person_id, step)
     if expired:
-        raise Refused("draft_expired")
+        raise Refused(Reason.DRAFT_EXPIRED)
     return _view(draft, team, choices)
 
 
@@ -207,9 +189,9 @@ async def reask(db: Database, actor: Actor, draft: Draft, problem: str) -> Draft
 
 async def answer_text(db: Database, actor: Actor, text: str, max_minor: int, now: datetime) -> DraftView:
     """A typed answer to the current step; a bad one re-asks the same step with the reason."""
-    draft = await current(db, actor, now)
+    draft = await drafts.current(db, actor.person_id, now)
     if draft is None or draft.kind != REPORT:
-        raise Refused("no_draft")
+        raise Refused(Reason.NO_DRAFT)
     step = Step(draft.step)
     try:
         if step is Step.CLIENT:
@@ -242,11 +224,11 @@ async def choose(
             row = await session.get(model, choice_id)
         # Another team's id is treated exactly like a missing one.
         if row is None or row.team_id != team.id:
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         name = row.name
     if kind == "c":
         if name is None:
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         return await _advance(db, actor, token, now, {Step.CLIENT}, {"client": name}, Step.AMOUNT)
     return await _advance(db, actor, token, now, {Step.PRODUCT}, {"product": name}, Step.CONFIRM)
 
@@ -272,7 +254,7 @@ async def save(db: Database, actor: Actor, token: str, now: datetime) -> SavedSa
     """Store the sale once: the draft goes and the sale comes in one transaction."""
     saved = await _save(db, actor.require_member(), actor.person_id, token, now)
     if saved is None:
-        raise Refused("draft_expired")
+        raise Refused(Reason.DRAFT_EXPIRED)
     return saved
 
 
@@ -284,13 +266,13 @@ async def _save(db: Database, team: TeamInfo, person_id: int, token: str, now: d
         if draft is None or draft.token != token or draft.kind != REPORT:
             sale = await session.scalar(select(Sale).where(Sale.draft_token == token))
             if sale is None or sale.person_id != person_id:
-                raise Refused("stale_button")
+                raise Refused(Reason.STALE_BUTTON)
             already = True
         elif now - draft.updated_at > DRAFT_LIFETIME:
             await session.delete(draft)
             return None
         elif draft.step != Step.CONFIRM:
-            raise Refused("stale_button")
+            raise Refused(Reason.STALE_BUTTON)
         else:
             sale = await _insert_sale(session, team, person_id, draft, now)
             already = False
@@ -313,7 +295,7 @@ async def _insert_sale(session: Any, team: TeamInfo, person_id: int, draft: Draf
     data = draft.data
     occurred = now
     if data.get("yesterday"):
-        occurred = same_time_day_before(now, ZoneInfo(team.timezone))
+        occurred = same_time_day_before(now, team.zone)
     client_id = await _named(session, Client, team.id, data["client"], now)
     product = data.get("product")
     product_id = await _named(session, Product, team.id, product, now) if product else None

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,11 +91,11 @@ async def _member_names(session: AsyncSession, team_id: int) -> dict[int, str]:
 
 
 def team_today(team: TeamInfo, now: datetime) -> date:
-    return local_date(now, ZoneInfo(team.timezone))
+    return local_date(now, team.zone)
 
 
 async def ranking(db: Database, team: TeamInfo, period: Period, now: datetime) -> Ranking:
-    span = period_span(period, team_today(team, now), ZoneInfo(team.timezone))
+    span = period_span(period, team_today(team, now), team.zone)
     async with db.read() as session:
         totals = await totals_by_person(session, team.id, span)
         names = await _member_names(session, team.id)
@@ -112,7 +111,7 @@ async def ranking(db: Database, team: TeamInfo, period: Period, now: datetime) -
 
 async def my_results(db: Database, actor: Actor, now: datetime) -> list[PeriodResult]:
     team = actor.require_member()
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     today = team_today(team, now)
     results = []
     async with db.read() as session:

@@ -10,14 +10,13 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
-from bot.services.periods import days_span, local_date
-from bot.services.schedule import TeamSchedule, fire_at, is_post_day
+from bot.services.periods import days_span, fire_at, local_date
+from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
 from storage.models import Badge, Member, Person, PointEntry, Sale, Team
@@ -80,7 +79,7 @@ async def close_in(
     session: AsyncSession, team: TeamInfo, schedule: TeamSchedule, day: date, now: datetime
 ) -> DayRewards:
     """Compute and grant `day`'s rewards inside the caller's write transaction; only new grants return."""
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     span = days_span(day, day, zone)
     cutoff = min(fire_at(day, schedule.post_time, zone), now)
     members = set(

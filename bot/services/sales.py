@@ -7,18 +7,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import Select, delete, func, select
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused, clean_text
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import clean_text
 from storage.db import Database
 from storage.models import Client, Draft, Person, Product, Sale
 
 UNDO_WINDOW = timedelta(minutes=10)
 PAGE_SIZE = 8
-VOID = "void"
+VOID = DraftKind.VOID
+
+
+class VoidStep(StrEnum):
+    REASON = "reason"
+
+
 REASON_MAX = 500
 
 
@@ -86,10 +95,10 @@ async def undo(db: Database, actor: Actor, now: datetime, sale_id: int | None = 
             stmt = stmt.where(Sale.id == sale_id)
         row = (await session.execute(stmt.limit(1))).first()
         if row is None:
-            raise Refused("undo_expired")
+            raise Refused(Reason.UNDO_EXPIRED)
         sale = row[0]
         if sale.voided_at is not None:
-            raise Refused("already_voided")
+            raise Refused(Reason.ALREADY_VOIDED)
         sale.voided_at, sale.voided_by, sale.void_reason = now, actor.person_id, "undo"
         return _line(sale, _name(row[1], row[2]), row[3], row[4])
 
@@ -118,7 +127,7 @@ async def sale_of_team(db: Database, actor: Actor, sale_id: int) -> SaleLine:
         ).first()
     # Another team's sale is treated exactly like a missing one.
     if row is None:
-        raise Refused("not_found")
+        raise Refused(Reason.NOT_FOUND)
     return _line(row[0], _name(row[1], row[2]), row[3], row[4])
 
 
@@ -126,22 +135,21 @@ async def ask_void_reason(db: Database, actor: Actor, sale_id: int, now: datetim
     """Remember which sale the coordinator is voiding; the reason comes as the next message."""
     line = await sale_of_team(db, actor, sale_id)
     if line.voided:
-        raise Refused("already_voided")
+        raise Refused(Reason.ALREADY_VOIDED)
     await drafts.begin(db, actor.person_id, VOID, "reason", {"sale_id": sale_id}, now)
     return line
 
 
-async def void_with_reason(db: Database, actor: Actor, draft: Draft, reason: str, now: datetime) -> SaleLine:
+async def void_with_reason(db: Database, actor: Actor, sale_id: int, reason: str, now: datetime) -> SaleLine:
     team = actor.require_coordinator()
     reason = clean_text(reason, REASON_MAX)
-    sale_id = int(draft.data["sale_id"])
     async with db.write() as session:
         await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
         row = (
             await session.execute(_lines_query().where(Sale.id == sale_id, Sale.team_id == team.id))
         ).first()
         if row is None:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         sale = row[0]
         if sale.voided_at is None:
             sale.voided_at, sale.voided_by, sale.void_reason = now, actor.person_id, reason
@@ -149,5 +157,5 @@ async def void_with_reason(db: Database, actor: Actor, draft: Draft, reason: str
         else:
             already = True
     if already:
-        raise Refused("already_voided")
+        raise Refused(Reason.ALREADY_VOIDED)
     return _line(sale, _name(row[1], row[2]), row[3], row[4])

@@ -6,14 +6,15 @@ Everything here is pure: a `TeamSchedule` and an injected `now` in, instants out
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import holidays
 
-from bot.services.errors import is_number
+from bot.services.periods import fire_at
+from storage.queries import teams
 
 CATCH_UP = timedelta(hours=3)
 DIGEST_TIME = time(8, 0)
@@ -42,15 +43,7 @@ class TeamSchedule:
 
     @property
     def zone(self) -> ZoneInfo:
-        return ZoneInfo(self.timezone)
-
-
-def parse_hhmm(text: str) -> time:
-    """'18:00' or '8:05' -> time; ValueError otherwise."""
-    hours, sep, minutes = text.strip().partition(":")
-    if not sep or not is_number(hours) or not is_number(minutes) or len(minutes) != 2 or len(hours) > 2:
-        raise ValueError(f"not a time (HH:MM): {text!r}")
-    return time(int(hours), int(minutes))
+        return teams.zone(self.timezone)
 
 
 def parse_days(text: str) -> frozenset[int]:
@@ -85,28 +78,6 @@ def previous_post_day(schedule: TeamSchedule, day: date) -> date | None:
         if is_post_day(schedule, candidate):
             return candidate
     return None
-
-
-def fire_at(day: date, at: time, zone: ZoneInfo) -> datetime:
-    """The first instant the local clock reaches or passes `at` on `day`, in UTC.
-
-    In an autumn overlap that is the first of the two occurrences; in a spring gap (a local time
-    that does not exist) it is the moment the clock jumps over it.
-    """
-    wall = datetime.combine(day, at)
-    first = wall.replace(tzinfo=zone, fold=0).astimezone(UTC)
-    second = wall.replace(tzinfo=zone, fold=1).astimezone(UTC)
-    if first == second or _wall(first, zone) == wall:
-        return min(first, second) if _wall(second, zone) == wall else first
-    # A gap: search the minute the local clock first shows `at` or later (transitions fall on minutes).
-    instant = min(first, second).replace(second=0, microsecond=0)
-    while _wall(instant, zone) < wall:
-        instant += timedelta(minutes=1)
-    return instant
-
-
-def _wall(instant: datetime, zone: ZoneInfo) -> datetime:
-    return instant.astimezone(zone).replace(tzinfo=None)
 
 
 def _applies(schedule: TeamSchedule, kind: Kind, day: date) -> bool:

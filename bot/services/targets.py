@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
-from bot.services.errors import Refused
-from bot.services.money import AmountError, parse_amount
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import AmountError, parse_amount
 from bot.services.periods import Period, local_date, period_span
 from bot.services.results import competition_ranks, totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
@@ -26,6 +26,10 @@ from storage.queries import upsert
 
 DAY_CLOSE = "daily-rewards"
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
+
+
+class TargetStep(StrEnum):
+    AMOUNT = "amount"
 
 
 def month_start(day: date) -> date:
@@ -113,7 +117,7 @@ async def set_target(
             ).scalar_one_or_none()
             # Targets are for reps; another team's person is treated like a missing one.
             if row is None:
-                raise Refused("not_a_rep")
+                raise Refused(Reason.NOT_A_REP)
             subject = TargetSubject(row.id, row.display_name)
         await upsert(
             session,
@@ -137,19 +141,19 @@ async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: date
     team = actor.require_coordinator()
     words = args.split()
     if len(words) < 2:
-        raise Refused("target_usage")
-    month = month_start(local_date(now, ZoneInfo(team.timezone)))
+        raise Refused(Reason.TARGET_USAGE)
+    month = month_start(local_date(now, team.zone))
     if _MONTH.match(words[-1]):
         try:
             month = date.fromisoformat(words[-1] + "-01")
         except ValueError as exc:
-            raise Refused("target_usage") from exc
+            raise Refused(Reason.TARGET_USAGE) from exc
         words = words[:-1]
     who, amount_text = words[0], " ".join(words[1:])
     try:
         amount = parse_amount(amount_text, max_minor=max_minor)
     except AmountError as error:
-        raise Refused("target_amount", problem=str(error.problem)) from error
+        raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
     if who.lower() in ("team", "zespół", "zespol"):
         return await set_target(db, actor, TEAM_TARGET, amount, month, now)
     username = who.removeprefix("@").casefold()
@@ -164,7 +168,7 @@ async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: date
             )
         )
     if person_id is None:
-        raise Refused("not_a_rep")
+        raise Refused(Reason.NOT_A_REP)
     return await set_target(db, actor, int(person_id), amount, month, now)
 
 
@@ -220,7 +224,7 @@ def count_days(post_days: list[date], today: date, closed: bool) -> tuple[int, i
 async def progress(
     db: Database, team: TeamInfo, schedule: TeamSchedule, person_id: int, now: datetime
 ) -> Progress:
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     today = local_date(now, zone)
     month = month_start(today)
     span = period_span(Period.MONTH, today, zone)
@@ -244,7 +248,7 @@ class PercentRow:
 
 async def percent_ranking(db: Database, team: TeamInfo, now: datetime) -> list[PercentRow]:
     """The month ranked by % of target: a new rep with a small target can lead."""
-    zone = ZoneInfo(team.timezone)
+    zone = team.zone
     today = local_date(now, zone)
     span = period_span(Period.MONTH, today, zone)
     async with db.read() as session:

@@ -4,22 +4,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 
 import holidays
 from sqlalchemy import delete, select
 
 from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.errors import Refused, is_number
-from bot.services.money import AmountError, parse_amount
+from bot.services.drafts import DraftKind
+from bot.services.errors import Reason, Refused
+from bot.services.parsing import AmountError, is_number, parse_amount, parse_hhmm
 from bot.services.rewards import DEFAULT_POINTS, points_table
-from bot.services.schedule import format_days, parse_days, parse_hhmm
+from bot.services.schedule import format_days, parse_days
 from storage.db import Database
 from storage.models import Draft, Team, TeamHoliday
 from storage.queries import insert_ignore
 
-SETTINGS = "settings"
-FIELDS = ("post_time", "nudge_time", "country", "points", "big_deal")
+SETTINGS = DraftKind.SETTINGS
+
+
+class Field(StrEnum):
+    """The /settings questions answered by typing; each is a step of a settings draft."""
+
+    POST_TIME = "post_time"
+    NUDGE_TIME = "nudge_time"
+    COUNTRY = "country"
+    POINTS = "points"
+    BIG_DEAL = "big_deal"
+
+
+FIELDS = tuple(field.value for field in Field)
 MAX_POINTS = 10_000
 
 
@@ -60,7 +74,7 @@ async def ask(db: Database, actor: Actor, field: str, now: datetime) -> None:
     """The next typed message answers `field`."""
     actor.require_coordinator()
     if field not in FIELDS:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     await drafts.begin(db, actor.person_id, SETTINGS, field, {}, now)
 
 
@@ -72,7 +86,7 @@ async def answer(db: Database, actor: Actor, field: str, text: str, max_minor: i
         try:
             parsed = parse_hhmm(text)
         except ValueError as exc:
-            raise Refused("bad_time") from exc
+            raise Refused(Reason.BAD_TIME) from exc
         values = {field: parsed.strftime("%H:%M")}
     elif field == "big_deal":
         if text.strip() == "-":
@@ -81,7 +95,7 @@ async def answer(db: Database, actor: Actor, field: str, text: str, max_minor: i
             try:
                 values = {"big_deal_minor": parse_amount(text, max_minor=max_minor)}
             except AmountError as error:
-                raise Refused("target_amount", problem=str(error.problem)) from error
+                raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
     elif field == "points":
         values = {"reward_points": _parse_points(text)}
     elif field == "country":
@@ -91,9 +105,9 @@ async def answer(db: Database, actor: Actor, field: str, text: str, max_minor: i
         elif code in holidays.list_supported_countries():
             values = {"holiday_country": code}
         else:
-            raise Refused("bad_country")
+            raise Refused(Reason.BAD_COUNTRY)
     else:
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     async with db.write() as session:
         await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
         team_row = await session.get_one(Team, team.id)
@@ -109,22 +123,22 @@ def _parse_points(text: str) -> dict[str, int]:
     for word in text.replace(",", " ").split():
         name, sep, value = word.partition("=")
         if not sep or name not in DEFAULT_POINTS or not is_number(value) or int(value) > MAX_POINTS:
-            raise Refused("bad_points")
+            raise Refused(Reason.BAD_POINTS)
         changes[name] = int(value)
     if not changes:
-        raise Refused("bad_points")
+        raise Refused(Reason.BAD_POINTS)
     return changes
 
 
 async def toggle_day(db: Database, actor: Actor, weekday: int) -> None:
     team = actor.require_coordinator()
     if weekday not in range(1, 8):
-        raise Refused("stale_button")
+        raise Refused(Reason.STALE_BUTTON)
     async with db.write() as session:
         row = await session.get_one(Team, team.id, with_for_update=True)
         days = set(parse_days(row.post_days)) ^ {weekday}
         if not days:
-            raise Refused("last_post_day")
+            raise Refused(Reason.LAST_POST_DAY)
         row.post_days = format_days(frozenset(days))
 
 
@@ -133,7 +147,7 @@ async def add_holiday(db: Database, actor: Actor, text: str) -> date:
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
-        raise Refused("bad_date") from exc
+        raise Refused(Reason.BAD_DATE) from exc
     async with db.write() as session:
         await insert_ignore(session, TeamHoliday, {"team_id": team.id, "day": day}, ["team_id", "day"])
     return day

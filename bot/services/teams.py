@@ -11,7 +11,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.access import ANONYMOUS_ADMIN_ID, Actor, TeamInfo
-from bot.services.errors import Refused
+from bot.services.errors import Reason, Refused
 from bot.settings import SUPPORTED_LOCALES, check_currency, check_timezone
 from storage.db import Database
 from storage.models import NAME_MAX, Invite, Member, Person, Role, Team
@@ -204,7 +204,7 @@ async def revoke_and_replace(db: Database, actor: Actor, invite_id: int, now: da
         invite = await session.get(Invite, invite_id)
         # Another team's invite id is treated exactly like a missing one.
         if invite is None or invite.team_id != team.id or invite.role != Role.REP:
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
         if invite.revoked_at is None:
             invite.revoked_at = now
     return await create_rep_invite(db, actor, now)
@@ -215,7 +215,7 @@ async def link_group(db: Database, actor: Actor, chat_id: int) -> TeamInfo:
     async with db.write() as session:
         owner = await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
         if owner is not None and owner.id != team.id:
-            raise Refused("group_taken")
+            raise Refused(Reason.GROUP_TAKEN)
         await session.execute(update(Team).where(Team.id == team.id).values(group_chat_id=chat_id))
     return TeamInfo(team.id, team.name, team.timezone, team.locale, team.currency, chat_id)
 
@@ -244,7 +244,7 @@ async def member_of_team(db: Database, actor: Actor, member_id: int) -> MemberVi
             )
         ).first()
     if row is None:
-        raise Refused("not_found")
+        raise Refused(Reason.NOT_FOUND)
     m, p = row
     return MemberView(m.id, p.id, p.display_name, p.username, Role(m.role))
 
@@ -253,7 +253,7 @@ async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) 
     """Remove a rep; their sales stay in the team's records."""
     view = await member_of_team(db, actor, member_id)
     if view.role is not Role.REP:
-        raise Refused("cannot_remove_coordinator")
+        raise Refused(Reason.CANNOT_REMOVE_COORDINATOR)
     async with db.write() as session:
         result = await session.execute(
             update(Member)
@@ -261,5 +261,5 @@ async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) 
             .values(removed_at=now, removed_by=actor.person_id)
         )
         if not result.rowcount:  # type: ignore[attr-defined]
-            raise Refused("not_found")
+            raise Refused(Reason.NOT_FOUND)
     return view

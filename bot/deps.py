@@ -1,0 +1,46 @@
+"""The leaf every Telegram-facing layer leans on: shared dependencies, the clock, the typed context.
+
+It imports nothing of `handlers/`, the scheduler or the composition root (`bot/app.py`), so any
+of them can use it without an import circle.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from telegram.ext import CallbackContext, ExtBot
+
+from bot.render import Renderer
+from bot.settings import Settings
+from storage.db import Database
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Deps:
+    """What handlers and the scheduler need; created once, closed in post_shutdown."""
+
+    settings: Settings
+    db: Database
+    renderer: Renderer
+    clock: Clock = utc_now
+    # The scheduler tick runs inside `salesbot run`; tests drive ticks themselves.
+    scheduler: bool = True
+
+
+class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
+    """PTB's context with our dependencies one attribute away (registered through ContextTypes)."""
+
+    @property
+    def deps(self) -> Deps:
+        deps = self.bot_data["deps"]
+        assert isinstance(deps, Deps)
+        return deps

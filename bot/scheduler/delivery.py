@@ -1,0 +1,140 @@
+"""Delivery: outbox rows to Telegram, and what each of Telegram's answers means for the row.
+
+Features never call this directly: they queue through `bot.scheduler.notices`, the scheduler
+through `bot.scheduler.outputs`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from datetime import datetime, timedelta
+
+from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram.constants import ParseMode
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+
+from bot.deps import Deps
+from bot.services import digests, outbox
+from bot.services.digests import Recipient
+from bot.services.outbox import Envelope, Taken
+from bot.settings import pick_locale
+from bot.telegram_text import split_message
+from storage.models import OutboxStatus
+
+log = logging.getLogger(__name__)
+
+
+def envelopes_for(
+    recipient: Recipient, text: str, buttons: list[list[tuple[str, str]]] | None = None, *, pin: bool = False
+) -> list[Envelope]:
+    """One envelope per part of a long message; buttons go under the last part, a pin on the first."""
+    parts = split_message(text)
+    return [
+        Envelope(
+            recipient.chat_id,
+            recipient.person_id,
+            part,
+            (buttons or []) if index == len(parts) - 1 else [],
+            pin and index == 0,
+        )
+        for index, part in enumerate(parts)
+    ]
+
+
+def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
+    if not buttons:
+        return None
+    return InlineKeyboardMarkup(
+        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+    )
+
+
+class Deliverer:
+    """Sends outbox rows; shared by every tick loop and the CLI."""
+
+    def __init__(self, deps: Deps, bot: Bot) -> None:
+        self.deps = deps
+        self.db = deps.db
+        self.bot = bot
+        self.renderer = deps.renderer
+        self.default_locale = deps.settings.locale
+
+    def now(self) -> datetime:
+        return self.deps.clock()
+
+    async def deliver(self, claim_id: int | None = None) -> None:
+        for outbox_id in await outbox.pending_ids(self.db, claim_id):
+            taken = await outbox.take(self.db, outbox_id, self.now())
+            while taken is not None:
+                taken = await self._send(taken)
+
+    async def _send(self, taken: Taken) -> Taken | None:
+        """Send one row and record what happened; returns the row again when it should be retried now."""
+        db, now = self.db, self.now()
+        try:
+            message = await self.bot.send_message(
+                chat_id=taken.chat_id,
+                text=taken.text,
+                parse_mode=ParseMode.HTML,
+                reply_markup=_markup(taken.buttons),
+            )
+        except Forbidden as exc:
+            await outbox.record(db, taken.outbox_id, OutboxStatus.FORBIDDEN, now, error=str(exc))
+            if taken.person_id is not None:
+                await outbox.unreachable(db, taken.team_id, taken.person_id, now)
+            return None
+        except ChatMigrated as exc:
+            await outbox.chat_migrated(db, taken, exc.new_chat_id, now)
+            return await outbox.take(db, taken.outbox_id, now)
+        except RetryAfter as exc:
+            # The rate limiter already waited and retried; wait once more here, then try again.
+            await asyncio.sleep(
+                exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after
+            )
+            await outbox.retry_later(db, taken, now, str(exc))
+            return await outbox.take(db, taken.outbox_id, self.now())
+        except TimedOut as exc:
+            # It may have arrived: record it as unknown rather than risk a second copy.
+            await outbox.record(db, taken.outbox_id, OutboxStatus.UNKNOWN, now, error=str(exc))
+            return None
+        except BadRequest as exc:
+            # Never retried: the same request would fail the same way (chat not found, bad markup).
+            await outbox.record(db, taken.outbox_id, OutboxStatus.FAILED, now, error=str(exc))
+            return None
+        except NetworkError as exc:
+            await outbox.retry_later(db, taken, now, str(exc))
+            return None
+        await outbox.record(db, taken.outbox_id, OutboxStatus.SENT, now, message_id=message.message_id)
+        if taken.pin:
+            await self._pin(taken, message.message_id)
+        return None
+
+    async def _pin(self, taken: Taken, message_id: int) -> None:
+        try:
+            await self.bot.pin_chat_message(
+                chat_id=taken.chat_id, message_id=message_id, disable_notification=True
+            )
+        except (BadRequest, Forbidden) as exc:
+            log.warning("cannot pin in chat %s: %s", taken.chat_id, exc)
+            if await outbox.first_pin_refusal(self.db, taken.team_id):
+                await self._tell_coordinators_about_pins(taken.team_id)
+            return
+        previous = await outbox.pinned(self.db, taken.team_id, message_id)
+        if previous is not None and previous != message_id:
+            try:
+                await self.bot.unpin_chat_message(chat_id=taken.chat_id, message_id=previous)
+            except (BadRequest, Forbidden) as exc:
+                log.info("could not unpin %s in chat %s: %s", previous, taken.chat_id, exc)
+
+    async def _tell_coordinators_about_pins(self, team_id: int) -> None:
+        team = await digests.team_info(self.db, team_id)
+        envelopes = []
+        for coordinator in await digests.coordinators(self.db, team_id):
+            locale = pick_locale(coordinator.language_code, team.locale, self.default_locale)
+            envelopes += envelopes_for(coordinator, self.renderer.render("pin_rights", locale, team=team))
+        now = self.now()
+        local_day = now.astimezone(team.zone).date()
+        claim_id = await outbox.claim(self.db, team_id, "pin-rights", local_day, envelopes, now, force=False)
+        if claim_id is not None:
+            await self.deliver(claim_id)

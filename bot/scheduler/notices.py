@@ -1,0 +1,133 @@
+"""Notices: what features queue to tell someone, each once per key, each in its reader's language.
+
+Handlers call these, never the delivery machinery; each notice is claimed and queued in the
+outbox before it is sent, so a crash cannot double it.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from datetime import date
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from telegram import Bot
+
+from bot.deps import Deps
+from bot.render import Renderer
+from bot.scheduler.delivery import Deliverer, envelopes_for
+from bot.services import celebrations, digests, meetings, outbox
+from bot.services.access import TeamInfo
+from bot.services.digests import Recipient
+from bot.services.outbox import Envelope
+from bot.settings import pick_locale
+
+log = logging.getLogger(__name__)
+
+
+def answer_buttons(renderer: Renderer, locale: str, meeting_id: int) -> list[list[tuple[str, str]]]:
+    return [
+        [
+            (renderer.label(locale, "answer", value=value), f"ma:{meeting_id}:{value}")
+            for value in meetings.ANSWERS
+        ]
+    ]
+
+
+async def notify_attendees(
+    deps: Deps,
+    bot: Bot,
+    meeting: meetings.MeetingView,
+    team: TeamInfo,
+    template: str,
+    key: str,
+    recipients: list[meetings.AttendeeView],
+    *,
+    with_answers: bool = False,
+) -> int:
+    """Tell attendees about a meeting once per `key`, each in their language; returns recipients."""
+    deliverer = Deliverer(deps, bot)
+    renderer, now = deliverer.renderer, deliverer.now()
+    envelopes: list[Envelope] = []
+    for person in recipients:
+        locale = pick_locale(person.language_code, team.locale, deliverer.default_locale)
+        text = renderer.render(template, locale, meeting=meeting, team=team, attendee=person)
+        buttons = answer_buttons(renderer, locale, meeting.id) if with_answers else None
+        envelopes += envelopes_for(Recipient(person.person_id, person.person_id, None), text, buttons)
+    if not envelopes:
+        return 0
+    day = meeting.starts_at.astimezone(team.zone).date()
+    claim_id = await outbox.claim(deliverer.db, team.id, key, day, envelopes, now, force=False)
+    if claim_id is None:
+        return 0
+    await deliverer.deliver(claim_id)
+    return await outbox.sent_recipients(deliverer.db, claim_id)
+
+
+async def notify_people(
+    deps: Deps,
+    bot: Bot,
+    team: TeamInfo,
+    people: list[tuple[int, str | None]],
+    key: str,
+    template: str,
+    buttons: Callable[[str], list[list[tuple[str, str]]]] | None,
+    **values: object,
+) -> None:
+    """One message to each of `people` (id, language) in their private chats, once per `key`."""
+    deliverer = Deliverer(deps, bot)
+    envelopes: list[Envelope] = []
+    for person_id, language_code in people:
+        locale = pick_locale(language_code, team.locale, deliverer.default_locale)
+        text = deliverer.renderer.render(template, locale, team=team, **values)
+        envelopes += envelopes_for(
+            Recipient(person_id, person_id, None), text, buttons(locale) if buttons else None
+        )
+    claim_id = await outbox.claim(
+        deliverer.db, team.id, key, date.min, envelopes, deliverer.now(), force=False
+    )
+    if claim_id is not None:
+        await deliverer.deliver(claim_id)
+
+
+async def post_to_group(
+    deps: Deps, bot: Bot, team_id: int, key: str, template: str, **values: object
+) -> bool:
+    """One message to the team's group, once per `key`; False when there is no group or it was sent."""
+    deliverer = Deliverer(deps, bot)
+    team = await digests.team_info(deliverer.db, team_id)
+    if team.group_chat_id is None or await outbox.is_claimed(deliverer.db, team_id, key, date.min):
+        return False
+    text = deliverer.renderer.render(template, team.locale, team=team, **values)
+    envelopes = envelopes_for(Recipient(team.group_chat_id, None, None), text)
+    claim_id = await outbox.claim(
+        deliverer.db, team_id, key, date.min, envelopes, deliverer.now(), force=False
+    )
+    if claim_id is None:
+        return False
+    await deliverer.deliver(claim_id)
+    return True
+
+
+async def cheer(deps: Deps, bot: Bot, team_id: int) -> None:
+    """At most one cheer a minute per group, combining whatever happened since the last one."""
+    deliverer = Deliverer(deps, bot)
+    now = deliverer.now()
+    team = await digests.team_info(deliverer.db, team_id)
+
+    async def queue(session: AsyncSession, cheers: list[celebrations.Cheer]) -> int | None:
+        if team.group_chat_id is None:
+            return None  # no group to cheer in: the moments pass
+        text = deliverer.renderer.render("cheer", team.locale, team=team, cheers=cheers)
+        claim_id = await outbox.claim_in(
+            session, team_id, f"cheer:{now:%Y%m%d%H%M%S%f}", date.min, now, force=False
+        )
+        if claim_id is not None:
+            outbox.queue_in(
+                session, claim_id, envelopes_for(Recipient(team.group_chat_id, None, None), text), now
+            )
+        return claim_id
+
+    claim_id = await celebrations.take_safely(deliverer.db, team_id, now, queue)
+    if claim_id is not None:
+        await deliverer.deliver(claim_id)

@@ -1,0 +1,94 @@
+"""The scheduler tick: what is due now in every team's zone is claimed, then the outbox is sent."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from bot.deps import BotContext
+from bot.scheduler.delivery import Deliverer
+from bot.scheduler.notices import cheer, notify_attendees, post_to_group
+from bot.scheduler.outputs import produce
+from bot.services import celebrations, contests, digests, meetings, outbox, updates
+from bot.services.schedule import Kind, days_to_close, due_day
+
+log = logging.getLogger(__name__)
+
+TICK_INTERVAL = timedelta(seconds=30)
+
+
+async def send_reminders(deliverer: Deliverer) -> None:
+    for due in await meetings.due_reminders(deliverer.db, deliverer.now()):
+        team = await digests.team_info(deliverer.db, due.team_id)
+        await notify_attendees(
+            deliverer.deps, deliverer.bot, due.meeting, team, "meeting_reminder", due.key, due.recipients
+        )
+
+
+async def contest_events(deliverer: Deliverer) -> None:
+    """Starts, leader changes (at most hourly) and ends, each posted in the group once."""
+    db, now = deliverer.db, deliverer.now()
+    posts = [
+        (team_id, f"contest-start:{contest.id}", "contest_started", contest)
+        for team_id, contest in await contests.starting(db, now)
+    ]
+    posts += [
+        (team_id, f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}", "contest_leader", contest)
+        for team_id, contest in await contests.leader_changes(db, now)
+    ]
+    await contests.finish_due(db, now)
+    # Every contest finished lately is offered for its end post: the claim makes it once, and
+    # a crash between the results and the post is mended on the next tick.
+    posts += [
+        (team_id, f"contest-end:{contest.id}", "contest_ended", contest)
+        for team_id, contest in await contests.recently_finished(db, now)
+    ]
+    for team_id, key, template, contest in posts:
+        try:
+            await post_to_group(deliverer.deps, deliverer.bot, team_id, key, template, contest=contest)
+        except Exception:  # one group's failure must not cost the others their post
+            log.exception("contest post %s failed", key)
+
+
+async def tick(deliverer: Deliverer) -> None:
+    """What is due now in every team's zone: claim it, then send whatever is pending."""
+    deps = deliverer.deps
+    now = deps.clock()
+    await outbox.settle_in_flight(deps.db, now)
+    for schedule in await digests.schedules(deps.db):
+        for kind in Kind:
+            if kind is Kind.DAILY_REWARDS:
+                days = [
+                    d
+                    for d in days_to_close(schedule, now)
+                    if not await outbox.is_claimed(deps.db, schedule.team_id, kind, d)
+                ]
+            else:
+                due = due_day(schedule, kind, now)
+                days = [] if due is None else [due]
+            for day in days:
+                try:
+                    await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
+                except Exception:  # one team's failure must not stop the others
+                    log.exception("producing %s for team %s failed", kind, schedule.name)
+    for step in (send_reminders, contest_events):
+        try:
+            await step(deliverer)
+        except Exception:  # one step failing must not stop the others or the pending fan-outs
+            log.exception("scheduler step %s failed", step.__name__)
+    for team_id in await celebrations.teams_with_pending(deps.db):
+        await cheer(deliverer.deps, deliverer.bot, team_id)
+    await deliverer.deliver()
+
+
+async def scheduler_job(context: BotContext) -> None:
+    """The JobQueue's repeating job: one tick; a failing tick must not stop the schedule."""
+    try:
+        await tick(Deliverer(context.deps, context.bot))
+    except Exception:  # the next tick tries again
+        log.exception("scheduler tick failed")
+
+
+async def prune_updates_job(context: BotContext) -> None:
+    deps = context.deps
+    await updates.forget_before(deps.db, deps.clock() - timedelta(days=7))

@@ -1,0 +1,29 @@
+"""Teams: lookups and the team's time zone, the one place a zone name becomes a ZoneInfo."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Team
+
+
+@lru_cache(maxsize=256)
+def zone(name: str) -> ZoneInfo:
+    """A team's zone by its stored IANA name (cached: zoneinfo reads a file per new name)."""
+    return ZoneInfo(name)
+
+
+async def by_id(session: AsyncSession, team_id: int) -> Team:
+    return await session.get_one(Team, team_id)
+
+
+async def by_group(session: AsyncSession, chat_id: int) -> Team | None:
+    return await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
+
+
+async def by_name(session: AsyncSession, name: str) -> Team | None:
+    return await session.scalar(select(Team).where(Team.name == name))
