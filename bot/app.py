@@ -22,6 +22,7 @@ from telegram.ext import (
     filters,
 )
 
+from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
 from bot.render import Renderer
 from bot.scheduler.tick import TICK_INTERVAL, prune_updates_job, scheduler_job
@@ -137,19 +138,19 @@ def register(app: App) -> None:
     app.add_handler(CommandHandler("meeting", meetings.meeting_command))
     app.add_handler(CommandHandler("meetings", meetings.meetings_command))
 
-    app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=r"^inv:"))
-    app.add_handler(CallbackQueryHandler(team.team_button, pattern=r"^team:"))
-    app.add_handler(CallbackQueryHandler(report.report_button, pattern=r"^rp:"))
-    app.add_handler(CallbackQueryHandler(report.undo_button, pattern=r"^undo:"))
-    app.add_handler(CallbackQueryHandler(results.sales_button, pattern=r"^sales:"))
-    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=r"^set:"))
-    app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=r"^nudge:"))
-    app.add_handler(CallbackQueryHandler(targets.target_button, pattern=r"^tg:"))
-    app.add_handler(CallbackQueryHandler(catalogue.rewards_button, pattern=r"^rw:"))
-    app.add_handler(CallbackQueryHandler(contests.contest_button, pattern=r"^ct:"))
-    app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=r"^mt:"))
-    app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=r"^mm:"))
-    app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=r"^ma:"))
+    app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=Prefix.INVITE.pattern))
+    app.add_handler(CallbackQueryHandler(team.team_button, pattern=Prefix.TEAM.pattern))
+    app.add_handler(CallbackQueryHandler(report.report_button, pattern=Prefix.REPORT.pattern))
+    app.add_handler(CallbackQueryHandler(report.undo_button, pattern=Prefix.UNDO.pattern))
+    app.add_handler(CallbackQueryHandler(results.sales_button, pattern=Prefix.SALES.pattern))
+    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=Prefix.SETTINGS.pattern))
+    app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=Prefix.NUDGE.pattern))
+    app.add_handler(CallbackQueryHandler(targets.target_button, pattern=Prefix.TARGET.pattern))
+    app.add_handler(CallbackQueryHandler(catalogue.rewards_button, pattern=Prefix.REWARD.pattern))
+    app.add_handler(CallbackQueryHandler(contests.contest_button, pattern=Prefix.CONTEST.pattern))
+    app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=Prefix.MEETING_DRAFT.pattern))
+    app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=Prefix.MEETING_MANAGE.pattern))
+    app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=Prefix.MEETING_ANSWER.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
 
