@@ -9,14 +9,15 @@ open, use and close them.
 from __future__ import annotations
 
 import asyncio
+import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
-from typing import Any
+from typing import IO, Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Connection, event
+from sqlalchemy import Connection, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -102,10 +103,46 @@ def alembic_config(url: str) -> Config:
     return cfg
 
 
+# Any 64-bit number of our own: every salesbot process upgrading one PostgreSQL database takes it.
+MIGRATION_LOCK_KEY = 0x5A1E5B07
+
+
+def _lock_beside(url: str) -> IO[bytes] | None:
+    """On SQLite: an OS lock on a file beside the database, held until the returned file is closed.
+
+    SQLite's own locks do not cover "read the version, then create tables": two processes started
+    together both see an empty database. The lock file is never removed (removing it while another
+    process waits on it would let a third one in). Blocking: call it in a worker thread.
+    """
+    database = make_url(url).database
+    if not database or database == ":memory:":
+        return None
+    handle = open(f"{database}.migrate.lock", "a+b")  # noqa: SIM115 - closed by the caller
+    fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+    return handle
+
+
 async def _run_alembic(url: str, action: str, revision: str) -> None:
+    """One Alembic command, one process at a time per database: the others wait, then find
+    nothing left to do (a PostgreSQL advisory lock, or a file lock beside the SQLite file)."""
+    if not _is_sqlite(url):
+        await _alembic(url, action, revision, advisory=True)
+        return
+    lock = await asyncio.to_thread(_lock_beside, url)
+    try:
+        await _alembic(url, action, revision, advisory=False)
+    finally:
+        if lock is not None:
+            lock.close()  # closing the file releases the lock
+
+
+async def _alembic(url: str, action: str, revision: str, *, advisory: bool) -> None:
     engine = create_async_engine(url)
     try:
         async with engine.begin() as conn:
+            if advisory:
+                # Released when this transaction ends, after the migrations' DDL has committed.
+                await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK_KEY})
 
             def run(sync_conn: Connection) -> None:
                 cfg = alembic_config(url)
