@@ -39,7 +39,7 @@ from handlers import (
     targets,
     team,
 )
-from handlers.common import gate, on_error, stale_button
+from handlers.common import Callback, gate, on_error, stale_button
 
 App = Application[Any, BotContext, Any, Any, Any, Any]
 
@@ -112,59 +112,72 @@ def build_application(deps: Deps) -> App:
     return app
 
 
+# The commands, in the order PTB tries them.
+COMMANDS: list[tuple[str | list[str], Callback]] = [
+    ("start", start.start),
+    ("help", start.help_command),
+    ("invite", team.invite),
+    ("team", team.team),
+    ("linkgroup", team.link_group),
+    ("report", report.report_command),
+    ("cancel", conversation.cancel_command),
+    ("undo", report.undo_command),
+    ("me", results.me),
+    (["leaderboard", "top"], results.leaderboard),
+    ("sales", results.sales_command),
+    ("settings", settings.settings_command),
+    ("holiday", settings.holiday_command),
+    ("digest", settings.digest_command),
+    ("target", targets.target_command),
+    ("points", targets.points_command),
+    ("badges", targets.badges_command),
+    ("rewards", catalogue.rewards_command),
+    ("contest", contests.contest_command),
+    ("meeting", meetings.meeting_command),
+    ("meetings", meetings.meetings_command),
+]
+
+# One handler per callback-data prefix; each prefix is a feature's own.
+BUTTONS: dict[Prefix, Callback] = {
+    Prefix.INVITE: team.revoke_invite,
+    Prefix.TEAM: team.team_button,
+    Prefix.REPORT: report.report_button,
+    Prefix.UNDO: report.undo_button,
+    Prefix.SALES: results.sales_button,
+    Prefix.SETTINGS: settings.settings_button,
+    Prefix.NUDGE: settings.nudge_button,
+    Prefix.TARGET: targets.target_button,
+    Prefix.REWARD: catalogue.rewards_button,
+    Prefix.CONTEST: contests.contest_button,
+    Prefix.MEETING_DRAFT: meetings.draft_button,
+    Prefix.MEETING_MANAGE: meetings.manage_button,
+    Prefix.MEETING_ANSWER: meetings.answer_button,
+}
+
+# Every feature's conversations, for the one typed-answer router.
+CONVERSATIONS = [
+    *report.CONVERSATIONS,
+    *settings.CONVERSATIONS,
+    *targets.CONVERSATIONS,
+    *catalogue.CONVERSATIONS,
+    *contests.CONVERSATIONS,
+    *meetings.CONVERSATIONS,
+]
+
+
 def register(app: App) -> None:
     # Group -1 runs first for every update: redeliveries and strangers stop here.
     app.add_handler(TypeHandler(Update, gate), group=-1)
-
-    app.add_handler(CommandHandler("start", start.start))
-    app.add_handler(CommandHandler("help", start.help_command))
-    app.add_handler(CommandHandler("invite", team.invite))
-    app.add_handler(CommandHandler("team", team.team))
-    app.add_handler(CommandHandler("linkgroup", team.link_group))
-    app.add_handler(CommandHandler("report", report.report_command))
-    app.add_handler(CommandHandler("cancel", conversation.cancel_command))
-    app.add_handler(CommandHandler("undo", report.undo_command))
-    app.add_handler(CommandHandler("me", results.me))
-    app.add_handler(CommandHandler(["leaderboard", "top"], results.leaderboard))
-    app.add_handler(CommandHandler("sales", results.sales_command))
-    app.add_handler(CommandHandler("settings", settings.settings_command))
-    app.add_handler(CommandHandler("holiday", settings.holiday_command))
-    app.add_handler(CommandHandler("digest", settings.digest_command))
-    app.add_handler(CommandHandler("target", targets.target_command))
-    app.add_handler(CommandHandler("points", targets.points_command))
-    app.add_handler(CommandHandler("badges", targets.badges_command))
-    app.add_handler(CommandHandler("rewards", catalogue.rewards_command))
-    app.add_handler(CommandHandler("contest", contests.contest_command))
-    app.add_handler(CommandHandler("meeting", meetings.meeting_command))
-    app.add_handler(CommandHandler("meetings", meetings.meetings_command))
-
-    app.add_handler(CallbackQueryHandler(team.revoke_invite, pattern=Prefix.INVITE.pattern))
-    app.add_handler(CallbackQueryHandler(team.team_button, pattern=Prefix.TEAM.pattern))
-    app.add_handler(CallbackQueryHandler(report.report_button, pattern=Prefix.REPORT.pattern))
-    app.add_handler(CallbackQueryHandler(report.undo_button, pattern=Prefix.UNDO.pattern))
-    app.add_handler(CallbackQueryHandler(results.sales_button, pattern=Prefix.SALES.pattern))
-    app.add_handler(CallbackQueryHandler(settings.settings_button, pattern=Prefix.SETTINGS.pattern))
-    app.add_handler(CallbackQueryHandler(settings.nudge_button, pattern=Prefix.NUDGE.pattern))
-    app.add_handler(CallbackQueryHandler(targets.target_button, pattern=Prefix.TARGET.pattern))
-    app.add_handler(CallbackQueryHandler(catalogue.rewards_button, pattern=Prefix.REWARD.pattern))
-    app.add_handler(CallbackQueryHandler(contests.contest_button, pattern=Prefix.CONTEST.pattern))
-    app.add_handler(CallbackQueryHandler(meetings.draft_button, pattern=Prefix.MEETING_DRAFT.pattern))
-    app.add_handler(CallbackQueryHandler(meetings.manage_button, pattern=Prefix.MEETING_MANAGE.pattern))
-    app.add_handler(CallbackQueryHandler(meetings.answer_button, pattern=Prefix.MEETING_ANSWER.pattern))
+    for names, command in COMMANDS:
+        app.add_handler(CommandHandler(names, command))
+    missing = set(Prefix) - set(BUTTONS)
+    if missing:  # a prefix without a handler would leave its buttons to the stale-button answer
+        raise ValueError(f"no button handler for {sorted(missing)}")
+    for prefix, button in BUTTONS.items():
+        app.add_handler(CallbackQueryHandler(button, pattern=prefix.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
-
     # Last: a plain message in a private chat answers the person's stored draft.
-    typed_answer = conversation.typed_answer_router(
-        [
-            *report.CONVERSATIONS,
-            *settings.CONVERSATIONS,
-            *targets.CONVERSATIONS,
-            *catalogue.CONVERSATIONS,
-            *contests.CONVERSATIONS,
-            *meetings.CONVERSATIONS,
-        ]
-    )
+    typed_answer = conversation.typed_answer_router(CONVERSATIONS)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed_answer))
-
     app.add_error_handler(on_error)
