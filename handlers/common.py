@@ -51,33 +51,57 @@ async def current_actor(update: Update, context: BotContext, *, fresh: bool = Fa
 
 
 async def gate(update: Update, context: BotContext) -> None:
-    """Group -1: drop redeliveries, then stop strangers before any feature sees them."""
+    """Group -1: drop redeliveries, then stop strangers before any feature sees them.
+
+    A hard stop: whatever goes wrong in here (the database, the Bot API answering a stranger)
+    is logged and stops the update, since PTB would otherwise run the ordinary handlers after the
+    error handler, and they rely on what the gate checked.
+    """
+    try:
+        passed = await _admit(update, context)
+    except ApplicationHandlerStop:
+        raise
+    except Exception:
+        log.exception("gate failed for update %s; stopped", update.update_id)
+        await _answer_quietly(update)
+        raise ApplicationHandlerStop from None
+    if not passed:
+        raise ApplicationHandlerStop
+
+
+async def _answer_quietly(update: Update) -> None:
+    # A pressed button must not spin even when the gate failed; this answer may fail too.
+    if update.callback_query is not None:
+        with contextlib.suppress(Exception):
+            await update.callback_query.answer()
+
+
+async def _admit(update: Update, context: BotContext) -> bool:
+    """True when the update goes on to the features."""
     deps = context.deps
     if update.edited_message is not None or update.edited_channel_post is not None:
         # An edited message must not run its command or answer again (an edited /undo would
         # void a second sale); a correction is sent as a new message.
-        raise ApplicationHandlerStop
+        return False
     if not await first_delivery(deps.db, update.update_id, deps.clock()):
         log.info("update %s delivered again; ignored", update.update_id)
-        raise ApplicationHandlerStop
+        return False
     if update.effective_user is None:
-        return
+        return True
     actor = await current_actor(update, context)
     if actor.is_member:
-        return
+        return True
     message = update.effective_message
     text = (message.text or "") if message else ""
     if text.split("@")[0].split(" ")[0] in OPEN_COMMANDS and not update.callback_query:
-        return
-    chat = update.effective_chat
-    private = chat is not None and chat.type == ChatType.PRIVATE
+        return True
     if update.callback_query is not None:
         await update.callback_query.answer(
             alert_text(deps.renderer.render("stranger_short", actor.locale)), show_alert=True
         )
-    elif private or text.startswith("/"):
+    elif is_private(update) or text.startswith("/"):
         await reply(update, context, actor, "stranger")
-    raise ApplicationHandlerStop
+    return False
 
 
 def alert_text(text: str) -> str:
