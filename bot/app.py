@@ -31,6 +31,7 @@ from handlers import (
     catalogue,
     contests,
     conversation,
+    groups,
     meetings,
     report,
     results,
@@ -166,7 +167,9 @@ CONVERSATIONS = [
 
 
 def register(app: App) -> None:
-    # Group -1 runs first for every update: redeliveries and strangers stop here.
+    # Before the gate: a group's upgrade to a supergroup re-links the team whoever announced it.
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), group=-2)
+    # Group -1 runs first for every other update: redeliveries and strangers stop here.
     app.add_handler(TypeHandler(Update, gate), group=-1)
     for names, command in COMMANDS:
         app.add_handler(CommandHandler(names, command))

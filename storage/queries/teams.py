@@ -5,7 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Team
@@ -27,3 +27,14 @@ async def by_group(session: AsyncSession, chat_id: int) -> Team | None:
 
 async def by_name(session: AsyncSession, name: str) -> Team | None:
     return await session.scalar(select(Team).where(Team.name == name))
+
+
+async def move_group(session: AsyncSession, old_chat_id: int, new_chat_id: int) -> bool:
+    """The team's group became a supergroup with a new id; False when no team had the old one.
+
+    Idempotent: Telegram announces an upgrade twice (in the old chat and in the new one).
+    """
+    result = await session.execute(
+        update(Team).where(Team.group_chat_id == old_chat_id).values(group_chat_id=new_chat_id)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
