@@ -24,8 +24,9 @@ from telegram.ext import (
 
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
+from bot.inbox import InboxApplication, InboxRequest, prune_job, resume
 from bot.render import Renderer
-from bot.scheduler.tick import TICK_INTERVAL, prune_updates_job, scheduler_job
+from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
 from bot.settings import SUPPORTED_LOCALES
 from handlers import (
     catalogue,
@@ -87,8 +88,10 @@ def build_application(deps: Deps) -> App:
 
     async def post_init(app: App) -> None:
         await set_command_menus(app, deps.renderer)
+        # Before polling starts: what the last process fetched and did not finish comes first.
+        await resume(app, deps)
         if app.job_queue is not None:
-            app.job_queue.run_repeating(prune_updates_job, interval=6 * 3600, first=60)
+            app.job_queue.run_repeating(prune_job, interval=6 * 3600, first=60)
             if deps.scheduler:
                 app.job_queue.run_repeating(scheduler_job, interval=TICK_INTERVAL, first=1, name="scheduler")
 
@@ -97,9 +100,11 @@ def build_application(deps: Deps) -> App:
 
     app: App = (
         Application.builder()
+        .application_class(InboxApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
+        .get_updates_request(InboxRequest(deps.db, deps.clock))
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Within Telegram's limits: 30 msg/s overall, 20/min per group; a 429 is waited out twice.

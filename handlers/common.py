@@ -18,9 +18,9 @@ from telegram.ext import ApplicationHandlerStop
 from bot.callbacks import Callback as CallbackData
 from bot.callbacks import Prefix, decode
 from bot.deps import BotContext
+from bot.services import inbox
 from bot.services.access import Actor, PersonData, identify
 from bot.services.errors import Reason, Refused
-from bot.services.updates import first_delivery
 from bot.telegram_text import split_message
 
 log = logging.getLogger(__name__)
@@ -83,7 +83,7 @@ async def _admit(update: Update, context: BotContext) -> bool:
         # An edited message must not run its command or answer again (an edited /undo would
         # void a second sale); a correction is sent as a new message.
         return False
-    if not await first_delivery(deps.db, update.update_id, deps.clock()):
+    if not await inbox.take(deps.db, update.update_id, deps.clock()):
         log.info("update %s delivered again; ignored", update.update_id)
         return False
     if update.effective_user is None:

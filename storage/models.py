@@ -132,13 +132,21 @@ class Invite(Base):
     revoked_at: Mapped[datetime | None]
 
 
-class ProcessedUpdate(Base):
-    """Update ids already handled: Telegram may deliver one twice, ids are not monotonic."""
+class InboxUpdate(Base):
+    """An update as Telegram sent it, stored before Telegram is told it arrived.
 
-    __tablename__ = "processed_updates"
+    `started_at` is set when a handler takes it, `handled_at` when every handler is done; an update
+    started but not handled when its process died is handled again at the next start. Update ids
+    are not monotonic, so redeliveries are caught by this key, never by "greater than the last".
+    """
+
+    __tablename__ = "inbox"
 
     update_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, autoincrement=False)
-    seen_at: Mapped[datetime] = mapped_column(index=True)
+    payload: Mapped[dict[str, Any]]
+    received_at: Mapped[datetime] = mapped_column(index=True)
+    started_at: Mapped[datetime | None]
+    handled_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class TeamNamed:

@@ -9,7 +9,7 @@ from bot.deps import BotContext
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.notices import cheer, notify_attendees, post_to_group
 from bot.scheduler.outputs import produce
-from bot.services import celebrations, contests, digests, meetings, outbox, updates
+from bot.services import celebrations, contests, digests, meetings, outbox
 from bot.services.schedule import Kind, days_to_close, due_day
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,3 @@ async def scheduler_job(context: BotContext) -> None:
         await tick(Deliverer(context.deps, context.bot))
     except Exception:  # the next tick tries again
         log.exception("scheduler tick failed")
-
-
-async def prune_updates_job(context: BotContext) -> None:
-    deps = context.deps
-    await updates.forget_before(deps.db, deps.clock() - timedelta(days=7))

@@ -1,0 +1,88 @@
+"""The Telegram side of the inbox (`bot.services.inbox`): store on fetch, mark when handled, resume.
+
+PTB confirms the updates of one getUpdates answer by asking for the next ones. The request used
+for getUpdates stores the raw answer first, so by the time Telegram hears the update arrived it
+is in our database; the Application marks each update handled once all its handlers ran.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+from typing import Any
+
+from telegram import Update
+from telegram.error import NetworkError
+from telegram.ext import Application, ExtBot, JobQueue
+from telegram.request import HTTPXRequest, RequestData
+
+from bot.deps import BotContext, Clock, Deps
+from bot.services import inbox
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+
+PRUNE_AFTER = timedelta(days=7)
+
+
+class InboxRequest(HTTPXRequest):
+    """The getUpdates connection: every answer is stored before PTB parses it."""
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__()
+        self._db, self._clock = db, clock
+
+    async def do_request(
+        self,
+        url: str,
+        method: str,
+        request_data: RequestData | None = None,
+        read_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        write_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        connect_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+        pool_timeout: Any = HTTPXRequest.DEFAULT_NONE,
+    ) -> tuple[int, bytes]:
+        status, payload = await super().do_request(
+            url, method, request_data, read_timeout, write_timeout, connect_timeout, pool_timeout
+        )
+        if status == 200 and url.endswith("/getUpdates"):
+            try:
+                answer = json.loads(payload)
+                updates = answer.get("result") if answer.get("ok") else None
+                await inbox.store(self._db, list(updates or []), self._clock())
+            except Exception as exc:
+                # Not stored, so not handed on: PTB asks again with the same offset, and Telegram
+                # keeps the updates meanwhile.
+                log.exception("could not store fetched updates")
+                raise NetworkError(f"could not store fetched updates: {exc}") from exc
+        return status, payload
+
+
+class InboxApplication(Application[ExtBot[None], BotContext, Any, Any, Any, JobQueue[BotContext]]):
+    """Marks each update handled once every handler group has run (or stopped it)."""
+
+    async def process_update(self, update: object) -> None:
+        await super().process_update(update)
+        if isinstance(update, Update):
+            deps = self.bot_data["deps"]
+            assert isinstance(deps, Deps)
+            try:
+                await inbox.handled(deps.db, update.update_id, deps.clock())
+            except Exception:  # it is handled again at the next start; its effects are idempotent
+                log.exception("could not mark update %s handled", update.update_id)
+
+
+async def resume(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> int:
+    """Queue what the last process fetched but did not finish; returns how many."""
+    pending = await inbox.resume(deps.db)
+    for raw in pending:
+        await app.update_queue.put(Update.de_json(raw, app.bot))
+    if pending:
+        log.info("resuming %s stored updates", len(pending))
+    return len(pending)
+
+
+async def prune_job(context: BotContext) -> None:
+    deps = context.deps
+    await inbox.forget_before(deps.db, deps.clock() - PRUNE_AFTER)

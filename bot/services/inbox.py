@@ -1,0 +1,88 @@
+"""The inbox: every update is stored before Telegram is told it arrived, and handled from there.
+
+Telegram forgets an update once the next getUpdates moves the offset past it, so a process
+killed between that and handling the update would lose it for good. Here the raw updates are
+committed as they are fetched (before PTB even parses them, let alone asks for more); a handler
+takes one by claiming it, and it is marked handled when every handler is done. At start, what
+was taken but not handled is handed out again; the effects that could run twice are idempotent
+(draft tokens, claims), so nothing is lost and nothing doubled. A redelivery of a handled or
+taken update is not taken again.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select, update
+
+from storage.db import Database
+from storage.models import InboxUpdate
+from storage.queries import insert_ignore
+
+
+async def store(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
+    """Keep the raw updates of one getUpdates answer (a redelivered one keeps its first row)."""
+    if not updates:
+        return
+    async with db.write() as session:
+        for raw in updates:
+            values = {"update_id": int(raw["update_id"]), "payload": raw, "received_at": now}
+            await insert_ignore(session, InboxUpdate, values, ["update_id"])
+
+
+async def take(db: Database, update_id: int, now: datetime) -> bool:
+    """Claim the update for handling; False when it was taken or handled before (a redelivery)."""
+    async with db.write() as session:
+        # An update that did not come through getUpdates (a test feeding the Application) is
+        # recorded here, taken at once.
+        if await insert_ignore(
+            session,
+            InboxUpdate,
+            {"update_id": update_id, "payload": {}, "received_at": now, "started_at": now},
+            ["update_id"],
+        ):
+            return True
+        result = await session.execute(
+            update(InboxUpdate)
+            .where(
+                InboxUpdate.update_id == update_id,
+                InboxUpdate.started_at.is_(None),
+                InboxUpdate.handled_at.is_(None),
+            )
+            .values(started_at=now)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def handled(db: Database, update_id: int, now: datetime) -> None:
+    async with db.write() as session:
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.update_id == update_id).values(handled_at=now)
+        )
+
+
+async def resume(db: Database) -> list[dict[str, Any]]:
+    """At start: the stored updates not handled yet, oldest first, free to be taken again.
+
+    One process polls a token at a time (a second poller gets 409 Conflict from Telegram), so
+    what was taken and not handled belonged to a process that is gone.
+    """
+    async with db.write() as session:
+        await session.execute(
+            update(InboxUpdate).where(InboxUpdate.handled_at.is_(None)).values(started_at=None)
+        )
+        rows = await session.scalars(
+            select(InboxUpdate.payload)
+            .where(InboxUpdate.handled_at.is_(None))
+            .order_by(InboxUpdate.received_at, InboxUpdate.update_id)
+        )
+        return [payload for payload in rows.all() if payload]
+
+
+async def forget_before(db: Database, cutoff: datetime) -> None:
+    # Telegram keeps undelivered updates for 24 hours; a week of ids is plenty to catch repeats.
+    async with db.write() as session:
+        await session.execute(
+            delete(InboxUpdate).where(InboxUpdate.received_at < cutoff, InboxUpdate.handled_at.is_not(None))
+        )
