@@ -6,14 +6,21 @@ from typing import Any
 
 from telegram import Update
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
 from bot.scheduler.notices import notify_people
 from bot.services import catalogue
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, with_actor
+from handlers.common import edit, keyboard, pressed, reply, with_actor
 from handlers.conversation import Conversation
+
+ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT = "add", "edit", "retire", "req", "ok", "no"
+ACTIONS = (ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT)
+
+
+def _button(label: str, action: str, *ids: int) -> tuple[str, str]:
+    return label, encode(Prefix.REWARD, action, *ids)
 
 
 async def _show(update: Update, context: BotContext, actor: Actor) -> None:
@@ -25,24 +32,25 @@ async def _show(update: Update, context: BotContext, actor: Actor) -> None:
     for request in waiting:
         rows.append(
             [
-                (
+                _button(
                     label(actor.locale, "approve_for", name=request.person_name, title=request.item.title),
-                    f"rw:ok:{request.id}",
+                    APPROVE,
+                    request.id,
                 ),
-                (label(actor.locale, "reject"), f"rw:no:{request.id}"),
+                _button(label(actor.locale, "reject"), REJECT, request.id),
             ]
         )
     if actor.is_coordinator:
         for item in items:
             rows.append(
                 [
-                    (label(actor.locale, "edit_item", title=item.title), f"rw:edit:{item.id}"),
-                    (label(actor.locale, "retire_item", title=item.title), f"rw:retire:{item.id}"),
+                    _button(label(actor.locale, "edit_item", title=item.title), EDIT, item.id),
+                    _button(label(actor.locale, "retire_item", title=item.title), RETIRE, item.id),
                 ]
             )
-        rows.append([(label(actor.locale, "add_item"), "rw:add")])
+        rows.append([_button(label(actor.locale, "add_item"), ADD)])
     else:
-        rows = [[(label(actor.locale, "request_item", title=i.title), f"rw:req:{i.id}")] for i in items]
+        rows = [[_button(label(actor.locale, "request_item", title=i.title), REQUEST, i.id)] for i in items]
     await reply(
         update,
         context,
@@ -65,18 +73,18 @@ async def rewards_command(update: Update, context: BotContext, actor: Actor) -> 
 @with_actor
 async def rewards_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "rw")
+    data = pressed(update, Prefix.REWARD)
     now = deps.clock()
-    action = args[0]
-    if action in ("add", "edit"):
-        await catalogue.start_item(deps.db, actor, now, int_arg(args, 1) if action == "edit" else None)
-        await reply(update, context, actor, "reward_item_ask", step="title")
-    elif action == "retire":
-        item = await catalogue.retire(deps.db, actor, int_arg(args, 1), now)
+    action = data.choice(0, ACTIONS)
+    if action in (ADD, EDIT):
+        step = await catalogue.start_item(deps.db, actor, now, data.id(1) if action == EDIT else None)
+        await reply(update, context, actor, "reward_item_ask", step=step)
+    elif action == RETIRE:
+        item = await catalogue.retire(deps.db, actor, data.id(1), now)
         await reply(update, context, actor, "reward_item_saved", item=item)
-    elif action == "req":
+    elif action == REQUEST:
         team = actor.require_member()
-        request = await catalogue.request(deps.db, actor, int_arg(args, 1), now)
+        request = await catalogue.request(deps.db, actor, data.id(1), now)
         label = deps.renderer.label
         await notify_people(
             deps,
@@ -87,17 +95,17 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
             "reward_request_review",
             lambda locale: [
                 [
-                    (label(locale, "approve"), f"rw:ok:{request.id}"),
-                    (label(locale, "reject"), f"rw:no:{request.id}"),
+                    _button(label(locale, "approve"), APPROVE, request.id),
+                    _button(label(locale, "reject"), REJECT, request.id),
                 ]
             ],
             request=request,
         )
         # The coordinators are told first: a failed reply to the rep cannot cost them the review.
         await reply(update, context, actor, "reward_requested", request=request)
-    elif action in ("ok", "no"):
+    else:  # APPROVE or REJECT
         team = actor.require_coordinator()
-        decided = await catalogue.decide(deps.db, actor, int_arg(args, 1), action == "ok", now)
+        decided = await catalogue.decide(deps.db, actor, data.id(1), action == APPROVE, now)
         await notify_people(
             deps,
             context.bot,
@@ -109,8 +117,6 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
             request=decided,
         )
         await edit(update, context, actor, "reward_request_review", request=decided)
-    else:
-        raise Refused(Reason.STALE_BUTTON)
 
 
 async def typed_item(
@@ -122,8 +128,8 @@ async def typed_item(
     text: str,
 ) -> None:
     deps = context.deps
-    result = await catalogue.item_answer(deps.db, actor, step, data, text, deps.clock())
-    if isinstance(result, str):
+    result = await catalogue.item_answer(deps.db, actor, text, deps.clock())
+    if isinstance(result, catalogue.ItemStep):
         await reply(update, context, actor, "reward_item_ask", step=result)
     else:
         await reply(update, context, actor, "reward_item_saved", item=result)

@@ -5,35 +5,41 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
-from bot.services import contests
+from bot.services import contest_drafts, contests
 from bot.services.access import Actor
+from bot.services.contest_drafts import ContestStep
 from bot.services.contests import ContestDraft
 from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
-from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
+from handlers import conversation
+from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
 from handlers.conversation import Conversation
+
+NEW, SAVE, CANCEL = "new", "save", "cancel"
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboardMarkup:
     label = deps.renderer.label
-    prefix = f"ct:{draft.token}"
+
+    def button(text: str, value: str | int) -> tuple[str, str]:
+        return text, encode(Prefix.CONTEST, draft.token, value)
+
     rows: list[list[tuple[str, str]]] = []
-    if draft.step == "kind":
-        rows = [[(label(actor.locale, "contest_kind", kind=k), f"{prefix}:{k}")] for k in contests.KINDS]
-    elif draft.step == "squads":
+    if draft.step == ContestStep.KIND:
+        rows = [[button(label(actor.locale, "contest_kind", kind=k), k)] for k in contests.KINDS]
+    elif draft.step == ContestStep.SQUADS:
         rows = [
-            [(label(actor.locale, "squad_member", name=name, squad=draft.squad_of(pid)), f"{prefix}:{pid}")]
+            [button(label(actor.locale, "squad_member", name=name, squad=draft.squad_of(pid)), pid)]
             for pid, name in draft.reps
         ]
-        rows.append([(label(actor.locale, "done"), f"{prefix}:done")])
-    elif draft.step == "improved":
-        rows = [[(label(actor.locale, "yes_no", value=v), f"{prefix}:{v}") for v in ("yes", "no")]]
-    elif draft.step == "confirm":
-        rows = [[(label(actor.locale, "save"), f"{prefix}:save")]]
-    rows.append([(label(actor.locale, "cancel"), f"{prefix}:cancel")])
+        rows.append([button(label(actor.locale, "done"), contest_drafts.DONE)])
+    elif draft.step == ContestStep.IMPROVED:
+        rows = [[button(label(actor.locale, "yes_no", value=v), v) for v in contest_drafts.YES_NO]]
+    elif draft.step == ContestStep.CONFIRM:
+        rows = [[button(label(actor.locale, "save"), SAVE)]]
+    rows.append([button(label(actor.locale, "cancel"), CANCEL)])
     return keyboard(rows)
 
 
@@ -52,36 +58,31 @@ async def contest_command(update: Update, context: BotContext, actor: Actor) -> 
     team = actor.require_member()
     live = await contests.live(deps.db, actor, deps.clock())
     markup = None
-    private = update.effective_chat is not None and update.effective_chat.type == ChatType.PRIVATE
-    if actor.is_coordinator and private:
-        markup = keyboard([[(deps.renderer.label(actor.locale, "new_contest"), "ct:new")]])
+    if actor.is_coordinator and is_private(update):
+        markup = keyboard([[(deps.renderer.label(actor.locale, "new_contest"), encode(Prefix.CONTEST, NEW))]])
     await reply(update, context, actor, "contest_list", markup, contests=live, team=team, now=deps.clock())
 
 
 @with_actor
 async def contest_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "ct")
+    data = pressed(update, Prefix.CONTEST)
     now = deps.clock()
-    if args[0] == "new":
-        draft = await contests.start(deps.db, actor, now)
+    if data.text(0) == NEW:
+        draft = await contest_drafts.start(deps.db, actor, now)
         await show_draft(update, context, actor, draft, editing=False)
         return
-    if len(args) < 2:
-        raise Refused(Reason.STALE_BUTTON)
-    token, value = args[0], args[1]
-    if value == "cancel":
-        from bot.services import drafts
-
-        if not await drafts.end(deps.db, actor.person_id, token):
-            raise Refused(Reason.STALE_BUTTON)
-        await edit(update, context, actor, "report_cancelled")
+    token, value = data.text(0), data.text(1)
+    if value == CANCEL:
+        await conversation.cancel_pressed(update, context, actor, token)
         return
-    if value == "save":
-        contest = await contests.create(deps.db, actor, token, now)
+    if value == SAVE:
+        contest = await contest_drafts.create(deps.db, actor, token, now)
         await edit(update, context, actor, "contest_saved", contest=contest, team=actor.team)
         return
-    draft = await contests.advance(
+    if value not in contest_drafts.CHOICES:
+        value = str(data.person(1))  # the squads step: a rep's id
+    draft = await contest_drafts.advance(
         deps.db, actor, token, value, now, deps.settings.max_amount_minor, typed=False
     )
     await show_draft(update, context, actor, draft, editing=True)
@@ -91,10 +92,10 @@ async def typed_contest(
     update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
     deps = context.deps
-    draft = await contests.advance(
+    draft = await contest_drafts.advance(
         deps.db, actor, None, text, deps.clock(), deps.settings.max_amount_minor, typed=True
     )
     await show_draft(update, context, actor, draft, editing=False)
 
 
-CONVERSATIONS = [Conversation(DraftKind.CONTEST, contests.ContestStep, typed_contest)]
+CONVERSATIONS = [Conversation(DraftKind.CONTEST, ContestStep, typed_contest)]

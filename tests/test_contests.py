@@ -439,3 +439,18 @@ async def test_pending_requests_stay_listed_for_the_coordinator(h: Harness) -> N
     await h.tap(t.boss, listing, button(listing, "✅ Anna: Mug"))
     assert "Waiting" not in (await h.say(t.boss, "/rewards"))[0].shown
     assert "You have 40 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown
+
+
+async def test_forged_ids_in_reward_and_squad_buttons_are_stale(h: Harness) -> None:
+    t = await make_team(h, "Anna", "Bartek")
+    listing = (await h.say(t.boss, "/rewards"))[0]
+    for data in ("rw:edit:" + "9" * 25, "rw:ok:0", "rw:retire:-1", "rw:what:1"):
+        answer = await h.tap(t.boss, listing, data, check=False)
+        assert answer is not None and "no longer active" in answer
+    await create_contest(h, t.boss, "squads", "2026-11-03", "2026-11-03", squads={t.reps["Bartek"]: 2})
+    listing = (await h.say(t.boss, "/contest"))[0]
+    await h.tap(t.boss, listing, "ct:new")
+    token = button(h.server.last_to(t.boss.id), "Cancel").split(":")[1]
+    for data in (f"ct:{token}:" + "9" * 25, f"ct:{token}:{t.reps['Anna'].id}"):  # not at the squads step
+        answer = await h.tap(t.boss, listing, data, check=False)
+        assert answer is not None and "no longer active" in answer

@@ -6,23 +6,21 @@ never go below zero, stock never below zero, and a second approve tap finds it d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import select
 
-from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import clean_text, is_number
 from bot.services.rewards import balance
+from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import Member, Person, PointEntry, Redemption, RewardItem
-from storage.queries import insert_ignore
-
-ITEM = DraftKind.REWARD_ITEM
+from storage.models import Person, PointEntry, Redemption, RewardItem, Role
+from storage.queries import insert_ignore, members
 
 
 class ItemStep(StrEnum):
@@ -31,6 +29,16 @@ class ItemStep(StrEnum):
     STOCK = "stock"
 
 
+@dataclass
+class ItemData(DraftData):
+    """The item being added (no `item_id`) or edited; the stock, the last answer, saves it."""
+
+    item_id: int | None = None
+    title: str = ""
+    cost: int = 0
+
+
+ITEM = Wizard(DraftKind.REWARD_ITEM, ItemStep, ItemData)
 MAX_COST = 1_000_000
 MAX_STOCK = 100_000
 
@@ -73,55 +81,52 @@ async def catalogue(db: Database, actor: Actor) -> tuple[int, list[ItemView]]:
     return points, [_item(i) for i in items if actor.is_coordinator or i.stock > 0]
 
 
-async def start_item(db: Database, actor: Actor, now: datetime, item_id: int | None = None) -> str:
+async def start_item(db: Database, actor: Actor, now: datetime, item_id: int | None = None) -> ItemStep:
     """Add (or edit) an item: the next messages give title, cost and stock."""
     team = actor.require_coordinator()
-    data: dict[str, object] = {}
     if item_id is not None:
         async with db.read() as session:
             row = await session.get(RewardItem, item_id)
         if row is None or row.team_id != team.id:
             raise Refused(Reason.NOT_FOUND)
-        data = {"item_id": item_id}
-    await drafts.begin(db, actor.person_id, ITEM, "title", data, now)
-    return "title"
+    await ITEM.start(db, actor.person_id, now, ItemStep.TITLE, ItemData(item_id=item_id))
+    return ItemStep.TITLE
 
 
-async def item_answer(
-    db: Database, actor: Actor, step: str, data: dict[str, object], text: str, now: datetime
-) -> str | ItemView:
-    """One answer of the item conversation: the next step, or the saved item."""
+def _number(text: str, low: int, limit: int) -> int:
+    if not is_number(text) or not low <= int(text) <= limit:
+        raise Refused(Reason.BAD_NUMBER, limit=limit)
+    return int(text)
+
+
+async def item_answer(db: Database, actor: Actor, text: str, now: datetime) -> ItemStep | ItemView:
+    """One answer of the item conversation: the next step, or the saved item.
+
+    A refused answer is raised with its details (a name's length, a number's limit), and the
+    step stays where it was: the person answers again.
+    """
     team = actor.require_coordinator()
+    state = await ITEM.load(db, actor.person_id, None, now)
     value = text.strip()
-    if step == "title":
-        data = {**data, "title": clean_text(value)}
-        next_step = "cost"
-    elif step in ("cost", "stock"):
-        limit = MAX_COST if step == "cost" else MAX_STOCK
-        if not is_number(value) or not (0 < int(value) <= limit if step == "cost" else int(value) <= limit):
-            raise Refused(Reason.BAD_NUMBER, limit=limit)
-        data = {**data, step: int(value)}
-        next_step = "stock" if step == "cost" else "done"
-    else:
-        raise Refused(Reason.STALE_BUTTON)
-    if next_step != "done":
-        await drafts.begin(db, actor.person_id, ITEM, next_step, data, now)
-        return next_step
+    if state.step is ItemStep.TITLE:
+        await ITEM.save(
+            db, actor.person_id, state, ItemStep.COST, replace(state.data, title=clean_text(value)), now
+        )
+        return ItemStep.COST
+    if state.step is ItemStep.COST:
+        cost = _number(value, 1, MAX_COST)
+        await ITEM.save(db, actor.person_id, state, ItemStep.STOCK, replace(state.data, cost=cost), now)
+        return ItemStep.STOCK
+    stock = _number(value, 0, MAX_STOCK)
     async with db.write() as session:
-        item_id = data.get("item_id")
-        row = await session.get(RewardItem, item_id) if isinstance(item_id, int) else None
+        data = (await ITEM.finish(session, actor.person_id, state.token, ItemStep.STOCK, now)).data
+        row = await session.get(RewardItem, data.item_id) if data.item_id is not None else None
         if row is None or row.team_id != team.id:
             row = RewardItem(team_id=team.id, created_at=now)
             session.add(row)
-        row.title, row.cost_points, row.stock = (
-            str(data["title"]),
-            int(str(data["cost"])),
-            int(str(data["stock"])),
-        )
+        row.title, row.cost_points, row.stock = data.title, data.cost, stock
         await session.flush()
-        view = _item(row)
-    await drafts.end(db, actor.person_id)
-    return view
+        return _item(row)
 
 
 async def retire(db: Database, actor: Actor, item_id: int, now: datetime) -> ItemView:
@@ -177,14 +182,7 @@ async def decide(
         if approve:
             # Locking the rep's membership serialises their approvals: two items approved at
             # once cannot both pass the balance check on PostgreSQL.
-            active = await session.scalar(
-                select(Member.id)
-                .where(
-                    Member.team_id == team.id, Member.person_id == row.person_id, Member.removed_at.is_(None)
-                )
-                .with_for_update()
-            )
-            if active is None:
+            if await members.active_member(session, team.id, row.person_id, lock=True) is None:
                 raise Refused(Reason.LEFT_TEAM)
             if item.stock <= 0:
                 raise Refused(Reason.OUT_OF_STOCK, title=item.title)
@@ -231,9 +229,6 @@ async def pending(db: Database, actor: Actor) -> list[RedemptionView]:
 
 async def coordinators_of(db: Database, team: TeamInfo) -> list[tuple[int, str | None]]:
     async with db.read() as session:
-        rows = await session.execute(
-            select(Person.id, Person.language_code)
-            .join(Member, Member.person_id == Person.id)
-            .where(Member.team_id == team.id, Member.removed_at.is_(None), Member.role == "coordinator")
-        )
-        return [(pid, lang) for pid, lang in rows]
+        return [
+            (p.id, p.language_code) for p in await members.active_people(session, team.id, Role.COORDINATOR)
+        ]

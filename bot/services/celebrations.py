@@ -17,7 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.periods import Period, days_span, local_date, period_span
 from bot.services.targets import month_start, target_of
 from storage.db import Database
-from storage.models import Celebration, Person, Sale, Team
+from storage.models import Celebration, Person, Sale
 from storage.queries import insert_ignore, teams
 
 GAP = timedelta(minutes=1)
@@ -33,7 +33,7 @@ class Cheer:
 async def after_sale(db: Database, team_id: int, person_id: int, sale_id: int, now: datetime) -> int:
     """Note what this sale is worth cheering; returns how many new events it made."""
     async with db.write() as session:
-        team = await session.get_one(Team, team_id)
+        team = await teams.by_id(session, team_id)
         sale = await session.get_one(Sale, sale_id)
         zone = teams.zone(team.timezone)
         day = local_date(sale.occurred_at, zone)

@@ -8,58 +8,24 @@ transaction as the results and points.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import drafts
 from bot.services.access import Actor
-from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
-from bot.services.parsing import AmountError, clean_text, is_number, parse_amount, parse_moment
 from bot.services.results import competition_ranks
 from storage.db import Database
-from storage.models import (
-    NAME_MAX,
-    Contest,
-    ContestResult,
-    ContestSquad,
-    Draft,
-    Member,
-    Person,
-    PointEntry,
-    Role,
-    Sale,
-)
-from storage.queries import insert_ignore
+from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
+from storage.queries import insert_ignore, members
 
-CONTEST = DraftKind.CONTEST
-
-
-class ContestStep(StrEnum):
-    TITLE = "title"
-    KIND = "kind"
-    TARGET = "target"
-    START = "start"
-    END = "end"
-    PRIZES = "prizes"
-    SQUADS = "squads"
-    IMPROVED = "improved"
-    CONFIRM = "confirm"
-
-
-_DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = ("amount", "count", "race", "squads")
 PLACE_POINTS = (100, 60, 30)
 OTHER_PRIZE_POINTS = 10
 IMPROVED_POINTS = 50
 LEADER_POST_GAP = timedelta(hours=1)
-MAX_PRIZES = 10
 
 
 @dataclass(frozen=True)
@@ -89,7 +55,7 @@ class ContestView:
         return self.prizes[place - 1] if 0 < place <= len(self.prizes) else None
 
 
-def _view(
+def view_of(
     c: Contest, standings: list[Entry] | None = None, improved: list[Entry] | None = None
 ) -> ContestView:
     return ContestView(
@@ -106,11 +72,10 @@ def _view(
     )
 
 
-# --- creation ------------------------------------------------------------------------------
-
-
 @dataclass(frozen=True)
 class ContestDraft:
+    """A contest being created, as its step's message shows it (the data as stored)."""
+
     token: str
     step: str
     data: dict[str, Any]
@@ -119,116 +84,6 @@ class ContestDraft:
 
     def squad_of(self, person_id: int) -> int:
         return int(self.data.get("squads", {}).get(str(person_id), 1))
-
-
-async def _reps(session: AsyncSession, team_id: int) -> list[tuple[int, str]]:
-    rows = await session.execute(
-        select(Person)
-        .join(Member, Member.person_id == Person.id)
-        .where(Member.team_id == team_id, Member.removed_at.is_(None), Member.role == Role.REP)
-        .order_by(Person.first_name, Person.id)
-    )
-    return [(p.id, p.display_name) for p in rows.scalars()]
-
-
-async def start(db: Database, actor: Actor, now: datetime) -> ContestDraft:
-    team = actor.require_coordinator()
-    draft = await drafts.begin(db, actor.person_id, CONTEST, "title", {}, now)
-    async with db.read() as session:
-        reps = await _reps(session, team.id)
-    return ContestDraft(draft.token, "title", {}, reps)
-
-
-async def advance(
-    db: Database, actor: Actor, token: str | None, value: str, now: datetime, max_minor: int, *, typed: bool
-) -> ContestDraft:
-    team = actor.require_coordinator()
-    zone = team.zone
-    async with db.read() as session:
-        draft = await session.get(Draft, actor.person_id)
-        reps = await _reps(session, team.id)
-    if draft is None or draft.kind != CONTEST or (token is not None and draft.token != token):
-        raise Refused(Reason.STALE_BUTTON)
-    data, step = dict(draft.data), draft.step
-    try:
-        if step == "title" and typed:
-            data["title"], step = clean_text(value), "kind"
-        elif step == "kind" and not typed and value in KINDS:
-            data["kind"] = value
-            step = "target" if value == "race" else "start"
-        elif step == "target" and typed:
-            data["target"], step = parse_amount(value, max_minor=max_minor), "start"
-        elif step == "start" and typed:
-            data["start"] = parse_moment(value, now, zone, end=False).isoformat()
-            step = "end"
-        elif step == "end" and typed:
-            ends = parse_moment(value, now, zone, end=True)
-            if ends <= datetime.fromisoformat(data["start"]) or ends <= now:
-                raise Refused(Reason.END_BEFORE_START)
-            data["end"], step = ends.isoformat(), "prizes"
-        elif step == "prizes" and typed:
-            prizes = [] if value.strip() == "-" else [p.strip() for p in value.split(";") if p.strip()]
-            if len(prizes) > MAX_PRIZES or any(len(p) > NAME_MAX for p in prizes):
-                raise Refused(Reason.BAD_PRIZES)
-            data["prizes"] = prizes
-            step = "squads" if data["kind"] == "squads" else "improved"
-            data.setdefault("squads", {})
-        elif step == "squads" and not typed:
-            squads = dict(data.get("squads", {}))
-            if value == "done":
-                if len({squads.get(str(pid), 1) for pid, _ in reps}) < 2:
-                    raise Refused(Reason.TWO_SQUADS)
-                step = "improved"
-            elif is_number(value) and int(value) in {pid for pid, _ in reps}:
-                # Each press moves the rep to the next squad: 1 -> 2 -> 3 -> 4 -> 1.
-                squads[value] = squads.get(value, 1) % 4 + 1
-                data["squads"] = squads
-            else:
-                raise Refused(Reason.STALE_BUTTON)
-        elif step == "improved" and not typed and value in ("yes", "no"):
-            data["improved"], step = value == "yes", "confirm"
-        else:
-            raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
-    except Refused as refusal:
-        if refusal.reason is Reason.STALE_BUTTON:
-            raise
-        return ContestDraft(draft.token, draft.step, draft.data, reps, refusal.reason)
-    except AmountError as error:
-        return ContestDraft(draft.token, draft.step, draft.data, reps, str(error.problem))
-    await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
-    return ContestDraft(draft.token, step, data, reps)
-
-
-async def create(db: Database, actor: Actor, token: str, now: datetime) -> ContestView:
-    team = actor.require_coordinator()
-    async with db.write() as session:
-        draft = await session.get(Draft, actor.person_id, with_for_update=True)
-        if draft is None or draft.token != token or draft.step != "confirm":
-            raise Refused(Reason.STALE_BUTTON)
-        data = draft.data
-        contest = Contest(
-            team_id=team.id,
-            title=data["title"],
-            kind=data["kind"],
-            target_minor=data.get("target"),
-            starts_at=datetime.fromisoformat(data["start"]),
-            ends_at=datetime.fromisoformat(data["end"]),
-            prizes={"list": data.get("prizes", [])},
-            most_improved=bool(data.get("improved")),
-            created_by=actor.person_id,
-            created_at=now,
-        )
-        session.add(contest)
-        await session.flush()
-        if contest.kind == "squads":
-            for pid, _ in await _reps(session, team.id):
-                session.add(
-                    ContestSquad(
-                        contest_id=contest.id, person_id=pid, squad=int(data["squads"].get(str(pid), 1))
-                    )
-                )
-        await session.delete(draft)
-    return _view(contest)
 
 
 # --- standings -----------------------------------------------------------------------------
@@ -263,21 +118,12 @@ async def _sales(
 async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tuple[list[Entry], list[Entry]]:
     """(standings, most improved) as of `now` (at most the end). Removed reps drop out."""
     end = min(now, contest.ends_at)
-    members = {
-        p.id: p.display_name
-        for p in (
-            await session.scalars(
-                select(Person)
-                .join(Member, Member.person_id == Person.id)
-                .where(Member.team_id == contest.team_id, Member.removed_at.is_(None))
-            )
-        ).all()
-    }
+    people = {p.id: p.display_name for p in await members.active_people(session, contest.team_id)}
     totals: dict[int, int] = {}
     counts: dict[int, int] = {}
     reached: dict[int, datetime] = {}
     for pid, amount, at in await _sales(session, contest.team_id, contest.starts_at, end):
-        if pid not in members:
+        if pid not in people:
             continue
         totals[pid] = totals.get(pid, 0) + amount
         counts[pid] = counts.get(pid, 0) + 1
@@ -289,7 +135,7 @@ async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tup
         for squad_row in (
             await session.scalars(select(ContestSquad).where(ContestSquad.contest_id == contest.id))
         ).all():
-            if squad_row.person_id in members:
+            if squad_row.person_id in people:
                 squads[squad_row.squad] = squads.get(squad_row.squad, 0) + totals.get(squad_row.person_id, 0)
         standings = _rank([(-total, str(squad), total, {"squad": squad}) for squad, total in squads.items()])
     elif contest.kind == "race":
@@ -298,7 +144,7 @@ async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tup
             [
                 (
                     (reached.get(pid, far), -totals[pid]),
-                    members[pid],
+                    people[pid],
                     totals[pid],
                     {"person_id": pid, "reached_at": reached.get(pid)},
                 )
@@ -307,9 +153,7 @@ async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tup
         )
     else:
         values = counts if contest.kind == "count" else totals
-        standings = _rank(
-            [(-value, members[pid], value, {"person_id": pid}) for pid, value in values.items()]
-        )
+        standings = _rank([(-value, people[pid], value, {"person_id": pid}) for pid, value in values.items()])
     improved: list[Entry] = []
     if contest.most_improved:
         length = contest.ends_at - contest.starts_at
@@ -321,12 +165,12 @@ async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tup
         rises = [
             (
                 -((totals.get(pid, 0) - prev) * 100 // prev),
-                members[pid],
+                people[pid],
                 (totals.get(pid, 0) - prev) * 100 // prev,
                 {"person_id": pid},
             )
             for pid, prev in before.items()
-            if prev > 0 and pid in members  # reps with nothing in the previous period are left out
+            if prev > 0 and pid in people  # reps with nothing in the previous period are left out
         ]
         improved = [e for e in _rank(rises) if e.place == 1]
     return standings, improved
@@ -343,7 +187,7 @@ async def live(db: Database, actor: Actor, now: datetime) -> list[ContestView]:
                 .order_by(Contest.starts_at, Contest.id)
             )
         ).all()
-        return [_view(c, *await compute(session, c, now)) for c in contests]
+        return [view_of(c, *await compute(session, c, now)) for c in contests]
 
 
 # --- the scheduler's part ------------------------------------------------------------------
@@ -354,7 +198,7 @@ async def starting(db: Database, now: datetime) -> list[tuple[int, ContestView]]
         rows = (
             await session.scalars(select(Contest).where(Contest.starts_at <= now, Contest.ends_at > now))
         ).all()
-        return [(c.team_id, _view(c)) for c in rows]
+        return [(c.team_id, view_of(c)) for c in rows]
 
 
 async def leader_changes(db: Database, now: datetime) -> list[tuple[int, ContestView]]:
@@ -384,7 +228,7 @@ async def leader_changes(db: Database, now: datetime) -> list[tuple[int, Contest
                 .values(leader_key=key, leader_posted_at=now)
             )
         if result.rowcount:  # type: ignore[attr-defined]
-            out.append((contest.team_id, _view(contest, standings)))
+            out.append((contest.team_id, view_of(contest, standings)))
     return out
 
 
@@ -408,7 +252,7 @@ async def finish_due(db: Database, now: datetime) -> list[tuple[int, ContestView
                 continue
             contest = await session.get_one(Contest, contest_id)
             standings, improved = await compute(session, contest, contest.ends_at)
-            view = _view(contest, standings, improved)
+            view = view_of(contest, standings, improved)
             await _record(session, contest, view, now)
         out.append((contest.team_id, view))
     return out
@@ -424,7 +268,7 @@ async def recently_finished(db: Database, now: datetime) -> list[tuple[int, Cont
                 )
             )
         ).all()
-        return [(c.team_id, _view(c, *await compute(session, c, c.ends_at))) for c in finished]
+        return [(c.team_id, view_of(c, *await compute(session, c, c.ends_at))) for c in finished]
 
 
 async def _record(session: AsyncSession, contest: Contest, view: ContestView, now: datetime) -> None:
