@@ -6,10 +6,8 @@ import asyncio
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from tests.botapi import BotApiServer
-from tests.factories import add_sale, make_member
-
-SALESBOT = shutil.which("salesbot", path=str(Path(sys.executable).parent)) or "salesbot"
+from tests.support.botapi import BotApiServer
+from tests.support.cli import SALESBOT
+from tests.support.factories import add_sale, make_member
 
 
 @pytest.fixture

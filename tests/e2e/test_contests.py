@@ -13,9 +13,9 @@ from sqlalchemy import select, update
 from bot.services import contests, parsing, teams
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
-from tests.botapi import FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.harness import Harness, Roster, make_roster, running_bot
+from tests.support.botapi import FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, Roster, make_roster, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 GROUP = -1077

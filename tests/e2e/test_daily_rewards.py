@@ -18,8 +18,8 @@ from bot.services.schedule import Kind
 from bot.services.targets import count_days
 from storage.db import Database
 from storage.models import Badge, PointEntry, Role
-from tests.conftest import FakeClock
-from tests.harness import Harness, Roster, make_roster, running_bot
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, Roster, make_roster, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

@@ -14,9 +14,9 @@ from bot.scheduler.tick import tick
 from bot.services.errors import Refused
 from bot.services.parsing import parse_when
 from storage.db import Database
-from tests.botapi import FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # Friday 10:00 in Warsaw

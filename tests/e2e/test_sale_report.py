@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Sale
-from tests.botapi import BotApiServer, FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import BotApiServer, FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 EVIL = "<b>x</b> & </a> 😀"
 

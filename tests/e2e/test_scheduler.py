@@ -19,9 +19,9 @@ from bot.services import digests, teams
 from bot.services.schedule import Kind
 from storage.db import Database
 from storage.models import Member, Outbox, OutboxStatus, Team
-from tests.botapi import FakeChat, FakeUser
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import FakeChat, FakeUser
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 WARSAW_1800_FRIDAY = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
 EVERY_DAY = "1,2,3,4,5,6,7"

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.services.access import ANONYMOUS_ADMIN_ID
-from tests.harness import Harness, running_bot
+from tests.support.harness import Harness, running_bot
 
 EVIL = "<b>x</b> & </a> 😀"
 

@@ -22,9 +22,9 @@ from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings
 from storage.db import Database
 from storage.models import Sale
-from tests.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.factories import add_sale
+from tests.support.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.factories import add_sale
 
 App = Application[Any, Any, Any, Any, Any, Any]
 

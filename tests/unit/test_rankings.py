@@ -9,7 +9,7 @@ from bot.services import results, teams
 from bot.services.periods import Period, period_span
 from storage.db import Database
 from storage.models import Role
-from tests.factories import T0, add_sale, make_member, make_team
+from tests.support.factories import T0, add_sale, make_member, make_team
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

@@ -15,8 +15,8 @@ from bot.services.errors import Refused
 from bot.services.report import Step
 from storage.db import Database
 from storage.models import Client, Draft, Role, Sale
-from tests.conftest import FakeClock
-from tests.factories import T0, add_sale, make_member, make_team
+from tests.support.clock import FakeClock
+from tests.support.factories import T0, add_sale, make_member, make_team
 
 MAX = 10_000_000 * 100
 EVIL = "<b>x</b> & </a> 😀"

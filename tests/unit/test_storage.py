@@ -14,7 +14,7 @@ from bot.services.periods import Period, period_span
 from bot.services.results import totals_by_person
 from storage.db import Database, downgrade, upgrade
 from storage.models import Base
-from tests.conftest import BACKENDS, fresh_database_url
+from tests.support.databases import BACKENDS, fresh_database_url
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
