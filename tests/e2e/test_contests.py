@@ -1,135 +1,27 @@
-"""Tangible rewards, sales contests and celebrations (issue: rewards, contests, celebrations)."""
+"""Sales contests: start, live standings, leader changes and the end with places, prizes and points."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from bot.services import contests, parsing, teams
+from bot.services import contests, teams
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
 from tests.support.botapi import FakeUser, SentMessage
-from tests.support.clock import FakeClock
-from tests.support.harness import Harness, Roster, make_roster, running_bot
-
-WARSAW = ZoneInfo("Europe/Warsaw")
-GROUP = -1077
-
-
-def local(month: int, day: int, hour: int, minute: int = 0) -> datetime:
-    return datetime(2026, month, day, hour, minute, tzinfo=WARSAW).astimezone(UTC)
+from tests.support.clock import FakeClock, local
+from tests.support.english_team import group_posts, make_team
+from tests.support.harness import Harness, button, running_bot
 
 
 @pytest.fixture
 async def h(db_url: str) -> AsyncIterator[Harness]:
     async with running_bot(db_url, FakeClock(local(11, 2, 9))) as harness:
         yield harness
-
-
-class Team(Roster):
-    async def give_points(self, name: str, points: int) -> None:
-        actor = await self.actor(name)
-        assert actor.team is not None
-        async with self.h.db.write() as session:
-            session.add(
-                PointEntry(
-                    team_id=actor.team.id,
-                    person_id=actor.person_id,
-                    delta=points,
-                    reason="top_seller",
-                    source=f"test:{points}",
-                    created_at=self.h.clock(),
-                )
-            )
-
-
-async def make_team(h: Harness, *names: str) -> Team:
-    roster = await make_roster(h, *names, group_id=GROUP, locale="en")  # the group speaks English
-    return Team(h, roster.boss, roster.reps)
-
-
-def button(message: SentMessage, label: str) -> str:
-    return next(data for text, data in message.buttons() if label in text)
-
-
-def group_posts(h: Harness, marker: str) -> list[str]:
-    return [m.shown for m in h.server.messages_to(GROUP) if marker in m.shown]
-
-
-# --- the catalogue -------------------------------------------------------------------------
-
-
-async def add_item(h: Harness, boss: FakeUser, title: str, cost: str, stock: str) -> None:
-    listing = (await h.say(boss, "/rewards"))[0]
-    await h.tap(boss, listing, "rw:add")
-    await h.say(boss, title)
-    await h.say(boss, cost)
-    saved = (await h.say(boss, stock))[0]
-    assert "Saved" in saved.shown
-
-
-async def test_point1_catalogue_request_approve_deducts_points_and_stock(h: Harness) -> None:
-    t = await make_team(h, "Anna")
-    await add_item(h, t.boss, "Cinema <tickets> 🎬", "100", "1")
-    await t.give_points("Anna", 150)
-    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
-    assert "You have 150 points" in catalogue.shown and "Cinema &lt;tickets&gt; 🎬" in str(catalogue.text)
-    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Cinema"))
-    assert "Requested" in h.server.last_to(t.reps["Anna"].id).shown
-    review = h.server.last_to(t.boss.id)
-    approve = button(review, "Approve")
-    # Two approve taps: one deduction.
-    before = len(h.server.callback_answers)
-    h.server.press(t.boss, review, approve)
-    h.server.press(t.boss, review, approve)
-    await h.server.wait_for(lambda: len(h.server.callback_answers) >= before + 2)
-    answers = [text for _, text, _ in h.server.callback_answers[before:]]
-    assert any(a and "already decided" in a for a in answers)
-    await h.server.wait_for(lambda: "approved" in h.server.last_to(t.reps["Anna"].id).shown)
-    points = (await h.say(t.reps["Anna"], "/points"))[0].shown
-    assert "You have 50 points" in points and "reward redeemed" in points
-    # Sold out: the rep no longer sees it; the coordinator sees 0 in stock.
-    assert "Cinema" not in (await h.say(t.reps["Anna"], "/rewards"))[0].shown
-    assert "in stock: 0" in (await h.say(t.boss, "/rewards"))[0].shown
-
-
-async def test_must_hold_requests_beyond_balance_or_stock_and_a_rep_who_left(h: Harness) -> None:
-    t = await make_team(h, "Anna", "Bartek")
-    await add_item(h, t.boss, "Gadget & Co", "100", "1")
-    await t.give_points("Anna", 99)
-    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
-    answer = await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Gadget"))
-    assert answer is not None and "Not enough points: it costs 100, you have 99" in answer
-    await t.give_points("Anna", 1)
-    await t.give_points("Bartek", 500)
-    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Gadget"))
-    anna_review = h.server.last_to(t.boss.id)
-    bartek_catalogue = (await h.say(t.reps["Bartek"], "/rewards"))[0]
-    await h.tap(t.reps["Bartek"], bartek_catalogue, button(bartek_catalogue, "Gadget"))
-    bartek_review = h.server.last_to(t.boss.id)
-    await h.tap(t.boss, bartek_review, button(bartek_review, "Approve"))
-    # The last one went to Bartek: Anna's request finds no stock, and nothing is deducted.
-    answer = await h.tap(t.boss, anna_review, button(anna_review, "Approve"))
-    assert answer == "Gadget & Co is out of stock."  # an alert is plain text: no HTML escapes
-    assert "You have 100 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown
-    # A rep who left cannot redeem.
-    await add_item(h, t.boss, "Mug", "10", "5")
-    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
-    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Mug"))
-    review = h.server.last_to(t.boss.id)
-    boss = await t.actor("Kasia")
-    members = {m.name: m.member_id for m in await teams.list_members(h.db, boss)}
-    await teams.remove_rep(h.db, boss, members["Anna"], h.clock())
-    answer = await h.tap(t.boss, review, button(review, "Approve"))
-    assert answer is not None and "left the team" in answer
-
-
-# --- contests -------------------------------------------------------------------------------
 
 
 async def create_contest(
@@ -312,82 +204,6 @@ async def test_must_hold_leader_changes_at_most_hourly(h: Harness) -> None:
     assert len(leaders) == 2 and "Anna" in leaders[0] and "Bartek" in leaders[1]
 
 
-# --- celebrations --------------------------------------------------------------------------
-
-
-async def test_point3_must_hold_celebrations_combined_and_throttled(h: Harness) -> None:
-    t = await make_team(h, "Anna", "Bartek")
-    screen = (await h.say(t.boss, "/settings"))[0]
-    await h.tap(t.boss, screen, "set:ask:big_deal")
-    await h.say(t.boss, "5 000")
-    await h.say(t.boss, "/target @anna 1000")
-    await t.sale("Anna", 10_000, local(11, 2, 9))  # an earlier day: her best is 100 so far
-
-    async def report(user: FakeUser, text: str) -> None:
-        card = (await h.say(user, text))[0]
-        await h.tap(user, card, button(card, "Save"))
-
-    h.clock.now = local(
-        11,
-        3,
-        10,
-        0,
-    )
-    await report(t.reps["Anna"], "/report 6000 Big client")  # big deal + target crossed + best day
-    cheers = group_posts(h, "🎉")
-    assert len(cheers) == 1
-    assert "Big deal! Anna just closed" in cheers[0] and "100% of the monthly target" in cheers[0]
-    assert "beaten their best day" in cheers[0]
-    h.clock.now += timedelta(seconds=20)
-    await report(t.reps["Bartek"], "/report 7000 Other client")  # within the minute: waits
-    await report(t.reps["Anna"], "/report 10 Small")  # her best again today: not twice a day
-    assert len(group_posts(h, "Big deal!")) == 1
-    await t.tick_at(h.clock.now + timedelta(seconds=30))  # still within the minute
-    assert len(group_posts(h, "Big deal!")) == 1
-    await t.tick_at(h.clock.now + timedelta(seconds=15))  # a minute after the first cheer
-    later = group_posts(h, "Big deal!")
-    assert len(later) == 2 and "Bartek" in later[1] and "Anna" not in later[1]
-    _ = update  # the big-deal threshold went through /settings above
-
-
-async def test_point1_edit_retire_and_reject(h: Harness) -> None:
-    t = await make_team(h, "Anna")
-    await add_item(h, t.boss, "Mug", "10", "5")
-    listing = (await h.say(t.boss, "/rewards"))[0]
-    await h.tap(t.boss, listing, button(listing, "✏️"))
-    await h.say(t.boss, "Big mug")
-    assert "number" in (await h.say(t.boss, "ten"))[0].shown  # refused, asked again
-    await h.say(t.boss, "20")
-    saved = (await h.say(t.boss, "3"))[0]
-    assert "Saved: Big mug, 20 points, 3 in stock." in saved.shown
-    await t.give_points("Anna", 50)
-    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
-    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Big mug"))
-    review = h.server.last_to(t.boss.id)
-    await h.tap(t.boss, review, button(review, "Reject"))
-    assert "Rejected" in review.shown
-    await h.server.wait_for(lambda: "not approved" in h.server.last_to(t.reps["Anna"].id).shown)
-    assert "You have 50 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown
-    # A rep cannot manage the catalogue, even with forged buttons.
-    for data in ("rw:add", f"rw:retire:{1}", "rw:ok:1"):
-        answer = await h.tap(t.reps["Anna"], catalogue, data, check=False)
-        assert answer is not None and "coordinator" in answer
-    listing = (await h.say(t.boss, "/rewards"))[0]
-    await h.tap(t.boss, listing, button(listing, "🗑"))
-    assert "Retired: Big mug." in h.server.last_to(t.boss.id).shown
-    assert "Big mug" not in (await h.say(t.reps["Anna"], "/rewards"))[0].shown
-
-
-def test_contest_moments_in_every_form() -> None:
-    now = local(11, 27, 12)
-    zone = WARSAW
-    assert parsing.parse_moment("tomorrow 10:00", now, zone, end=False) == local(11, 28, 10)
-    assert parsing.parse_moment("jutro 9:00", now, zone, end=False) == local(11, 28, 9)
-    assert parsing.parse_moment("01.12 9:00", now, zone, end=False) == local(12, 1, 9)
-    assert parsing.parse_moment("2026-11-27", now, zone, end=False) == local(11, 27, 0)  # today, begun
-    assert parsing.parse_moment("2026-11-27", now, zone, end=True) == local(11, 28, 0)  # the whole day
-
-
 async def test_a_lost_end_post_is_mended_on_the_next_tick(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-03")
@@ -397,22 +213,6 @@ async def test_a_lost_end_post_is_mended_on_the_next_tick(h: Harness) -> None:
     await t.tick_at(local(11, 4, 0, 2))
     await t.tick_at(local(11, 4, 0, 3))
     assert len(group_posts(h, "is over")) == 1
-
-
-async def test_edited_messages_do_not_run_again(h: Harness) -> None:
-    t = await make_team(h, "Anna")
-    card = (await h.say(t.reps["Anna"], "/report 100 Acme"))[0]
-    await h.tap(t.reps["Anna"], card, button(card, "Save"))
-    card = (await h.say(t.reps["Anna"], "/report 200 Beta"))[0]
-    await h.tap(t.reps["Anna"], card, button(card, "Save"))
-    undo = h.server.send_message(t.reps["Anna"], "/undo")
-    await h.server.wait_for(lambda: "undone" in h.server.last_to(t.reps["Anna"].id).shown)
-    edited = dict(h.server.updates[undo]["message"], edit_date=1)
-    h.server.push_update({"edited_message": edited})
-    await h.settle(t.reps["Anna"])
-    async with h.db.read() as session:
-        voided = (await session.scalars(select(Sale).where(Sale.voided_at.is_not(None)))).all()
-    assert len(voided) == 1
 
 
 async def test_point2_ties_share_a_place_and_its_prize(h: Harness) -> None:
@@ -426,16 +226,3 @@ async def test_point2_ties_share_a_place_and_its_prize(h: Harness) -> None:
     ended = group_posts(h, "is over")[0]
     assert "1. Anna — 2 sales 🎁 Gold" in ended and "1. Bartek — 2 sales 🎁 Gold" in ended
     assert "3. Cezary — 1 sale 🎁 Bronze" in ended
-
-
-async def test_pending_requests_stay_listed_for_the_coordinator(h: Harness) -> None:
-    t = await make_team(h, "Anna")
-    await add_item(h, t.boss, "Mug", "10", "5")
-    await t.give_points("Anna", 50)
-    catalogue = (await h.say(t.reps["Anna"], "/rewards"))[0]
-    await h.tap(t.reps["Anna"], catalogue, button(catalogue, "Mug"))
-    listing = (await h.say(t.boss, "/rewards"))[0]
-    assert "Waiting for your decision:" in listing.shown and "Anna: Mug (10)" in listing.shown
-    await h.tap(t.boss, listing, button(listing, "✅ Anna: Mug"))
-    assert "Waiting" not in (await h.say(t.boss, "/rewards"))[0].shown
-    assert "You have 40 points" in (await h.say(t.reps["Anna"], "/points"))[0].shown

@@ -1,8 +1,7 @@
-"""Foundation end to end: the real Application over HTTP against the Bot API test server."""
+"""Teams through the bot: coordinator links, rep invites, the team list, and who may press what."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 import pytest
@@ -91,22 +90,6 @@ async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harnes
     assert answer is not None and "invite link" in answer
 
 
-async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-    rep = h.server.user(2, "Rep", language_code="en")
-    await h.rep(boss, rep)
-    assert "/invite" in (await h.say(boss, "/help"))[0].shown
-    assert "/invite" not in (await h.say(rep, "/help"))[0].shown
-    scopes = {key for key in h.server.commands}
-    languages = {lang for _, lang in scopes}
-    assert {"", "pl", "en"} <= languages
-    pl_private = next(
-        v for (scope, lang), v in h.server.commands.items() if lang == "pl" and "private" in scope
-    )
-    assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
-
-
 async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
@@ -159,38 +142,3 @@ async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> Non
     assert "invite" in h.server.last_to(group.id).shown
     reply = (await h.say(boss, "/leaderboard", group))[0]
     assert "not linked" in reply.shown
-
-
-async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
-    h: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bot.services import results
-
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-
-    async def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(results, "my_results", broken)
-    with caplog.at_level(logging.ERROR):
-        apology = (await h.say(boss, "/me"))[0]
-    assert "Sorry" in apology.shown
-    failed = [r for r in caplog.records if "failed" in r.getMessage()]
-    assert failed and failed[0].exc_info is not None
-    update_ids = list(h.server.updates)
-    assert str(update_ids[-1]) in failed[0].getMessage()
-    other = h.server.user(9, "Other", language_code="en")
-    assert "invite link" in (await h.say(other, "hi"))[0].shown
-
-
-async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-    before = len(h.server.messages_to(boss.id))
-    update_id = h.server.send_message(boss, "/invite")
-    await h.server.wait_for_messages(boss.id, before + 1)
-    h.server.redeliver(update_id)
-    await h.settle(boss)
-    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.shown]
-    assert len(invites) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
 
 
 class FakeClock:
@@ -13,3 +14,11 @@ class FakeClock:
 
     def __call__(self) -> datetime:
         return self.now
+
+
+WARSAW = ZoneInfo("Europe/Warsaw")
+
+
+def local(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> datetime:
+    """An instant of Warsaw's wall clock (the test teams' zone), in UTC."""
+    return datetime(year, month, day, hour, minute, tzinfo=WARSAW).astimezone(UTC)
