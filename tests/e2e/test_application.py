@@ -19,7 +19,7 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
+async def test_help_is_per_role_and_command_menus_are_set_per_language(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     rep = h.server.user(2, "Rep", language_code="en")
@@ -35,7 +35,7 @@ async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
     assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
 
 
-async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
+async def test_a_handler_error_is_logged_and_apologised_for_and_the_bot_goes_on(
     h: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from bot.services import results
@@ -58,7 +58,7 @@ async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
     assert "invite link" in (await h.say(other, "hi"))[0].shown
 
 
-async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
+async def test_the_same_update_twice_has_one_effect(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     before = len(h.server.messages_to(boss.id))

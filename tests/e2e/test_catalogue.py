@@ -28,7 +28,7 @@ async def add_item(h: Harness, boss: FakeUser, title: str, cost: str, stock: str
     assert "Saved" in saved.shown
 
 
-async def test_point1_catalogue_request_approve_deducts_points_and_stock(h: Harness) -> None:
+async def test_an_approved_request_deducts_points_and_stock_once(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await add_item(h, t.boss, "Cinema <tickets> 🎬", "100", "1")
     await t.give_points("Anna", 150)
@@ -53,7 +53,7 @@ async def test_point1_catalogue_request_approve_deducts_points_and_stock(h: Harn
     assert "in stock: 0" in (await h.say(t.boss, "/rewards"))[0].shown
 
 
-async def test_must_hold_requests_beyond_balance_or_stock_and_a_rep_who_left(h: Harness) -> None:
+async def test_requests_beyond_the_balance_or_the_stock_or_of_a_rep_who_left_are_refused(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
     await add_item(h, t.boss, "Gadget & Co", "100", "1")
     await t.give_points("Anna", 99)
@@ -84,7 +84,7 @@ async def test_must_hold_requests_beyond_balance_or_stock_and_a_rep_who_left(h: 
     assert answer is not None and "left the team" in answer
 
 
-async def test_point1_edit_retire_and_reject(h: Harness) -> None:
+async def test_coordinator_edits_rejects_and_retires_items_and_a_rep_cannot(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await add_item(h, t.boss, "Mug", "10", "5")
     listing = (await h.say(t.boss, "/rewards"))[0]

@@ -19,7 +19,7 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_point3_must_hold_celebrations_combined_and_throttled(h: Harness) -> None:
+async def test_one_sale_makes_one_cheer_of_all_its_reasons_and_cheers_come_a_minute_apart(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
     screen = (await h.say(t.boss, "/settings"))[0]
     await h.tap(t.boss, screen, "set:ask:big_deal")

@@ -119,7 +119,9 @@ def test_run_polls_and_stops_cleanly_on_signal(
     assert "Traceback" not in stderr
 
 
-def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
+def test_export_csv_counts_local_days_and_defuses_formulas(
+    env: dict[str, str], tmp_path: Path, db_url: str
+) -> None:
     assert salesbot(env, tmp_path, "team", "create", "North", "--timezone", "Europe/Warsaw").returncode == 0
 
     async def seed() -> None:

@@ -60,7 +60,9 @@ async def create_contest(
     return step
 
 
-async def test_point2_highest_total_start_standings_leader_end_and_prizes(h: Harness) -> None:
+async def test_highest_total_contest_starts_shows_standings_and_ends_once_with_prizes_and_points(
+    h: Harness,
+) -> None:
     t = await make_team(h, "Anna", "Bartek")
     await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-04")
     await t.tick_at(local(11, 3, 0, 1))
@@ -96,7 +98,9 @@ async def test_point2_highest_total_start_standings_leader_end_and_prizes(h: Har
     assert points == {t.reps["Bartek"].id: 100, t.reps["Anna"].id: 60}
 
 
-async def test_must_hold_race_first_by_time_and_voids_before_the_end(h: Harness) -> None:
+async def test_a_race_is_won_by_who_reaches_the_target_first_not_counting_voided_or_late_sales(
+    h: Harness,
+) -> None:
     t = await make_team(h, "Anna", "Bartek")
     await create_contest(h, t.boss, "race", "2026-11-03 09:00", "2026-11-03 18:00", target="1000")
     await t.sale("Anna", 60_000, local(11, 3, 9, 30))
@@ -112,7 +116,7 @@ async def test_must_hold_race_first_by_time_and_voids_before_the_end(h: Harness)
     assert "1. Anna — PLN\xa01,000.00" in ended
 
 
-async def test_must_hold_contest_across_dst_counts_each_sale_once(h: Harness) -> None:
+async def test_a_contest_across_the_dst_change_counts_each_sale_once(h: Harness) -> None:
     t = await make_team(h, "Anna")
     h.clock.now = local(10, 20, 9)
     await create_contest(h, t.boss, "count", "2026-10-24", "2026-10-25", prizes="-")
@@ -127,7 +131,7 @@ async def test_must_hold_contest_across_dst_counts_each_sale_once(h: Harness) ->
     assert "1. Anna — 4 sales" in group_posts(h, "is over")[0]
 
 
-async def test_must_hold_squad_totals_are_sums_and_a_leaver_drops_out(h: Harness) -> None:
+async def test_squad_totals_are_their_members_sums_and_a_leaver_drops_out(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek", "Cezary")
     await create_contest(
         h, t.boss, "squads", "2026-11-03", "2026-11-03", squads={t.reps["Bartek"]: 2, t.reps["Cezary"]: 2}
@@ -156,7 +160,7 @@ async def test_must_hold_squad_totals_are_sums_and_a_leaver_drops_out(h: Harness
     assert "1. Squad 2 — PLN\xa0450.00" in standings and "Squad 1" not in standings
 
 
-async def test_point2_most_improved_against_the_previous_period(h: Harness) -> None:
+async def test_most_improved_compares_with_the_previous_period_of_the_same_length(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek", "Cezary")
     await create_contest(h, t.boss, "amount", "2026-11-10", "2026-11-10", improved=True, prizes="-")
     await t.sale("Anna", 10_000, local(11, 9, 10))  # the previous day (the same length)
@@ -169,7 +173,7 @@ async def test_point2_most_improved_against_the_previous_period(h: Harness) -> N
     assert "Most improved: Bartek (+200%)" in ended
 
 
-async def test_must_hold_end_once_across_restarts_and_two_schedulers(h: Harness) -> None:
+async def test_a_contest_ends_once_across_restarts_and_two_schedulers(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-03")
     await t.sale("Anna", 1000, local(11, 3, 10))
@@ -187,7 +191,7 @@ async def test_must_hold_end_once_across_restarts_and_two_schedulers(h: Harness)
     assert len(grants) == 1
 
 
-async def test_must_hold_leader_changes_at_most_hourly(h: Harness) -> None:
+async def test_a_new_leader_is_announced_at_most_hourly(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
     await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-03")
     await t.sale("Anna", 1000, local(11, 3, 9))
@@ -215,7 +219,7 @@ async def test_a_lost_end_post_is_mended_on_the_next_tick(h: Harness) -> None:
     assert len(group_posts(h, "is over")) == 1
 
 
-async def test_point2_ties_share_a_place_and_its_prize(h: Harness) -> None:
+async def test_ties_share_a_place_and_its_prize(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek", "Cezary")
     await create_contest(h, t.boss, "count", "2026-11-03", "2026-11-03", prizes="Gold; Silver; Bronze")
     for name in ("Anna", "Bartek"):

@@ -31,7 +31,9 @@ def group_posts_since(h: Harness) -> list[str]:
     return [m.shown for m in h.server.messages_to(-1009) if "Wyniki dnia" in m.shown]
 
 
-async def test_point3_close_rewards_ties_pace_best_first_and_messages(h: Harness) -> None:
+async def test_the_close_rewards_tied_top_sellers_pace_best_day_and_first_sale_and_tells_everyone(
+    h: Harness,
+) -> None:
     t = await make_team(h, "Anna", "Bartek", "Cezary")
     await h.say(t.boss, "/target @anna 20000")  # 20 post days: the daily pace is 1,000
     await t.sale("Anna", 30_000, local(10, 30, 10))  # an earlier day (October)
@@ -66,7 +68,7 @@ async def test_point3_close_rewards_ties_pace_best_first_and_messages(h: Harness
     assert "First sale" in badges
 
 
-async def test_must_hold_streaks_skip_days_off_and_break_on_a_missed_post_day(h: Harness) -> None:
+async def test_streaks_skip_days_off_and_break_on_a_missed_post_day(h: Harness) -> None:
     t = await make_team(h, "Anna")
     # Thu 5, Fri 6, (weekend), Mon 9, Tue 10, (11th holiday), Thu 12: a 5-day streak on the 12th.
     for day in (5, 6, 9, 10, 12):
@@ -91,7 +93,7 @@ async def test_must_hold_streaks_skip_days_off_and_break_on_a_missed_post_day(h:
     assert {"first_sale", "streak_3", "streak_5"} <= badges
 
 
-async def test_must_hold_voided_before_close_earns_nothing_after_close_the_day_stands(h: Harness) -> None:
+async def test_a_sale_voided_before_the_close_earns_nothing_and_after_it_the_day_stands(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
     early = await t.sale("Anna", 500_000, local(11, 3, 10))
     await t.sale("Bartek", 1000, local(11, 3, 11))
@@ -115,7 +117,7 @@ async def test_must_hold_voided_before_close_earns_nothing_after_close_the_day_s
     assert f"#{late} Bartek" in digest and "Voided after their day was closed" in digest
 
 
-async def test_must_hold_a_day_is_granted_once_across_reruns_restarts_and_two_schedulers(h: Harness) -> None:
+async def test_a_day_is_granted_once_across_reruns_restarts_and_two_schedulers(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await t.sale("Anna", 1000, local(11, 3, 10))
     h.clock.now = local(11, 3, 18)
@@ -143,7 +145,7 @@ async def test_must_hold_a_day_is_granted_once_across_reruns_restarts_and_two_sc
     assert (now_close.outcome, now_close.recipients) == (Outcome.SENT, 1)
 
 
-async def test_point3_points_per_rule_are_a_team_setting(h: Harness) -> None:
+async def test_points_per_rule_are_a_team_setting(h: Harness) -> None:
     t = await make_team(h, "Anna")
     screen = (await h.say(t.boss, "/settings"))[0]
     assert "top_seller=50" in screen.shown

@@ -21,7 +21,9 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_point1_targets_by_conversation_and_quick_form(h: Harness) -> None:
+async def test_coordinator_sets_targets_by_conversation_or_quick_form_and_a_target_lasts_until_changed(
+    h: Harness,
+) -> None:
     t = await make_team(h, "Anna", "Bartek")
     choose = (await h.say(t.boss, "/target"))[0]
     assert [label for label, _ in choose.buttons()] == ["Anna", "Bartek", "The whole team"]
@@ -47,7 +49,7 @@ async def test_point1_targets_by_conversation_and_quick_form(h: Harness) -> None
         assert await targets.team_target(session, team_id, date(2026, 11, 1)) == 3_000_000
 
 
-async def test_must_hold_progress_first_and_last_day_and_a_holiday_month(h: Harness) -> None:
+async def test_progress_and_pace_on_the_first_and_last_day_of_a_month_with_a_holiday(h: Harness) -> None:
     t = await make_team(h, "Anna")
     await h.say(t.boss, "/target @anna 20000")
     # November 2026: Mon-Fri without the 11th (Independence Day): 20 post days; the 1st is a Sunday.
@@ -82,7 +84,7 @@ async def test_must_hold_progress_first_and_last_day_and_a_holiday_month(h: Harn
     assert "You have no monthly target yet." in (await h.say(newbie, "/me"))[0].shown
 
 
-async def test_point1_percent_ranking_lets_a_small_target_lead(h: Harness) -> None:
+async def test_the_percent_ranking_lets_a_small_target_lead(h: Harness) -> None:
     t = await make_team(h, "Veteran", "Rookie")
     await h.say(t.boss, "/target @veteran 100000")
     await h.say(t.boss, "/target @rookie 2000")
@@ -95,7 +97,7 @@ async def test_point1_percent_ranking_lets_a_small_target_lead(h: Harness) -> No
     assert "1. Rookie — 75%" in by_percent and "2. Veteran — 50%" in by_percent
 
 
-async def test_point2_targets_in_the_post_and_the_digest(h: Harness) -> None:
+async def test_targets_show_in_the_daily_post_and_the_digest(h: Harness) -> None:
     t = await make_team(h, "Anna", "Bartek")
     await h.say(t.boss, "/target @anna 20000")
     await h.say(t.boss, "/target @bartek 10000")

@@ -18,7 +18,7 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
+async def test_a_coordinator_joins_by_link_and_links_the_group_and_others_cannot(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
     assert "koordynatorem" in h.server.last_to(boss.id).shown
@@ -31,7 +31,7 @@ async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
     assert "zaproszeniem" in refused.shown
 
 
-async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
+async def test_a_rep_joins_by_invite_a_revoked_one_fails_and_another_teams_member_stays(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     invite = (await h.say(boss, "/invite"))[0]
@@ -58,7 +58,7 @@ async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
     assert "North" in me.shown
 
 
-async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None:
+async def test_coordinator_lists_the_team_and_removes_a_rep_after_confirming(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
     reps = [h.server.user(10 + i, f"Rep{i}", language_code="pl") for i in range(4)]
@@ -78,7 +78,7 @@ async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None
     assert "zaproszeniem" in refused.shown
 
 
-async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
+async def test_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
     pl = h.server.user(5, "Ala", language_code="pl")
     en = h.server.user(6, "Al", language_code="en")
     assert "zaproszeniem" in (await h.say(pl, "hello"))[0].shown
@@ -90,7 +90,7 @@ async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harnes
     assert answer is not None and "invite link" in answer
 
 
-async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
+async def test_a_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     rep = h.server.user(2, "Rep", language_code="en")
@@ -116,7 +116,7 @@ async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Har
     assert "Victim" in team_after.shown and "3 people" in team_after.shown
 
 
-async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
+async def test_another_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
     north = h.server.user(1, "North boss", language_code="en")
     south = h.server.user(2, "South boss", language_code="en")
     await h.coordinator(north, "North")
@@ -131,7 +131,7 @@ async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Har
     assert "SouthRep" in (await h.say(south, "/team"))[0].shown
 
 
-async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> None:
+async def test_the_anonymous_group_admin_is_not_a_coordinator(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     group = h.server.group(-1002, "Team")

@@ -80,7 +80,7 @@ def problem_of(text: str, *, max_minor: int = MAX) -> AmountProblem:
         ("PLN1,234.50", 123450),
     ],
 )
-def test_accepted(text: str, minor: int) -> None:
+def test_accepted_amounts_parse_to_minor_units(text: str, minor: int) -> None:
     assert parse_amount(text, max_minor=MAX) == minor
 
 
@@ -180,7 +180,7 @@ def test_max_is_inclusive() -> None:
         ("9" * 5000, AmountProblem.TOO_LARGE),
     ],
 )
-def test_refused(text: str, problem: AmountProblem) -> None:
+def test_refused_amounts_name_their_problem(text: str, problem: AmountProblem) -> None:
     assert problem_of(text) is problem
 
 
@@ -232,7 +232,7 @@ def test_problem_values_are_stable_strings() -> None:
         ("12 345 678 Foo", (1234500, "678 Foo")),
     ],
 )
-def test_quick_report(args: str, expected: tuple[int, str]) -> None:
+def test_the_quick_report_splits_into_amount_and_client(args: str, expected: tuple[int, str]) -> None:
     assert split_quick_report(args, max_minor=MAX) == expected
 
 
@@ -254,7 +254,7 @@ def test_quick_report(args: str, expected: tuple[int, str]) -> None:
         "1.2345 Acme",
     ],
 )
-def test_quick_report_refused(args: str) -> None:
+def test_a_quick_report_without_a_valid_amount_or_a_client_is_refused(args: str) -> None:
     assert split_quick_report(args, max_minor=MAX) is None
 
 
@@ -262,7 +262,7 @@ def test_quick_report_longest_run_wins_when_it_fits() -> None:
     assert split_quick_report("12 345 678 Foo", max_minor=10**12) == (1234567800, "Foo")
 
 
-def test_quick_report_long_message() -> None:
+def test_a_long_quick_report_tries_only_its_first_words() -> None:
     # A 4096-character message of number-like words: only the first words are ever tried.
     args = ("1 " * 2048)[:4096]
     assert split_quick_report(args, max_minor=MAX) == (100, ("1 " * 2047).strip())

@@ -10,7 +10,7 @@ from bot.services.parsing import parse_when
 from tests.support.clock import WARSAW, local
 
 
-def test_point1_date_forms() -> None:
+def test_meeting_dates_are_read_in_every_form_and_past_or_impossible_ones_refused() -> None:
     now = local(11, 27, 10, 0)
     assert parse_when("2026-12-01 10:00", now, WARSAW) == local(12, 1, 10, 0)
     assert parse_when("01.12 10:00", now, WARSAW) == local(12, 1, 10, 0)
@@ -30,7 +30,7 @@ def test_point1_date_forms() -> None:
             parse_when(text, now, WARSAW)
 
 
-def test_contest_moments_in_every_form() -> None:
+def test_contest_moments_are_read_in_every_form_and_a_bare_end_date_means_the_whole_day() -> None:
     now = local(11, 27, 12)
     zone = WARSAW
     assert parsing.parse_moment("tomorrow 10:00", now, zone, end=False) == local(11, 28, 10)

@@ -13,7 +13,7 @@ from tests.support.databases import BACKENDS, fresh_database_url
 
 
 @pytest.mark.parametrize("backend", BACKENDS)
-async def test_migrations_upgrade_downgrade_upgrade(backend: str, tmp_path: Path) -> None:
+async def test_all_migrations_go_down_to_an_empty_database_and_up_again(backend: str, tmp_path: Path) -> None:
     url = await fresh_database_url(backend, tmp_path)
     await upgrade(url)
     await downgrade(url, "base")

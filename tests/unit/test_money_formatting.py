@@ -32,11 +32,11 @@ MAX = 10_000_000 * 100
         (-123450, "pl", "-1\xa0234,50\xa0zł"),
     ],
 )
-def test_format_money_pln(minor: int, locale: str, expected: str) -> None:
+def test_pln_is_formatted_per_locale(minor: int, locale: str, expected: str) -> None:
     assert format_money(minor, "PLN", locale) == expected
 
 
-def test_format_money_other_currencies() -> None:
+def test_other_currencies_are_formatted_with_the_stored_two_decimals() -> None:
     assert format_money(123450, "EUR", "en") == "€1,234.50"
     assert format_money(123450, "EUR", "pl") == "1\xa0234,50\xa0€"
     assert format_money(123450, "CHF", "pl") == "1\xa0234,50\xa0CHF"
@@ -45,7 +45,7 @@ def test_format_money_other_currencies() -> None:
 
 
 @pytest.mark.parametrize("minor", [1, 10, 99, 100, 10_000_000, MAX, MAX - 1, 2**53 + 1])
-def test_format_money_has_no_float_artefacts(minor: int) -> None:
+def test_formatted_money_has_no_float_artefacts(minor: int) -> None:
     # 2**53 + 1 is not representable as a float: a float anywhere would show here.
     whole, cents = divmod(minor, 100)
     for locale in ("pl", "en"):
@@ -69,7 +69,7 @@ def test_format_money_has_no_float_artefacts(minor: int) -> None:
         (2**53 + 1, "90071992547409.93"),
     ],
 )
-def test_format_amount_plain(minor: int, expected: str) -> None:
+def test_plain_amounts_have_a_dot_and_two_decimals(minor: int, expected: str) -> None:
     assert format_amount_plain(minor) == expected
 
 
@@ -82,19 +82,19 @@ def _sample() -> list[int]:
 
 
 @pytest.mark.parametrize("locale", ["pl", "en"])
-def test_format_money_round_trips(locale: str) -> None:
+def test_formatted_money_parses_back(locale: str) -> None:
     for minor in _sample():
         text = format_money(minor, "PLN", locale)
         assert parse_amount(text, max_minor=MAX) == minor, text
 
 
-def test_format_amount_plain_round_trips() -> None:
+def test_plain_amounts_parse_back() -> None:
     for minor in _sample():
         text = format_amount_plain(minor)
         assert parse_amount(text, max_minor=MAX) == minor, text
 
 
-def test_quick_report_round_trips_formatted_amounts() -> None:
+def test_a_quick_report_with_a_formatted_amount_parses_back() -> None:
     for minor in _sample()[:300]:
         for locale in ("pl", "en"):
             args = f"{format_money(minor, 'PLN', locale)} Acme Sp. z o.o."

@@ -1,4 +1,4 @@
-"""Periods, rankings and /me numbers (issue: sale report, points 5-6; DST and 23:30 Must hold)."""
+"""Periods, rankings and /me numbers: local days across DST, a sale at 23:30 on its own day, shared ranks."""
 
 from __future__ import annotations
 

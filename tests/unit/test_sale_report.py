@@ -1,4 +1,4 @@
-"""The sale-report service (issue: sale report, points 1-4 and Must hold)."""
+"""The sale-report service: drafts step by step to one saved sale, refusals, undo and voids."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Foundation services: teams, invites, roles (issue: foundation, points 3-6 and Must hold)."""
+"""Teams, invites and roles: one-time and expiring links, one team per person, coordinators only."""
 
 from __future__ import annotations
 
