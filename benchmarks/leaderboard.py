@@ -52,7 +52,7 @@ from bot.services.report import name_key
 from bot.services.results import ranking, team_today, totals_by_person
 from storage.db import Database, upgrade
 from storage.models import Base, Sale
-from tests.factories import make_member, make_team
+from tests.support.factories import make_member, make_team
 
 # A Sunday, the last day of a month, late evening in Warsaw (CEST): the day, the ISO week and the
 # calendar month that hold it are all complete, so each window holds its full share of the year.

@@ -41,7 +41,7 @@ from bot.services import report
 from bot.services.access import Actor
 from storage.db import Database, upgrade
 from storage.models import Draft, Sale
-from tests.factories import T0, make_member, make_team
+from tests.support.factories import T0, make_member, make_team
 
 MAX_MINOR = 10_000_000 * 100
 CLIENT_NAMES = 5

@@ -1,12 +1,9 @@
-"""Tests for bot.services.money: the amount contract, the /report quick form, formatting."""
+"""Typed amounts: what parses to minor units, what is refused and why, and the /report quick form."""
 
 from __future__ import annotations
 
-import random
-
 import pytest
 
-from bot.services.money import format_amount_plain, format_money
 from bot.services.parsing import AmountError, AmountProblem, parse_amount, split_quick_report
 
 # The default maximum: Settings.max_amount (10 000 000 zł) in grosze.
@@ -83,7 +80,7 @@ def problem_of(text: str, *, max_minor: int = MAX) -> AmountProblem:
         ("PLN1,234.50", 123450),
     ],
 )
-def test_accepted(text: str, minor: int) -> None:
+def test_accepted_amounts_parse_to_minor_units(text: str, minor: int) -> None:
     assert parse_amount(text, max_minor=MAX) == minor
 
 
@@ -183,7 +180,7 @@ def test_max_is_inclusive() -> None:
         ("9" * 5000, AmountProblem.TOO_LARGE),
     ],
 )
-def test_refused(text: str, problem: AmountProblem) -> None:
+def test_refused_amounts_name_their_problem(text: str, problem: AmountProblem) -> None:
     assert problem_of(text) is problem
 
 
@@ -235,7 +232,7 @@ def test_problem_values_are_stable_strings() -> None:
         ("12 345 678 Foo", (1234500, "678 Foo")),
     ],
 )
-def test_quick_report(args: str, expected: tuple[int, str]) -> None:
+def test_the_quick_report_splits_into_amount_and_client(args: str, expected: tuple[int, str]) -> None:
     assert split_quick_report(args, max_minor=MAX) == expected
 
 
@@ -257,7 +254,7 @@ def test_quick_report(args: str, expected: tuple[int, str]) -> None:
         "1.2345 Acme",
     ],
 )
-def test_quick_report_refused(args: str) -> None:
+def test_a_quick_report_without_a_valid_amount_or_a_client_is_refused(args: str) -> None:
     assert split_quick_report(args, max_minor=MAX) is None
 
 
@@ -265,101 +262,8 @@ def test_quick_report_longest_run_wins_when_it_fits() -> None:
     assert split_quick_report("12 345 678 Foo", max_minor=10**12) == (1234567800, "Foo")
 
 
-def test_quick_report_long_message() -> None:
+def test_a_long_quick_report_tries_only_its_first_words() -> None:
     # A 4096-character message of number-like words: only the first words are ever tried.
     args = ("1 " * 2048)[:4096]
     assert split_quick_report(args, max_minor=MAX) == (100, ("1 " * 2047).strip())
     assert split_quick_report("500 " + "x " * 2000, max_minor=MAX) == (50000, ("x " * 2000).strip())
-
-
-# --- formatting --------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("minor", "locale", "expected"),
-    [
-        # Babel writes U+00A0 both as the thousands separator and before "zł".
-        (123450, "pl", "1\xa0234,50\xa0zł"),
-        (1, "pl", "0,01\xa0zł"),
-        (50, "pl", "0,50\xa0zł"),
-        (99900, "pl", "999,00\xa0zł"),
-        (MAX, "pl", "10\xa0000\xa0000,00\xa0zł"),
-        (123456789, "pl", "1\xa0234\xa0567,89\xa0zł"),
-        # Babel gives "PLN1,234.50"; we add CLDR's currency spacing (a no-break space).
-        (123450, "en", "PLN\xa01,234.50"),
-        (1, "en", "PLN\xa00.01"),
-        (MAX, "en", "PLN\xa010,000,000.00"),
-        (-123450, "en", "-PLN\xa01,234.50"),
-        (-123450, "pl", "-1\xa0234,50\xa0zł"),
-    ],
-)
-def test_format_money_pln(minor: int, locale: str, expected: str) -> None:
-    assert format_money(minor, "PLN", locale) == expected
-
-
-def test_format_money_other_currencies() -> None:
-    assert format_money(123450, "EUR", "en") == "€1,234.50"
-    assert format_money(123450, "EUR", "pl") == "1\xa0234,50\xa0€"
-    assert format_money(123450, "CHF", "pl") == "1\xa0234,50\xa0CHF"
-    # Always the stored two decimals, even for a currency Babel would write without decimals.
-    assert format_money(123450, "JPY", "en") == "¥1,234.50"
-
-
-@pytest.mark.parametrize("minor", [1, 10, 99, 100, 10_000_000, MAX, MAX - 1, 2**53 + 1])
-def test_format_money_has_no_float_artefacts(minor: int) -> None:
-    # 2**53 + 1 is not representable as a float: a float anywhere would show here.
-    whole, cents = divmod(minor, 100)
-    for locale in ("pl", "en"):
-        text = format_money(minor, "PLN", locale)
-        digits = "".join(char for char in text if char in "0123456789")
-        assert digits == f"{whole}{cents:02d}"
-        assert "e" not in text.lower().replace("pln", "")
-
-
-@pytest.mark.parametrize(
-    ("minor", "expected"),
-    [
-        (123450, "1234.50"),
-        (1, "0.01"),
-        (10, "0.10"),
-        (100, "1.00"),
-        (0, "0.00"),
-        (MAX, "10000000.00"),
-        (-5, "-0.05"),
-        (-123450, "-1234.50"),
-        (2**53 + 1, "90071992547409.93"),
-    ],
-)
-def test_format_amount_plain(minor: int, expected: str) -> None:
-    assert format_amount_plain(minor) == expected
-
-
-# --- round trips ---------------------------------------------------------------------------------
-
-
-def _sample() -> list[int]:
-    rng = random.Random(0)
-    edges = [1, 9, 10, 99, 100, 101, 999, 1000, 99999, 100000, 123450, MAX - 1, MAX]
-    # Spread over magnitudes, so that every digit-group count is hit, not just the largest.
-    spread = [rng.randint(1, 10**digits) for digits in range(1, 10) for _ in range(150)]
-    return edges + [m for m in spread if m <= MAX] + rng.sample(range(1, MAX + 1), 500)
-
-
-@pytest.mark.parametrize("locale", ["pl", "en"])
-def test_format_money_round_trips(locale: str) -> None:
-    for minor in _sample():
-        text = format_money(minor, "PLN", locale)
-        assert parse_amount(text, max_minor=MAX) == minor, text
-
-
-def test_format_amount_plain_round_trips() -> None:
-    for minor in _sample():
-        text = format_amount_plain(minor)
-        assert parse_amount(text, max_minor=MAX) == minor, text
-
-
-def test_quick_report_round_trips_formatted_amounts() -> None:
-    for minor in _sample()[:300]:
-        for locale in ("pl", "en"):
-            args = f"{format_money(minor, 'PLN', locale)} Acme Sp. z o.o."
-            assert split_quick_report(args, max_minor=MAX) == (minor, "Acme Sp. z o.o."), args

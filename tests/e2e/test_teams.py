@@ -1,14 +1,13 @@
-"""Foundation end to end: the real Application over HTTP against the Bot API test server."""
+"""Teams through the bot: coordinator links, rep invites, the team list, and who may press what."""
 
 from __future__ import annotations
 
-import logging
 from collections.abc import AsyncIterator
 
 import pytest
 
 from bot.services.access import ANONYMOUS_ADMIN_ID
-from tests.harness import Harness, running_bot
+from tests.support.harness import Harness, running_bot
 
 EVIL = "<b>x</b> & </a> 😀"
 
@@ -19,7 +18,7 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
         yield harness
 
 
-async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
+async def test_a_coordinator_joins_by_link_and_links_the_group_and_others_cannot(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
     assert "koordynatorem" in h.server.last_to(boss.id).shown
@@ -32,7 +31,7 @@ async def test_point4_coordinator_link_then_linkgroup(h: Harness) -> None:
     assert "zaproszeniem" in refused.shown
 
 
-async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
+async def test_a_rep_joins_by_invite_a_revoked_one_fails_and_another_teams_member_stays(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     invite = (await h.say(boss, "/invite"))[0]
@@ -59,7 +58,7 @@ async def test_point5_rep_invite_revoke_and_join(h: Harness) -> None:
     assert "North" in me.shown
 
 
-async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None:
+async def test_coordinator_lists_the_team_and_removes_a_rep_after_confirming(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="pl")
     await h.coordinator(boss)
     reps = [h.server.user(10 + i, f"Rep{i}", language_code="pl") for i in range(4)]
@@ -79,7 +78,7 @@ async def test_point6_team_list_and_remove_with_confirmation(h: Harness) -> None
     assert "zaproszeniem" in refused.shown
 
 
-async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
+async def test_strangers_are_told_how_to_join_in_their_language(h: Harness) -> None:
     pl = h.server.user(5, "Ala", language_code="pl")
     en = h.server.user(6, "Al", language_code="en")
     assert "zaproszeniem" in (await h.say(pl, "hello"))[0].shown
@@ -91,23 +90,7 @@ async def test_point7_strangers_are_told_how_to_join_in_their_language(h: Harnes
     assert answer is not None and "invite link" in answer
 
 
-async def test_point8_help_per_role_and_command_menus(h: Harness) -> None:
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-    rep = h.server.user(2, "Rep", language_code="en")
-    await h.rep(boss, rep)
-    assert "/invite" in (await h.say(boss, "/help"))[0].shown
-    assert "/invite" not in (await h.say(rep, "/help"))[0].shown
-    scopes = {key for key in h.server.commands}
-    languages = {lang for _, lang in scopes}
-    assert {"", "pl", "en"} <= languages
-    pl_private = next(
-        v for (scope, lang), v in h.server.commands.items() if lang == "pl" and "private" in scope
-    )
-    assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
-
-
-async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
+async def test_a_rep_pressing_coordinator_buttons_changes_nothing(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     rep = h.server.user(2, "Rep", language_code="en")
@@ -133,7 +116,7 @@ async def test_must_hold_rep_pressing_coordinator_buttons_changes_nothing(h: Har
     assert "Victim" in team_after.shown and "3 people" in team_after.shown
 
 
-async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
+async def test_another_teams_objects_in_callback_data_are_refused(h: Harness) -> None:
     north = h.server.user(1, "North boss", language_code="en")
     south = h.server.user(2, "South boss", language_code="en")
     await h.coordinator(north, "North")
@@ -148,7 +131,7 @@ async def test_must_hold_other_teams_objects_in_callback_data_are_refused(h: Har
     assert "SouthRep" in (await h.say(south, "/team"))[0].shown
 
 
-async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> None:
+async def test_the_anonymous_group_admin_is_not_a_coordinator(h: Harness) -> None:
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss)
     group = h.server.group(-1002, "Team")
@@ -159,38 +142,3 @@ async def test_must_hold_anonymous_admin_is_not_a_coordinator(h: Harness) -> Non
     assert "invite" in h.server.last_to(group.id).shown
     reply = (await h.say(boss, "/leaderboard", group))[0]
     assert "not linked" in reply.shown
-
-
-async def test_must_hold_handler_error_is_logged_apologised_and_bot_goes_on(
-    h: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    from bot.services import results
-
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-
-    async def broken(*_args: object, **_kwargs: object) -> None:
-        raise RuntimeError("database on fire")
-
-    monkeypatch.setattr(results, "my_results", broken)
-    with caplog.at_level(logging.ERROR):
-        apology = (await h.say(boss, "/me"))[0]
-    assert "Sorry" in apology.shown
-    failed = [r for r in caplog.records if "failed" in r.getMessage()]
-    assert failed and failed[0].exc_info is not None
-    update_ids = list(h.server.updates)
-    assert str(update_ids[-1]) in failed[0].getMessage()
-    other = h.server.user(9, "Other", language_code="en")
-    assert "invite link" in (await h.say(other, "hi"))[0].shown
-
-
-async def test_must_hold_same_update_twice_has_one_effect(h: Harness) -> None:
-    boss = h.server.user(1, "Kasia", language_code="en")
-    await h.coordinator(boss)
-    before = len(h.server.messages_to(boss.id))
-    update_id = h.server.send_message(boss, "/invite")
-    await h.server.wait_for_messages(boss.id, before + 1)
-    h.server.redeliver(update_id)
-    await h.settle(boss)
-    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.shown]
-    assert len(invites) == 1

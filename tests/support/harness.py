@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import replace
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import select, update
 from telegram import Update
 from telegram.ext import Application
 
@@ -21,10 +21,10 @@ from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import Sale
-from tests.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.factories import add_sale
+from storage.models import PointEntry, Sale
+from tests.support.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
+from tests.support.clock import FakeClock, local
+from tests.support.factories import add_sale
 
 App = Application[Any, Any, Any, Any, Any, Any]
 
@@ -101,6 +101,41 @@ class Roster:
         self.h.clock.now = at
         deps = self.h.deps if db is None else replace(self.h.deps, db=db)
         await tick(Deliverer(deps, self.h.app.bot))
+
+    async def close(self, day: date, at: datetime | None = None) -> None:
+        """Close `day`: a tick at its 18:00 post time (the default), or at `at`."""
+        await self.tick_at(at or local(day.month, day.day, 18, 0, day.year))
+
+    async def points(self, name: str) -> list[tuple[str, str]]:
+        """The (reason, source) of every points entry of `name`, oldest first."""
+        async with self.h.db.read() as session:
+            rows = await session.execute(
+                select(PointEntry.reason, PointEntry.source)
+                .where(PointEntry.person_id == self.user(name).id)
+                .order_by(PointEntry.id)
+            )
+            return [(r, s) for r, s in rows]
+
+    async def give_points(self, name: str, points: int) -> None:
+        """Credit `points` to `name` directly, as if earned at a day close."""
+        actor = await self.actor(name)
+        assert actor.team is not None
+        async with self.h.db.write() as session:
+            session.add(
+                PointEntry(
+                    team_id=actor.team.id,
+                    person_id=actor.person_id,
+                    delta=points,
+                    reason="top_seller",
+                    source=f"test:{points}",
+                    created_at=self.h.clock(),
+                )
+            )
+
+
+def button(message: SentMessage, label: str) -> str:
+    """The data of the first button of `message` whose label contains `label`."""
+    return next(data for text, data in message.buttons() if label in text)
 
 
 async def make_roster(h: Harness, *names: str, group_id: int, locale: str = "pl") -> Roster:

@@ -12,9 +12,9 @@ from sqlalchemy import func, select
 from bot.services import teams
 from storage.db import Database, upgrade
 from storage.models import Sale
-from tests.botapi import BotApiServer
-from tests.factories import T0
-from tests.test_cli import SALESBOT
+from tests.support.botapi import BotApiServer
+from tests.support.cli import SALESBOT
+from tests.support.factories import T0
 
 
 def start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:

@@ -27,7 +27,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
-from tests.botapi.model import (
+from tests.support.botapi.model import (
     JSON,
     ApiError,
     FakeChat,

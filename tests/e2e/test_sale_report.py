@@ -1,4 +1,4 @@
-"""The sale-report conversation end to end (issue: sale report, points 1-6 and Must hold)."""
+"""The sale-report conversation through the bot: guided and quick reports, refusals, undo, voids, rankings."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 
 from storage.db import Database
 from storage.models import Sale
-from tests.botapi import BotApiServer, FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import BotApiServer, FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 EVIL = "<b>x</b> & </a> 😀"
 
@@ -45,7 +45,7 @@ def button(message: SentMessage, startswith: str = "", label: str = "") -> str:
     raise AssertionError(f"no button {startswith!r}/{label!r} in {message.buttons()}")
 
 
-async def test_point1_guided_report_with_yesterday_save_and_undo(h: Harness) -> None:
+async def test_a_guided_report_moved_to_yesterday_is_saved_and_undone(h: Harness) -> None:
     _, rep = await team_of_two(h)
     step = (await h.say(rep, "/report"))[0]
     assert "Who is the client" in step.shown
@@ -77,7 +77,7 @@ async def test_point1_guided_report_with_yesterday_save_and_undo(h: Harness) -> 
     assert await sale_count(h.db) == 0
 
 
-async def test_point1_cancel_and_group_redirect(h: Harness) -> None:
+async def test_cancel_saves_nothing_and_report_in_a_group_leads_to_the_private_chat(h: Harness) -> None:
     boss, rep = await team_of_two(h)
     await h.say(rep, "/report")
     await h.say(rep, "Acme")
@@ -93,7 +93,7 @@ async def test_point1_cancel_and_group_redirect(h: Harness) -> None:
     assert await sale_count(h.db) == 0
 
 
-async def test_point1_coordinator_reports_and_is_ranked(h: Harness) -> None:
+async def test_a_coordinator_reports_sales_and_is_ranked(h: Harness) -> None:
     boss, rep = await team_of_two(h)
     card = (await h.say(boss, "/report 300 Big client"))[0]
     await h.tap(boss, card, button(card, label="Save"))
@@ -106,7 +106,7 @@ async def test_point1_coordinator_reports_and_is_ranked(h: Harness) -> None:
     )
 
 
-async def test_point2_quick_form_and_its_refusal(h: Harness) -> None:
+async def test_the_quick_form_shows_the_card_or_explains_and_starts_the_guided_report(h: Harness) -> None:
     _, rep = await team_of_two(h, "pl")
     card = (await h.say(rep, "/report 1 234,50 Acme Sp. z o.o."))[0]
     assert "Sprawdź sprzedaż" in card.shown
@@ -116,7 +116,7 @@ async def test_point2_quick_form_and_its_refusal(h: Harness) -> None:
     assert "Kto jest klientem" in step.shown
 
 
-async def test_point3_amount_refusals_reask_in_the_users_language(h: Harness) -> None:
+async def test_refused_amounts_are_asked_again_in_the_users_language(h: Harness) -> None:
     _, rep = await team_of_two(h, "pl")
     await h.say(rep, "/report")
     await h.say(rep, "Acme")
@@ -136,7 +136,7 @@ async def test_point3_amount_refusals_reask_in_the_users_language(h: Harness) ->
     assert "produkt" in (await h.say(rep, "PLN 99"))[0].shown
 
 
-async def test_point4_coordinator_voids_from_sales_with_reason(h: Harness) -> None:
+async def test_coordinator_voids_a_sale_from_the_list_with_a_reason(h: Harness) -> None:
     boss, rep = await team_of_two(h)
     card = (await h.say(rep, f"/report 250 {EVIL}"))[0]
     await h.tap(rep, card, button(card, label="Save"))
@@ -157,7 +157,7 @@ async def test_point4_coordinator_voids_from_sales_with_reason(h: Harness) -> No
     assert answer is not None and "coordinator" in answer
 
 
-async def test_point4_undo_command_within_ten_minutes(h: Harness) -> None:
+async def test_the_undo_command_works_within_ten_minutes_only(h: Harness) -> None:
     _, rep = await team_of_two(h)
     card = (await h.say(rep, "/report 250 Acme"))[0]
     await h.tap(rep, card, button(card, label="Save"))
@@ -169,7 +169,7 @@ async def test_point4_undo_command_within_ten_minutes(h: Harness) -> None:
     assert await sale_count(h.db) == 1
 
 
-async def test_points5_6_me_and_leaderboard_in_group(h: Harness) -> None:
+async def test_me_and_the_group_leaderboard_show_totals_and_ranks(h: Harness) -> None:
     boss, rep = await team_of_two(h, "pl")
     group = h.server.group(-1004, "Zespół")
     await h.say(boss, "/linkgroup", group)
@@ -183,7 +183,7 @@ async def test_points5_6_me_and_leaderboard_in_group(h: Harness) -> None:
     assert "Wybierz day, week lub month" in (await h.say(rep, "/leaderboard year", group))[0].shown
 
 
-async def test_must_hold_names_with_html_emoji_and_300_characters(h: Harness) -> None:
+async def test_names_with_html_and_emoji_are_kept_escaped_and_over_200_characters_refused(h: Harness) -> None:
     _, rep = await team_of_two(h)
     await h.say(rep, "/report")
     refused = (await h.say(rep, "x" * 300))[0]
@@ -206,7 +206,7 @@ async def test_must_hold_names_with_html_emoji_and_300_characters(h: Harness) ->
     assert next_step.buttons()[0][0] == long_evil[:64]
 
 
-async def test_must_hold_double_tap_and_redelivery_store_one_sale(h: Harness) -> None:
+async def test_a_double_tap_and_a_redelivery_store_one_sale(h: Harness) -> None:
     _, rep = await team_of_two(h)
     card = (await h.say(rep, "/report 100 Acme"))[0]
     save = button(card, label="Save")
@@ -227,7 +227,9 @@ async def test_must_hold_double_tap_and_redelivery_store_one_sale(h: Harness) ->
     assert len(cards) == 1
 
 
-async def test_must_hold_stale_buttons_after_end_and_restart(db_url: str) -> None:
+async def test_a_replaced_drafts_buttons_stay_stale_and_the_draft_survives_a_restart_until_it_expires(
+    db_url: str,
+) -> None:
     clock = FakeClock()
     server = BotApiServer().start()
     async with running_bot(db_url, clock, server) as h:
@@ -257,7 +259,7 @@ async def test_must_hold_stale_buttons_after_end_and_restart(db_url: str) -> Non
     server.stop()
 
 
-async def test_must_hold_sale_at_2330_local_on_its_day(db_url: str) -> None:
+async def test_a_sale_at_2330_local_counts_on_its_local_day(db_url: str) -> None:
     clock = FakeClock(datetime(2026, 11, 27, 22, 30, tzinfo=UTC))  # 23:30 in Warsaw
     async with running_bot(db_url, clock) as h:
         _, rep = await team_of_two(h, "pl")

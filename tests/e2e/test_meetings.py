@@ -1,4 +1,4 @@
-"""Meetings end to end (issue: meetings, points 1-5 and every Must hold), with an injected clock."""
+"""Meetings through the bot: creating, inviting, answering, moving, cancelling, reminders and attendance."""
 
 from __future__ import annotations
 
@@ -11,12 +11,10 @@ import pytest
 
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.tick import tick
-from bot.services.errors import Refused
-from bot.services.parsing import parse_when
 from storage.db import Database
-from tests.botapi import FakeUser, SentMessage
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import FakeUser, SentMessage
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)  # Friday 10:00 in Warsaw
@@ -93,25 +91,9 @@ async def reminder_times(h: Harness, user: FakeUser, start: datetime, end: datet
     return seen
 
 
-def test_point1_date_forms() -> None:
-    now = local(2026, 11, 27, 10, 0)
-    assert parse_when("2026-12-01 10:00", now, WARSAW) == local(2026, 12, 1, 10, 0)
-    assert parse_when("01.12 10:00", now, WARSAW) == local(2026, 12, 1, 10, 0)
-    assert parse_when("27.11 09:00", now, WARSAW) == local(2027, 11, 27, 9, 0)  # the next such date ahead
-    assert parse_when("tomorrow 10:00", now, WARSAW) == local(2026, 11, 28, 10, 0)
-    assert parse_when("Jutro 7:30", now, WARSAW) == local(2026, 11, 28, 7, 30)
-    for text, reason in (
-        ("2026-11-27 09:59", "when_past"),
-        ("today 9:00", "when_past"),
-        ("31.02 10:00", "bad_when"),
-        ("next week", "bad_when"),
-        ("2026-12-01 25:00", "bad_when"),
-    ):
-        with pytest.raises(Refused, match=reason):
-            parse_when(text, now, WARSAW)
-
-
-async def test_points1_2_create_invite_answer_and_list(h: Harness) -> None:
+async def test_a_coordinator_creates_a_meeting_invitees_answer_and_the_lists_show_the_answers(
+    h: Harness,
+) -> None:
     boss, (anna, bartek, cezary) = await team(h)
     step = (await h.say(boss, "/meeting"))[0]
     await h.tap(boss, step, tap_data(step, "Integration event"))
@@ -148,7 +130,7 @@ async def test_points1_2_create_invite_answer_and_list(h: Harness) -> None:
     assert answer is not None and "not invited" in answer
 
 
-async def test_point3_must_hold_declined_get_no_reminder_until_yes(h: Harness) -> None:
+async def test_who_declined_gets_no_reminder_until_they_say_yes(h: Harness) -> None:
     boss, (anna, bartek, _) = await team(h)
     await create_meeting(h, boss, "2026-12-01 10:00")
     invite = h.server.last_to(bartek.id)
@@ -162,7 +144,7 @@ async def test_point3_must_hold_declined_get_no_reminder_until_yes(h: Harness) -
     assert len(reminders(h, anna)) == 2
 
 
-async def test_must_hold_moved_meeting_gets_fresh_reminders(h: Harness) -> None:
+async def test_a_moved_meeting_gets_fresh_reminders(h: Harness) -> None:
     boss, (anna, bartek, _) = await team(h)
     await create_meeting(h, boss, "2026-12-01 10:00")
     listing = (await h.say(boss, "/meetings"))[0]
@@ -177,7 +159,7 @@ async def test_must_hold_moved_meeting_gets_fresh_reminders(h: Harness) -> None:
     assert len(reminders(h, bartek)) == 2
 
 
-async def test_must_hold_one_hour_reminder_across_spring_dst(db_url: str) -> None:
+async def test_reminders_keep_their_hours_across_the_spring_dst_change(db_url: str) -> None:
     async with running_bot(db_url, FakeClock(datetime(2026, 3, 20, 9, 0, tzinfo=UTC))) as h:
         boss, (anna, _, _) = await team(h)
         await create_meeting(h, boss, "2026-03-29 10:00", who=[anna])
@@ -188,7 +170,9 @@ async def test_must_hold_one_hour_reminder_across_spring_dst(db_url: str) -> Non
         assert times == [datetime(2026, 3, 28, 8, 0, tzinfo=UTC), datetime(2026, 3, 29, 7, 0, tzinfo=UTC)]
 
 
-async def test_point3_created_late_and_downtime(h: Harness) -> None:
+async def test_reminders_missed_in_downtime_go_out_late_only_before_the_start_and_none_before_creation(
+    h: Harness,
+) -> None:
     boss, (anna, _, _) = await team(h)
     h.clock.now = local(2026, 11, 30, 15, 0)
     await create_meeting(h, boss, "2026-12-01 09:00", who=[anna])  # 18 hours ahead: no 24-hour reminder
@@ -211,7 +195,7 @@ async def test_point3_created_late_and_downtime(h: Harness) -> None:
     assert len([m for m in reminders(h, anna) if "Third" in m.shown]) == 2
 
 
-async def test_must_hold_reminders_once_across_restarts_and_two_loops(h: Harness) -> None:
+async def test_each_reminder_is_sent_once_across_restarts_and_two_tick_loops(h: Harness) -> None:
     boss, reps = await team(h)
     await create_meeting(h, boss, "2026-12-01 10:00")
     second_db = Database(h.deps.settings.database_url)
@@ -224,7 +208,9 @@ async def test_must_hold_reminders_once_across_restarts_and_two_loops(h: Harness
         assert len(reminders(h, person)) == 1, person.first_name
 
 
-async def test_must_hold_only_coordinators_create_move_cancel(h: Harness) -> None:
+async def test_only_coordinators_create_move_or_cancel_and_a_cancelled_meeting_sends_no_reminder(
+    h: Harness,
+) -> None:
     boss, (anna, _, _) = await team(h)
     assert "coordinator" in (await h.say(anna, "/meeting"))[0].shown
     await create_meeting(h, boss, "2026-12-01 10:00")
@@ -247,7 +233,7 @@ async def test_must_hold_only_coordinators_create_move_cancel(h: Harness) -> Non
     assert reminders(h, anna) == []
 
 
-async def test_point5_attendance_and_digests(h: Harness) -> None:
+async def test_digests_show_the_answers_and_the_marked_attendance(h: Harness) -> None:
     boss, (anna, bartek, _) = await team(h)
     await create_meeting(h, boss, "2026-11-30 11:00", who=[anna, bartek], title="Audit prep")
     invite = h.server.last_to(anna.id)

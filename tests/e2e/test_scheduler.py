@@ -1,7 +1,4 @@
-"""The scheduler end to end: ticks with an injected clock, claims, outbox, the Bot API test server.
-
-Issue: scheduler, points 1-3 and every Must hold.
-"""
+"""The scheduler through the bot: daily posts, nudges and digests, each once, on an injected clock."""
 
 from __future__ import annotations
 
@@ -19,9 +16,9 @@ from bot.services import digests, teams
 from bot.services.schedule import Kind
 from storage.db import Database
 from storage.models import Member, Outbox, OutboxStatus, Team
-from tests.botapi import FakeChat, FakeUser
-from tests.conftest import FakeClock
-from tests.harness import Harness, running_bot
+from tests.support.botapi import FakeChat, FakeUser
+from tests.support.clock import FakeClock
+from tests.support.harness import Harness, running_bot
 
 WARSAW_1800_FRIDAY = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
 EVERY_DAY = "1,2,3,4,5,6,7"
@@ -85,7 +82,7 @@ def posts(h: Harness, group: FakeChat) -> list[datetime]:
         ("1,2,3,4,5", at(3, 27, 0), at(3, 30, 23), [at(3, 27, 17), at(3, 30, 16)]),
     ],
 )
-async def test_must_hold_daily_post_times_across_dst(
+async def test_the_daily_post_follows_local_time_across_dst(
     h: Harness, days: str, start: datetime, end: datetime, expected: list[datetime]
 ) -> None:
     _, group = await team_with_group(h)
@@ -104,7 +101,7 @@ async def test_must_hold_daily_post_times_across_dst(
     assert sent_at == expected
 
 
-async def test_point1_post_content_pin_and_unpin(h: Harness) -> None:
+async def test_the_daily_post_shows_the_results_is_pinned_and_the_next_replaces_the_pin(h: Harness) -> None:
     boss, group = await team_with_group(h)
     rep = h.server.user(2, "Anna", language_code="pl")
     await h.rep(boss, rep)
@@ -125,7 +122,7 @@ async def test_point1_post_content_pin_and_unpin(h: Harness) -> None:
     assert any(p.get("message_id") == post.message_id for p in h.server.calls_of("unpinChatMessage"))
 
 
-async def test_point1_without_pin_rights_posted_and_coordinators_told_once(h: Harness) -> None:
+async def test_without_pin_rights_the_post_goes_out_and_coordinators_are_told_once(h: Harness) -> None:
     boss, group = await team_with_group(h)
     h.server.set_member_status(group.id, h.server.bot_user.id, "administrator", can_pin_messages=False)
     for day in (WARSAW_1800_FRIDAY, WARSAW_1800_FRIDAY + timedelta(days=3)):
@@ -136,7 +133,7 @@ async def test_point1_without_pin_rights_posted_and_coordinators_told_once(h: Ha
     assert len(told) == 1
 
 
-async def test_must_hold_downtime_catch_up_once(h: Harness) -> None:
+async def test_a_post_missed_in_downtime_is_caught_up_once_within_three_hours(h: Harness) -> None:
     _, group = await team_with_group(h)
     local_1755 = datetime(2026, 11, 27, 16, 55, tzinfo=UTC)
     h.clock.now = local_1755
@@ -158,7 +155,7 @@ async def test_must_hold_downtime_catch_up_once(h: Harness) -> None:
     assert len(posts(h, group)) == 1
 
 
-async def test_must_hold_two_tick_loops_each_output_once(h: Harness) -> None:
+async def test_two_tick_loops_send_each_output_once(h: Harness) -> None:
     boss, group = await team_with_group(h)
     reps = [h.server.user(100 + i, f"Rep{i}", language_code="en") for i in range(3)]
     for rep in reps:
@@ -181,7 +178,7 @@ async def test_must_hold_two_tick_loops_each_output_once(h: Harness) -> None:
     assert len([t for t in coordinator_messages if "Podsumowanie tygodnia" in t]) == 1
 
 
-async def test_must_hold_fan_out_with_faults_and_a_crash(h: Harness) -> None:
+async def test_fan_out_survives_faults_and_a_crash_without_sending_twice(h: Harness) -> None:
     groups: list[FakeChat] = []
     for i in range(50):
         _, group = await team_with_group(h, f"T{i:02}", -2000 - i)
@@ -224,7 +221,7 @@ async def test_must_hold_fan_out_with_faults_and_a_crash(h: Harness) -> None:
     assert len(unknown) <= 1
 
 
-async def test_must_hold_no_sales_today_silences_the_nudge_and_holidays(h: Harness) -> None:
+async def test_the_nudge_skips_holidays_sellers_and_who_said_no_sales(h: Harness) -> None:
     boss, _ = await team_with_group(h)
     quiet = h.server.user(2, "Quiet", language_code="en")
     busy = h.server.user(3, "Busy", language_code="en")
@@ -253,7 +250,7 @@ async def test_must_hold_no_sales_today_silences_the_nudge_and_holidays(h: Harne
     assert len([m for m in h.server.messages_to(quiet.id) if "👋" in m.shown or "Noted" in m.shown]) == 1
 
 
-async def test_point2_daily_digest_covers_days_off_and_unreachable(h: Harness) -> None:
+async def test_the_daily_digest_covers_days_off_and_names_the_silent_and_unreachable(h: Harness) -> None:
     boss, _ = await team_with_group(h)
     seller = h.server.user(2, "Seller", language_code="en")
     silent = h.server.user(3, "Silent", language_code="en")
@@ -302,7 +299,7 @@ async def test_unreachable_clears_when_the_rep_writes_again(h: Harness) -> None:
     assert member is not None and member.unreachable_at is None
 
 
-async def test_point4_settings_change_the_schedule_within_a_tick(h: Harness) -> None:
+async def test_settings_change_the_schedule_within_a_tick(h: Harness) -> None:
     boss, group = await team_with_group(h)
     screen = (await h.say(boss, "/settings"))[0]
     assert "18:00" in screen.shown and "pon., wt., śr., czw., pt." in screen.shown
@@ -342,7 +339,7 @@ async def test_the_job_queue_runs_the_tick_inside_the_bot(db_url: str) -> None:
         assert [job.name for job in h.app.job_queue.jobs() if job.name == "scheduler"] == ["scheduler"]
 
 
-async def test_point2_weekly_digest_compares_weeks_and_names_movers(h: Harness) -> None:
+async def test_the_weekly_digest_compares_weeks_and_names_the_movers(h: Harness) -> None:
     boss, _ = await team_with_group(h)
     riser = h.server.user(2, "Riser", language_code="en")
     faller = h.server.user(3, "Faller", language_code="en")
@@ -366,7 +363,7 @@ async def test_point2_weekly_digest_compares_weeks_and_names_movers(h: Harness) 
     assert "Największy wzrost: Riser" in weekly and "Największy spadek: Faller" in weekly
 
 
-async def test_point5_weekly_digest_is_keyed_by_the_monday_of_its_week(h: Harness) -> None:
+async def test_the_weekly_digest_is_keyed_by_the_monday_of_its_week(h: Harness) -> None:
     boss, _ = await team_with_group(h)
     schedule = await digests.schedule_of(h.db, (await teams.find_team(h.db, "North")).id)
     wednesday = await run_job(deliverer(h), schedule, Kind.DIGEST_WEEKLY, date(2026, 12, 2))

@@ -1,4 +1,4 @@
-"""Foundation services: teams, invites, roles (issue: foundation, points 3-6 and Must hold)."""
+"""Teams, invites and roles: one-time and expiring links, one team per person, coordinators only."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from bot.services.errors import Refused
 from bot.services.teams import JoinOutcome
 from storage.db import Database
 from storage.models import Member, Role
-from tests.factories import T0, make_member, make_team
+from tests.support.factories import T0, make_member, make_team
 
 
 async def test_team_names_are_unique_and_zones_checked(db: Database) -> None:

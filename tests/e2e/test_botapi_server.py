@@ -42,7 +42,7 @@ from telegram.ext import (
 )
 from telegram.request import HTTPXRequest
 
-from tests.botapi import BotApiServer, FakeUser
+from tests.support.botapi import BotApiServer, FakeUser
 
 App = Application[Any, Any, Any, Any, Any, Any]
 KEYBOARD = InlineKeyboardMarkup([[InlineKeyboardButton("Done", callback_data="done")]])

@@ -433,7 +433,7 @@ def test_every_message_is_translated(locale: str) -> None:
             assert len(strings) == 3, "Polish has three plural forms"
 
 
-def test_language_choice() -> None:
+def test_the_users_language_wins_when_supported_then_the_teams_then_the_default() -> None:
     assert pick_locale("pl-PL", "en", "en") == "pl"
     assert pick_locale("de", "pl", "en") == "pl"
     assert pick_locale(None, None, "en") == "en"

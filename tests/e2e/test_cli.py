@@ -6,10 +6,8 @@ import asyncio
 import csv
 import io
 import os
-import shutil
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -17,10 +15,9 @@ from pathlib import Path
 import pytest
 
 from storage.db import Database
-from tests.botapi import BotApiServer
-from tests.factories import add_sale, make_member
-
-SALESBOT = shutil.which("salesbot", path=str(Path(sys.executable).parent)) or "salesbot"
+from tests.support.botapi import BotApiServer
+from tests.support.cli import SALESBOT
+from tests.support.factories import add_sale, make_member
 
 
 @pytest.fixture
@@ -122,7 +119,9 @@ def test_run_polls_and_stops_cleanly_on_signal(
     assert "Traceback" not in stderr
 
 
-def test_export_csv(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
+def test_export_csv_counts_local_days_and_defuses_formulas(
+    env: dict[str, str], tmp_path: Path, db_url: str
+) -> None:
     assert salesbot(env, tmp_path, "team", "create", "North", "--timezone", "Europe/Warsaw").returncode == 0
 
     async def seed() -> None:

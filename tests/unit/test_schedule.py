@@ -1,4 +1,4 @@
-"""Fire times across DST, post days and catch-up (issue: scheduler, Must hold: the clock)."""
+"""Fire times: local times across DST, post days and holidays, and a catch-up window of three hours."""
 
 from __future__ import annotations
 

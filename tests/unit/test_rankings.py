@@ -1,4 +1,4 @@
-"""Periods, rankings and /me numbers (issue: sale report, points 5-6; DST and 23:30 Must hold)."""
+"""Periods, rankings and /me numbers: local days across DST, a sale at 23:30 on its own day, shared ranks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from bot.services import results, teams
 from bot.services.periods import Period, period_span
 from storage.db import Database
 from storage.models import Role
-from tests.factories import T0, add_sale, make_member, make_team
+from tests.support.factories import T0, add_sale, make_member, make_team
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 

@@ -1,4 +1,4 @@
-"""The sale-report service (issue: sale report, points 1-4 and Must hold)."""
+"""The sale-report service: drafts step by step to one saved sale, refusals, undo and voids."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ from bot.services.errors import Refused
 from bot.services.report import Step
 from storage.db import Database
 from storage.models import Client, Draft, Role, Sale
-from tests.conftest import FakeClock
-from tests.factories import T0, add_sale, make_member, make_team
+from tests.support.clock import FakeClock
+from tests.support.factories import T0, add_sale, make_member, make_team
 
 MAX = 10_000_000 * 100
 EVIL = "<b>x</b> & </a> 😀"

@@ -1,0 +1,86 @@
+"""The Application around the handlers: help and command menus, errors, redelivered and edited updates."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy import select
+
+from storage.models import Sale
+from tests.support.english_team import make_team
+from tests.support.harness import Harness, button, running_bot
+
+
+@pytest.fixture
+async def h(db_url: str) -> AsyncIterator[Harness]:
+    async with running_bot(db_url) as harness:
+        yield harness
+
+
+async def test_help_is_per_role_and_command_menus_are_set_per_language(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    rep = h.server.user(2, "Rep", language_code="en")
+    await h.rep(boss, rep)
+    assert "/invite" in (await h.say(boss, "/help"))[0].shown
+    assert "/invite" not in (await h.say(rep, "/help"))[0].shown
+    scopes = {key for key in h.server.commands}
+    languages = {lang for _, lang in scopes}
+    assert {"", "pl", "en"} <= languages
+    pl_private = next(
+        v for (scope, lang), v in h.server.commands.items() if lang == "pl" and "private" in scope
+    )
+    assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
+
+
+async def test_a_handler_error_is_logged_and_apologised_for_and_the_bot_goes_on(
+    h: Harness, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.services import results
+
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+
+    async def broken(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError("database on fire")
+
+    monkeypatch.setattr(results, "my_results", broken)
+    with caplog.at_level(logging.ERROR):
+        apology = (await h.say(boss, "/me"))[0]
+    assert "Sorry" in apology.shown
+    failed = [r for r in caplog.records if "failed" in r.getMessage()]
+    assert failed and failed[0].exc_info is not None
+    update_ids = list(h.server.updates)
+    assert str(update_ids[-1]) in failed[0].getMessage()
+    other = h.server.user(9, "Other", language_code="en")
+    assert "invite link" in (await h.say(other, "hi"))[0].shown
+
+
+async def test_the_same_update_twice_has_one_effect(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss)
+    before = len(h.server.messages_to(boss.id))
+    update_id = h.server.send_message(boss, "/invite")
+    await h.server.wait_for_messages(boss.id, before + 1)
+    h.server.redeliver(update_id)
+    await h.settle(boss)
+    invites = [m for m in h.server.messages_to(boss.id) if "?start=" in m.shown]
+    assert len(invites) == 1
+
+
+async def test_edited_messages_do_not_run_again(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    card = (await h.say(t.reps["Anna"], "/report 100 Acme"))[0]
+    await h.tap(t.reps["Anna"], card, button(card, "Save"))
+    card = (await h.say(t.reps["Anna"], "/report 200 Beta"))[0]
+    await h.tap(t.reps["Anna"], card, button(card, "Save"))
+    undo = h.server.send_message(t.reps["Anna"], "/undo")
+    await h.server.wait_for(lambda: "undone" in h.server.last_to(t.reps["Anna"].id).shown)
+    edited = dict(h.server.updates[undo]["message"], edit_date=1)
+    h.server.push_update({"edited_message": edited})
+    await h.settle(t.reps["Anna"])
+    async with h.db.read() as session:
+        voided = (await session.scalars(select(Sale).where(Sale.voided_at.is_not(None)))).all()
+    assert len(voided) == 1
