@@ -14,6 +14,9 @@ from sqlalchemy import Connection, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
+from tests.support.botapi import BotApiServer
+from tests.support.cli import SALESBOT
+
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
 PROCESSES = 4
 
@@ -80,3 +83,41 @@ async def test_processes_upgrading_a_fresh_postgresql_database_together_all_succ
     results = _upgrade_at_once(fresh_pg_database)
     assert [r.returncode for r in results] == [0] * PROCESSES, [r.stderr[-2000:] for r in results]
     assert {"teams", "sales", "members"} <= await _tables(fresh_pg_database)
+
+
+def _salesbot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [SALESBOT, *args], env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+    )
+
+
+async def _create_beside_run(url: str, cwd: Path) -> None:
+    """`salesbot run` and `salesbot team create` started at one moment on a fresh database."""
+    with BotApiServer() as server:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_")}
+        env.update(
+            SALESBOT_TOKEN=server.token, SALESBOT_API_BASE_URL=server.base_url, SALESBOT_DATABASE_URL=url
+        )
+        bot = _salesbot(["run"], env, cwd)
+        try:
+            create = _salesbot(["team", "create", "North"], env, cwd)
+            out, err = create.communicate(timeout=120)
+            assert create.returncode == 0, err[-2000:]
+            assert out.startswith("created team North")
+            # The bot came up on the same database and keeps serving.
+            await server.wait_for(lambda: server.polling, timeout=60)
+            assert bot.poll() is None
+        finally:
+            bot.terminate()
+            bot.wait(timeout=30)
+        assert bot.returncode == 0
+
+
+async def test_team_create_started_with_the_bot_on_a_fresh_sqlite_file_succeeds(tmp_path: Path) -> None:
+    await _create_beside_run(f"sqlite+aiosqlite:///{tmp_path / 'fresh.db'}", tmp_path)
+
+
+async def test_team_create_started_with_the_bot_on_a_fresh_postgresql_database_succeeds(
+    fresh_pg_database: str, tmp_path: Path
+) -> None:
+    await _create_beside_run(fresh_pg_database, tmp_path)
