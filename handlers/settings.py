@@ -6,19 +6,22 @@ from datetime import date
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
 from bot.services import digests, team_settings
 from bot.services.access import Actor
+from bot.services.digests import Nudge
 from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
-from bot.services.parsing import is_number
 from bot.services.periods import local_date
 from bot.services.schedule import WEEKDAYS
-from handlers.common import callback_args, edit, keyboard, reply, respond, with_actor
+from bot.services.team_settings import Field
+from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
 from handlers.conversation import Conversation
 from handlers.report import start_report
+
+# The settings buttons: toggle a post day, or ask for a field's new value.
+DAY, ASK = "day", "ask"
 
 
 def _today(deps: Deps, actor: Actor) -> date:
@@ -28,19 +31,23 @@ def _today(deps: Deps, actor: Actor) -> date:
 
 def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> InlineKeyboardMarkup:
     label = deps.renderer.label
+
+    def ask(name: str, field: Field) -> list[tuple[str, str]]:
+        return [(label(actor.locale, name), encode(Prefix.SETTINGS, ASK, field))]
+
     days = [
-        (label(actor.locale, "weekday", day=day, on=day in view.post_days), f"set:day:{day}")
+        (label(actor.locale, "weekday", day=day, on=day in view.post_days), encode(Prefix.SETTINGS, DAY, day))
         for day in WEEKDAYS
     ]
     return keyboard(
         [
-            [(label(actor.locale, "set_post_time"), "set:ask:post_time")],
-            [(label(actor.locale, "set_nudge_time"), "set:ask:nudge_time")],
+            ask("set_post_time", Field.POST_TIME),
+            ask("set_nudge_time", Field.NUDGE_TIME),
             days[:4],
             days[4:],
-            [(label(actor.locale, "set_country"), "set:ask:country")],
-            [(label(actor.locale, "set_points"), "set:ask:points")],
-            [(label(actor.locale, "set_big_deal"), "set:ask:big_deal")],
+            ask("set_country", Field.COUNTRY),
+            ask("set_points", Field.POINTS),
+            ask("set_big_deal", Field.BIG_DEAL),
         ]
     )
 
@@ -53,9 +60,8 @@ async def _show(update: Update, context: BotContext, actor: Actor, *, editing: b
 
 
 @with_actor
+@private_only
 async def settings_command(update: Update, context: BotContext, actor: Actor) -> None:
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
     actor.require_coordinator()
     await _show(update, context, actor, editing=False)
 
@@ -63,15 +69,16 @@ async def settings_command(update: Update, context: BotContext, actor: Actor) ->
 @with_actor
 async def settings_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "set")
-    if args[0] == "day" and len(args) > 1 and is_number(args[1]):
-        await team_settings.toggle_day(deps.db, actor, int(args[1]))
+    # Every settings button is the coordinator's: a rep is told so, whatever the button says.
+    actor.require_coordinator()
+    button = pressed(update, Prefix.SETTINGS)
+    if button.choice(0, (DAY, ASK)) == DAY:
+        await team_settings.toggle_day(deps.db, actor, button.number(1, min(WEEKDAYS), max(WEEKDAYS)))
         await _show(update, context, actor, editing=True)
-    elif args[0] == "ask" and len(args) > 1:
-        await team_settings.ask(deps.db, actor, args[1], deps.clock())
-        await reply(update, context, actor, "settings_ask", field=args[1])
     else:
-        raise Refused(Reason.STALE_BUTTON)
+        field = Field(button.choice(1, team_settings.FIELDS))
+        await team_settings.ask(deps.db, actor, field, deps.clock())
+        await reply(update, context, actor, "settings_ask", field=field.value)
 
 
 async def settings_answer(
@@ -79,7 +86,7 @@ async def settings_answer(
 ) -> None:
     """A typed answer to a /settings question (routed here by the stored draft)."""
     deps = context.deps
-    await team_settings.answer(deps.db, actor, field, text, deps.settings.max_amount_minor)
+    await team_settings.answer(deps.db, actor, text, deps.clock(), deps.settings.max_amount_minor)
     await _show(update, context, actor, editing=False)
 
 
@@ -91,10 +98,9 @@ async def holiday_command(update: Update, context: BotContext, actor: Actor) -> 
 
 
 @with_actor
+@private_only
 async def digest_command(update: Update, context: BotContext, actor: Actor) -> None:
     """Today's daily digest on demand: the same content the 08:00 digest sends."""
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
     deps = context.deps
     team = actor.require_coordinator()
     schedule = await digests.schedule_of(deps.db, team.id)
@@ -105,19 +111,14 @@ async def digest_command(update: Update, context: BotContext, actor: Actor) -> N
 @with_actor
 async def nudge_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "nudge")
+    button = pressed(update, Prefix.NUDGE)
     team = actor.require_member()
-    if args[0] == "report":
+    if button.choice(0, tuple(Nudge)) == Nudge.REPORT:
         await start_report(update, context, actor)
-    elif args[0] == "none" and len(args) > 1:
-        try:
-            day = date.fromisoformat(args[1])
-        except ValueError as exc:
-            raise Refused(Reason.STALE_BUTTON) from exc
+    else:
+        day = button.day(1)
         await digests.mark_no_sales(deps.db, team.id, actor.person_id, day, deps.clock())
         await edit(update, context, actor, "nudge_noted", day=day)
-    else:
-        raise Refused(Reason.STALE_BUTTON)
 
 
-CONVERSATIONS = [Conversation(DraftKind.SETTINGS, team_settings.Field, settings_answer)]
+CONVERSATIONS = [Conversation(DraftKind.SETTINGS, Field, settings_answer)]

@@ -2,38 +2,26 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from typing import Any
 
 from telegram import Update
-from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
-from bot.services import drafts, rewards, targets
+from bot.services import rewards, targets
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
-from bot.services.parsing import AmountError, is_number, parse_amount
-from bot.services.periods import local_date
 from bot.services.teams import list_members
-from handlers.common import callback_args, keyboard, reply, with_actor
+from handlers.common import keyboard, pressed, private_only, reply, with_actor
 from handlers.conversation import Conversation
 from storage.models import TEAM_TARGET, Role
 
-TARGET = DraftKind.TARGET
-
-
-def _this_month(actor: Actor, now: datetime) -> date:
-    team = actor.require_member()
-    return targets.month_start(local_date(now, team.zone))
-
 
 @with_actor
+@private_only
 async def target_command(update: Update, context: BotContext, actor: Actor) -> None:
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
     deps = context.deps
-    actor.require_coordinator()
+    team = actor.require_coordinator()
     assert update.effective_message is not None
     words = (update.effective_message.text or "").split(maxsplit=1)
     if len(words) > 1:
@@ -42,39 +30,27 @@ async def target_command(update: Update, context: BotContext, actor: Actor) -> N
         return
     members = [m for m in await list_members(deps.db, actor) if m.role is Role.REP]
     label = deps.renderer.label
-    rows = [[(m.name[:64], f"tg:{m.person_id}")] for m in members]
-    rows.append([(label(actor.locale, "team_target"), f"tg:{TEAM_TARGET}")])
-    await reply(
-        update, context, actor, "target_choose", keyboard(rows), month=_this_month(actor, deps.clock())
-    )
+    rows = [[(m.name[:64], encode(Prefix.TARGET, m.person_id))] for m in members]
+    rows.append([(label(actor.locale, "team_target"), encode(Prefix.TARGET, TEAM_TARGET))])
+    month = targets.this_month(team, deps.clock())
+    await reply(update, context, actor, "target_choose", keyboard(rows), month=month)
 
 
 @with_actor
 async def target_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     actor.require_coordinator()
-    args = callback_args(update, "tg")
-    if not args or not is_number(args[0]):
-        raise Refused(Reason.STALE_BUTTON)
-    now = deps.clock()
-    await drafts.begin(deps.db, actor.person_id, TARGET, "amount", {"person_id": int(args[0])}, now)
-    await reply(
-        update, context, actor, "target_ask", month=_this_month(actor, now), team_target=args[0] == "0"
-    )
+    button = pressed(update, Prefix.TARGET)
+    person_id = TEAM_TARGET if button.text(0) == str(TEAM_TARGET) else button.person(0)
+    month = await targets.begin(deps.db, actor, person_id, deps.clock())
+    await reply(update, context, actor, "target_ask", month=month, team_target=person_id == TEAM_TARGET)
 
 
 async def typed_target(
     update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
     deps = context.deps
-    person_id = int(data["person_id"])
-    try:
-        amount = parse_amount(text, max_minor=deps.settings.max_amount_minor)
-    except AmountError as error:
-        raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
-    now = deps.clock()
-    result = await targets.set_target(deps.db, actor, person_id, amount, _this_month(actor, now), now)
-    await drafts.end(deps.db, actor.person_id)
+    result = await targets.answer(deps.db, actor, text, deps.settings.max_amount_minor, deps.clock())
     await reply(update, context, actor, "target_set", result=result, team=actor.team)
 
 

@@ -11,11 +11,12 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from bot.callbacks import Prefix, encode
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer, envelopes_for
 from bot.services import digests, outbox, rewards
 from bot.services.access import TeamInfo
-from bot.services.digests import Recipient
+from bot.services.digests import Nudge, Recipient
 from bot.services.outbox import Envelope
 from bot.services.schedule import Kind, TeamSchedule
 from bot.settings import pick_locale
@@ -60,9 +61,10 @@ async def render_output(
         out: list[Envelope] = []
         for rep in await digests.nudge_targets(db, team, day):
             locale = pick_locale(rep.language_code, team.locale, default_locale)
+            report, none = renderer.label(locale, "report_now"), renderer.label(locale, "no_sales_today")
             buttons = [
-                [(renderer.label(locale, "report_now"), "nudge:report")],
-                [(renderer.label(locale, "no_sales_today"), f"nudge:none:{day.isoformat()}")],
+                [(report, encode(Prefix.NUDGE, Nudge.REPORT))],
+                [(none, encode(Prefix.NUDGE, Nudge.NO_SALES, day.isoformat()))],
             ]
             out += envelopes_for(rep, renderer.render("nudge", locale, day=day), buttons)
         return out

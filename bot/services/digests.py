@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from enum import StrEnum
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -20,10 +21,18 @@ from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import TeamSchedule, parse_days, previous_post_day
 from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
 from storage.db import Database
-from storage.models import Claim, DayMark, Member, Person, Role, Sale, Team, TeamHoliday
-from storage.queries import insert_ignore
+from storage.models import Claim, DayMark, Person, Role, Sale, Team, TeamHoliday
+from storage.queries import insert_ignore, teams
+from storage.queries import members as member_queries
 
 NO_SALES = "no_sales"
+
+
+class Nudge(StrEnum):
+    """The nudge's buttons: report now, or say there were no sales that day."""
+
+    REPORT = "report"
+    NO_SALES = "none"
 
 
 @dataclass(frozen=True)
@@ -125,7 +134,7 @@ class MemberRow:
 
 async def team_info(db: Database, team_id: int) -> TeamInfo:
     async with db.read() as session:
-        return TeamInfo.of(await session.get_one(Team, team_id))
+        return TeamInfo.of(await teams.by_id(session, team_id))
 
 
 async def schedules(db: Database) -> list[TeamSchedule]:
@@ -154,15 +163,9 @@ async def schedule_of(db: Database, team_id: int) -> TeamSchedule:
 
 
 async def members(session: AsyncSession, team_id: int) -> list[MemberRow]:
-    rows = await session.execute(
-        select(Person, Member.role, Member.unreachable_at)
-        .join(Member, Member.person_id == Person.id)
-        .where(Member.team_id == team_id, Member.removed_at.is_(None))
-        .order_by(Person.first_name, Person.id)
-    )
     return [
-        MemberRow(p.id, p.display_name, Role(role), p.language_code, unreachable is not None)
-        for p, role, unreachable in rows
+        MemberRow(p.id, p.display_name, Role(m.role), p.language_code, m.unreachable_at is not None)
+        for p, m in await member_queries.by_name(session, team_id)
     ]
 
 

@@ -18,8 +18,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.schedule import CATCH_UP
 from storage.db import Database
-from storage.models import Claim, Member, Outbox, OutboxStatus, Team
-from storage.queries import insert_ignore
+from storage.models import Claim, Outbox, OutboxStatus, Team
+from storage.queries import insert_ignore, members, teams
 
 # A send takes seconds; a row "sending" for longer was in flight when its process died.
 IN_FLIGHT_LIMIT = timedelta(minutes=10)
@@ -206,12 +206,9 @@ async def chat_migrated(db: Database, taken: Taken, new_chat_id: int, now: datet
 
 
 async def unreachable(db: Database, team_id: int, person_id: int, now: datetime) -> None:
+    """Telegram refused to deliver to the person: the digests name them until they write again."""
     async with db.write() as session:
-        await session.execute(
-            update(Member)
-            .where(Member.team_id == team_id, Member.person_id == person_id, Member.removed_at.is_(None))
-            .values(unreachable_at=now)
-        )
+        await members.set_unreachable(session, person_id, now, team_id)
 
 
 async def sent_recipients(db: Database, claim_id: int) -> int:
@@ -227,7 +224,7 @@ async def sent_recipients(db: Database, claim_id: int) -> int:
 async def pinned(db: Database, team_id: int, message_id: int) -> int | None:
     """Remember the new pinned post; returns the previous one to unpin."""
     async with db.write() as session:
-        team = await session.get_one(Team, team_id)
+        team = await teams.by_id(session, team_id)
         previous = team.pinned_message_id
         team.pinned_message_id = message_id
     return previous

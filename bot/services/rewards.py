@@ -19,8 +19,9 @@ from bot.services.periods import days_span, fire_at, local_date
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
-from storage.models import Badge, Member, Person, PointEntry, Sale, Team
-from storage.queries import insert_ignore
+from storage.models import Badge, Person, PointEntry, Sale, Team
+from storage.queries import insert_ignore, teams
+from storage.queries import members as member_queries
 
 DEFAULT_POINTS = {
     "top_seller": 50,
@@ -82,13 +83,7 @@ async def close_in(
     zone = team.zone
     span = days_span(day, day, zone)
     cutoff = min(fire_at(day, schedule.post_time, zone), now)
-    members = set(
-        (
-            await session.scalars(
-                select(Member.person_id).where(Member.team_id == team.id, Member.removed_at.is_(None))
-            )
-        ).all()
-    )
+    members = await member_queries.active_ids(session, team.id)
     people: dict[int, _Person] = defaultdict(_Person)
     today_rows = await session.execute(
         select(Sale.person_id, Sale.amount_minor).where(
@@ -117,7 +112,7 @@ async def close_in(
             people[person_id].earlier_days[local_date(occurred_at, zone)] += amount
             people[person_id].earlier_sales += 1
 
-    table = points_table(await session.get_one(Team, team.id))
+    table = points_table(await teams.by_id(session, team.id))
     month = month_start(day)
     targets = await rep_targets(session, team.id, month)
     month_days = post_days_in_month(schedule, day)

@@ -15,14 +15,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
+from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import AmountError, parse_amount
 from bot.services.periods import Period, local_date, period_span
 from bot.services.results import competition_ranks, totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
+from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import TEAM_TARGET, Claim, Member, Person, Role, Target
-from storage.queries import upsert
+from storage.models import TEAM_TARGET, Claim, Person, Role, Target
+from storage.queries import members, upsert
 
 DAY_CLOSE = "daily-rewards"
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -32,8 +34,30 @@ class TargetStep(StrEnum):
     AMOUNT = "amount"
 
 
+@dataclass
+class TargetData(DraftData):
+    """Whose target the typed amount sets (TEAM_TARGET for the team's own)."""
+
+    person_id: int = TEAM_TARGET
+
+
+WIZARD = Wizard(DraftKind.TARGET, TargetStep, TargetData)
+
+
 def month_start(day: date) -> date:
     return day.replace(day=1)
+
+
+def this_month(team: TeamInfo, now: datetime) -> date:
+    return month_start(local_date(now, team.zone))
+
+
+def parse_target_amount(text: str, max_minor: int) -> int:
+    """A typed amount, or a refusal that says what is wrong with it."""
+    try:
+        return parse_amount(text, max_minor=max_minor)
+    except AmountError as error:
+        raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
 
 
 def month_days(first: date) -> list[date]:
@@ -58,15 +82,8 @@ async def target_of(session: AsyncSession, team_id: int, person_id: int, month: 
 
 async def rep_targets(session: AsyncSession, team_id: int, month: date) -> dict[int, int]:
     """Every current rep's target in force for `month` (reps without one are left out)."""
-    reps = (
-        await session.scalars(
-            select(Member.person_id).where(
-                Member.team_id == team_id, Member.removed_at.is_(None), Member.role == Role.REP
-            )
-        )
-    ).all()
     out = {}
-    for person_id in reps:
+    for person_id in sorted(await members.active_ids(session, team_id, Role.REP)):
         amount = await target_of(session, team_id, person_id, month)
         if amount is not None:
             out[person_id] = amount
@@ -100,40 +117,66 @@ async def set_target(
 ) -> SetTarget:
     team = actor.require_coordinator()
     async with db.write() as session:
-        if person_id == TEAM_TARGET:
-            subject = TargetSubject(TEAM_TARGET, team.name)
-        else:
-            row = (
-                await session.execute(
-                    select(Person)
-                    .join(Member, Member.person_id == Person.id)
-                    .where(
-                        Member.team_id == team.id,
-                        Member.person_id == person_id,
-                        Member.removed_at.is_(None),
-                        Member.role == Role.REP,
-                    )
-                )
-            ).scalar_one_or_none()
-            # Targets are for reps; another team's person is treated like a missing one.
-            if row is None:
-                raise Refused(Reason.NOT_A_REP)
-            subject = TargetSubject(row.id, row.display_name)
-        await upsert(
-            session,
-            Target,
-            {
-                "team_id": team.id,
-                "person_id": person_id,
-                "month": month,
-                "amount_minor": amount_minor,
-                "set_by": actor.person_id,
-                "set_at": now,
-            },
-            conflict=["team_id", "person_id", "month"],
-            update=["amount_minor", "set_by", "set_at"],
-        )
+        return await _set_in(session, team, actor.person_id, person_id, amount_minor, month, now)
+
+
+async def _set_in(
+    session: AsyncSession,
+    team: TeamInfo,
+    set_by: int,
+    person_id: int,
+    amount_minor: int,
+    month: date,
+    now: datetime,
+) -> SetTarget:
+    if person_id == TEAM_TARGET:
+        subject = TargetSubject(TEAM_TARGET, team.name)
+    else:
+        rep = await session.scalar(members.people_stmt(team.id, Role.REP).where(Person.id == person_id))
+        # Targets are for reps; another team's person is treated like a missing one.
+        if rep is None:
+            raise Refused(Reason.NOT_A_REP)
+        subject = TargetSubject(rep.id, rep.display_name)
+    await upsert(
+        session,
+        Target,
+        {
+            "team_id": team.id,
+            "person_id": person_id,
+            "month": month,
+            "amount_minor": amount_minor,
+            "set_by": set_by,
+            "set_at": now,
+        },
+        conflict=["team_id", "person_id", "month"],
+        update=["amount_minor", "set_by", "set_at"],
+    )
     return SetTarget(subject, amount_minor, month)
+
+
+async def begin(db: Database, actor: Actor, person_id: int, now: datetime) -> date:
+    """The coordinator picked whose target to set: the next typed message is its amount.
+
+    Returns the month the target will start in.
+    """
+    team = actor.require_coordinator()
+    await WIZARD.start(db, actor.person_id, now, TargetStep.AMOUNT, TargetData(person_id))
+    return this_month(team, now)
+
+
+async def answer(db: Database, actor: Actor, text: str, max_minor: int, now: datetime) -> SetTarget:
+    """The typed amount: the target is set and the draft ended in one transaction.
+
+    A refused amount (or person) leaves the draft, so the coordinator can type again.
+    """
+    amount = parse_target_amount(text, max_minor)
+    team = actor.require_coordinator()
+    token = (await WIZARD.load(db, actor.person_id, None, now)).token
+    async with db.write() as session:
+        state = await WIZARD.finish(session, actor.person_id, token, TargetStep.AMOUNT, now)
+        return await _set_in(
+            session, team, actor.person_id, state.data.person_id, amount, this_month(team, now), now
+        )
 
 
 async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: datetime) -> SetTarget:
@@ -142,7 +185,7 @@ async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: date
     words = args.split()
     if len(words) < 2:
         raise Refused(Reason.TARGET_USAGE)
-    month = month_start(local_date(now, team.zone))
+    month = this_month(team, now)
     if _MONTH.match(words[-1]):
         try:
             month = date.fromisoformat(words[-1] + "-01")
@@ -150,26 +193,17 @@ async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: date
             raise Refused(Reason.TARGET_USAGE) from exc
         words = words[:-1]
     who, amount_text = words[0], " ".join(words[1:])
-    try:
-        amount = parse_amount(amount_text, max_minor=max_minor)
-    except AmountError as error:
-        raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
+    amount = parse_target_amount(amount_text, max_minor)
     if who.lower() in ("team", "zespół", "zespol"):
         return await set_target(db, actor, TEAM_TARGET, amount, month, now)
     username = who.removeprefix("@").casefold()
     async with db.read() as session:
-        person_id = await session.scalar(
-            select(Person.id)
-            .join(Member, Member.person_id == Person.id)
-            .where(
-                Member.team_id == team.id,
-                Member.removed_at.is_(None),
-                func.lower(Person.username) == username,
-            )
+        person = await session.scalar(
+            members.people_stmt(team.id).where(func.lower(Person.username) == username)
         )
-    if person_id is None:
+    if person is None:
         raise Refused(Reason.NOT_A_REP)
-    return await set_target(db, actor, int(person_id), amount, month, now)
+    return await set_target(db, actor, person.id, amount, month, now)
 
 
 async def day_closed(db: Database, team_id: int, day: date) -> bool:

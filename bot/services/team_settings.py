@@ -7,20 +7,19 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import holidays
-from sqlalchemy import delete, select
+from sqlalchemy import select
 
-from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from bot.services.parsing import AmountError, is_number, parse_amount, parse_hhmm
+from bot.services.parsing import is_number, parse_hhmm
 from bot.services.rewards import DEFAULT_POINTS, points_table
 from bot.services.schedule import format_days, parse_days
+from bot.services.targets import parse_target_amount
+from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import Draft, Team, TeamHoliday
-from storage.queries import insert_ignore
-
-SETTINGS = DraftKind.SETTINGS
+from storage.models import Team, TeamHoliday
+from storage.queries import insert_ignore, teams
 
 
 class Field(StrEnum):
@@ -33,6 +32,12 @@ class Field(StrEnum):
     BIG_DEAL = "big_deal"
 
 
+@dataclass
+class SettingsData(DraftData):
+    """A settings question needs nothing but its step: the field being answered."""
+
+
+WIZARD = Wizard(DraftKind.SETTINGS, Field, SettingsData)
 FIELDS = tuple(field.value for field in Field)
 MAX_POINTS = 10_000
 
@@ -51,7 +56,7 @@ class SettingsView:
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
     team_info = actor.require_coordinator()
     async with db.read() as session:
-        team = await session.get_one(Team, team_info.id)
+        team = await teams.by_id(session, team_info.id)
         days = (
             await session.scalars(
                 select(TeamHoliday.day)
@@ -70,51 +75,48 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
     )
 
 
-async def ask(db: Database, actor: Actor, field: str, now: datetime) -> None:
+async def ask(db: Database, actor: Actor, field: Field, now: datetime) -> None:
     """The next typed message answers `field`."""
     actor.require_coordinator()
-    if field not in FIELDS:
-        raise Refused(Reason.STALE_BUTTON)
-    await drafts.begin(db, actor.person_id, SETTINGS, field, {}, now)
+    await WIZARD.start(db, actor.person_id, now, field, SettingsData())
 
 
-async def answer(db: Database, actor: Actor, field: str, text: str, max_minor: int = 10**12) -> None:
-    """Apply a typed value; a bad one is refused and the question stays open."""
+async def answer(db: Database, actor: Actor, text: str, now: datetime, max_minor: int = 10**12) -> None:
+    """Apply a typed value to the field asked; a bad one is refused and the question stays open."""
     team = actor.require_coordinator()
-    values: dict[str, object]
-    if field in ("post_time", "nudge_time"):
-        try:
-            parsed = parse_hhmm(text)
-        except ValueError as exc:
-            raise Refused(Reason.BAD_TIME) from exc
-        values = {field: parsed.strftime("%H:%M")}
-    elif field == "big_deal":
-        if text.strip() == "-":
-            values = {"big_deal_minor": None}
-        else:
-            try:
-                values = {"big_deal_minor": parse_amount(text, max_minor=max_minor)}
-            except AmountError as error:
-                raise Refused(Reason.TARGET_AMOUNT, problem=str(error.problem)) from error
-    elif field == "points":
-        values = {"reward_points": _parse_points(text)}
-    elif field == "country":
-        code = text.strip().upper()
-        if code in ("-", "NONE", "BRAK"):
-            values = {"holiday_country": None}
-        elif code in holidays.list_supported_countries():
-            values = {"holiday_country": code}
-        else:
-            raise Refused(Reason.BAD_COUNTRY)
-    else:
-        raise Refused(Reason.STALE_BUTTON)
+    asked = await WIZARD.load(db, actor.person_id, None, now)
+    values = _values(asked.step, text, max_minor)
     async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        team_row = await session.get_one(Team, team.id)
+        await WIZARD.finish(session, actor.person_id, asked.token, asked.step, now)
+        team_row = await teams.by_id(session, team.id)
         for name, value in values.items():
             if name == "reward_points":
                 value = {**(team_row.reward_points or {}), **value}  # type: ignore[dict-item]
             setattr(team_row, name, value)
+
+
+def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
+    """The team's columns a typed answer to `field` sets."""
+    if field in (Field.POST_TIME, Field.NUDGE_TIME):
+        try:
+            parsed = parse_hhmm(text)
+        except ValueError as exc:
+            raise Refused(Reason.BAD_TIME) from exc
+        return {field.value: parsed.strftime("%H:%M")}
+    if field is Field.BIG_DEAL:
+        if text.strip() == "-":
+            return {"big_deal_minor": None}
+        return {"big_deal_minor": parse_target_amount(text, max_minor)}
+    if field is Field.POINTS:
+        return {"reward_points": _parse_points(text)}
+    if field is Field.COUNTRY:
+        code = text.strip().upper()
+        if code in ("-", "NONE", "BRAK"):
+            return {"holiday_country": None}
+        if code in holidays.list_supported_countries():
+            return {"holiday_country": code}
+        raise Refused(Reason.BAD_COUNTRY)
+    raise Refused(Reason.STALE_BUTTON)
 
 
 def _parse_points(text: str) -> dict[str, int]:

@@ -66,3 +66,14 @@ async def set_unreachable(
     if team_id is not None:
         stmt = stmt.where(Member.team_id == team_id)
     await session.execute(stmt.values(unreachable_at=at))
+
+
+async def by_name(session: AsyncSession, team_id: int) -> list[tuple[Person, Member]]:
+    """Active members with their people, by first name then id (how digests list a team)."""
+    rows = await session.execute(
+        select(Person, Member)
+        .join(Member, Member.person_id == Person.id)
+        .where(active_in(team_id))
+        .order_by(Person.first_name, Person.id)
+    )
+    return [(person, member) for person, member in rows]
