@@ -15,7 +15,7 @@ from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingDraft, MeetingView
 from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
-from handlers.conversation import Conversation
+from handlers.conversation import Conversation, cancel_pressed
 from storage.models import NAME_MAX, MeetingKind
 
 
@@ -75,11 +75,7 @@ async def draft_button(update: Update, context: BotContext, actor: Actor) -> Non
         raise Refused(Reason.STALE_BUTTON)
     token, value = args[0], args[1]
     if value == "cancel":
-        from bot.services.report import discard
-
-        if not await discard(deps.db, actor.person_id, token):
-            raise Refused(Reason.STALE_BUTTON)
-        await edit(update, context, actor, "report_cancelled")
+        await cancel_pressed(update, context, actor, token)
         return
     if value == "save":
         meeting = await meetings.create(deps.db, actor, token, deps.clock())

@@ -9,36 +9,38 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
 from bot.scheduler.notices import cheer
 from bot.services import celebrations, report, sales
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
-from bot.services.errors import Reason, Refused
 from bot.services.report import DraftView, SavedSale, Step
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
-from handlers.conversation import Conversation
+from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
+from handlers.conversation import Conversation, cancel_pressed
 from storage.models import NAME_MAX
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: DraftView) -> InlineKeyboardMarkup | None:
     label = deps.renderer.label
-    prefix = f"rp:{draft.token}"
+
+    def data(*fields: str | int) -> str:
+        return encode(Prefix.REPORT, draft.token, *fields)
+
     rows: list[list[tuple[str, str]]] = []
     if draft.step is Step.CLIENT:
-        rows = [[(choice.name[:64], f"{prefix}:c:{choice.id}")] for choice in draft.choices]
+        rows = [[(choice.name[:64], data("c", choice.id))] for choice in draft.choices]
     elif draft.step is Step.PRODUCT:
-        rows = [[(choice.name[:64], f"{prefix}:p:{choice.id}")] for choice in draft.choices]
-        rows.append([(label(actor.locale, "skip"), f"{prefix}:p:-")])
+        rows = [[(choice.name[:64], data("p", choice.id))] for choice in draft.choices]
+        rows.append([(label(actor.locale, "skip"), data("p", "-"))])
     elif draft.step is Step.CONFIRM:
-        day = ("today", "y:0") if draft.yesterday else ("yesterday", "y:1")
+        day = ("today", "0") if draft.yesterday else ("yesterday", "1")
         rows = [
-            [(label(actor.locale, "save"), f"{prefix}:save")],
-            [(label(actor.locale, day[0]), f"{prefix}:{day[1]}")],
+            [(label(actor.locale, "save"), data("save"))],
+            [(label(actor.locale, day[0]), data("y", day[1]))],
         ]
-    rows.append([(label(actor.locale, "cancel"), f"{prefix}:cancel")])
+    rows.append([(label(actor.locale, "cancel"), data("cancel"))])
     return keyboard(rows)
 
 
@@ -61,9 +63,8 @@ async def start_report(update: Update, context: BotContext, actor: Actor) -> Non
 async def report_command(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     actor.require_member()
-    chat = update.effective_chat
-    assert chat is not None and update.effective_message is not None
-    if chat.type != ChatType.PRIVATE:
+    assert update.effective_message is not None
+    if not is_private(update):
         link = f"https://t.me/{context.bot.username}?start=report"
         markup = keyboard([[(deps.renderer.label(actor.locale, "continue_private"), link)]])
         await reply(update, context, actor, "report_in_group", markup)
@@ -91,7 +92,7 @@ async def _saved(update: Update, context: BotContext, actor: Actor, sale: SavedS
     deps = context.deps
     markup = None
     if not sale.already_saved:
-        markup = keyboard([[(deps.renderer.label(actor.locale, "undo"), f"undo:{sale.sale_id}")]])
+        markup = keyboard([[(deps.renderer.label(actor.locale, "undo"), encode(Prefix.UNDO, sale.sale_id))]])
     assert actor.team is not None
     await edit(update, context, actor, "report_saved", markup, sale=sale, team=actor.team)
 
@@ -107,10 +108,8 @@ async def _celebrate(context: BotContext, actor: Actor, sale_id: int) -> None:
 @with_actor
 async def report_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "rp")
-    if len(args) < 2:
-        raise Refused(Reason.STALE_BUTTON)
-    token, action = args[0], args[1]
+    button = pressed(update, Prefix.REPORT)
+    token, action = button.text(0), button.choice(1, ("save", "cancel", "c", "p", "y"))
     now = deps.clock()
     if action == "save":
         sale = await report.save(deps.db, actor, token, now)
@@ -119,18 +118,14 @@ async def report_button(update: Update, context: BotContext, actor: Actor) -> No
             await _celebrate(context, actor, sale.sale_id)
         return
     if action == "cancel":
-        ended = await report.discard(deps.db, actor.person_id, token)
-        if not ended:
-            raise Refused(Reason.STALE_BUTTON)
-        await edit(update, context, actor, "report_cancelled")
+        await cancel_pressed(update, context, actor, token)
         return
-    if action in ("c", "p"):
-        choice = None if args[2:3] == ["-"] else int_arg(args, 2)
-        draft = await report.choose(deps.db, actor, token, action, choice, now)
-    elif action == "y":
-        draft = await report.set_yesterday(deps.db, actor, token, args[2:3] == ["1"], now)
+    if action == "y":
+        yesterday = button.choice(2, ("0", "1")) == "1"
+        draft = await report.set_yesterday(deps.db, actor, token, yesterday, now)
     else:
-        raise Refused(Reason.STALE_BUTTON)
+        choice = None if button.text(2) == "-" else button.id(2)
+        draft = await report.choose(deps.db, actor, token, action, choice, now)
     await show_draft(update, context, actor, draft, editing=True)
 
 
@@ -146,7 +141,7 @@ async def typed_void_reason(
     update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
     deps = context.deps
-    line = await sales.void_with_reason(deps.db, actor, int(data["sale_id"]), text, deps.clock())
+    line = await sales.void_with_reason(deps.db, actor, text, deps.clock())
     await reply(update, context, actor, "void_done", line=line)
 
 
@@ -160,7 +155,7 @@ async def undo_command(update: Update, context: BotContext, actor: Actor) -> Non
 @with_actor
 async def undo_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    sale_id = int_arg(callback_args(update, "undo"), 0)
+    sale_id = pressed(update, Prefix.UNDO).id(0)
     line = await sales.undo(deps.db, actor, deps.clock(), sale_id)
     await edit(update, context, actor, "undo_done", line=line)
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from telegram import Update
-from telegram.constants import ChatType
 
+from bot.callbacks import MAX_ID, Prefix, encode
 from bot.deps import BotContext
 from bot.services import digests, results, rewards, sales, targets
 from bot.services.access import Actor, team_of_group
 from bot.services.errors import Reason, Refused
 from bot.services.periods import Period
-from handlers.common import callback_args, int_arg, keyboard, reply, respond, with_actor
+from handlers.common import is_private, keyboard, pressed, private_only, reply, respond, with_actor
 from storage.models import Role
 
 
@@ -44,7 +44,7 @@ async def leaderboard(update: Update, context: BotContext, actor: Actor) -> None
     if by_percent and period is not Period.MONTH:
         raise Refused(Reason.BAD_PERIOD)
     team = actor.require_member()
-    if chat.type != ChatType.PRIVATE:
+    if not is_private(update):
         # In a group, the group's own team is shown, and only to its members.
         group_team = await team_of_group(deps.db, chat.id)
         if group_team is None:
@@ -59,6 +59,10 @@ async def leaderboard(update: Update, context: BotContext, actor: Actor) -> None
     await reply(update, context, actor, "leaderboard", board=board, team=team)
 
 
+def _page(offset: int) -> str:
+    return encode(Prefix.SALES, "page", offset)
+
+
 async def _sales_page(
     update: Update, context: BotContext, actor: Actor, offset: int, *, editing: bool
 ) -> None:
@@ -66,15 +70,15 @@ async def _sales_page(
     page = await sales.recent(deps.db, actor, offset)
     label = deps.renderer.label
     rows = [
-        [(label(actor.locale, "void", sale_id=line.sale_id), f"sales:void:{line.sale_id}")]
+        [(label(actor.locale, "void", sale_id=line.sale_id), encode(Prefix.SALES, "void", line.sale_id))]
         for line in page.lines
         if not line.voided
     ]
     nav = []
     if page.offset > 0:
-        nav.append((label(actor.locale, "newer"), f"sales:page:{max(0, page.offset - sales.PAGE_SIZE)}"))
+        nav.append((label(actor.locale, "newer"), _page(max(0, page.offset - sales.PAGE_SIZE))))
     if page.has_older:
-        nav.append((label(actor.locale, "older"), f"sales:page:{page.offset + sales.PAGE_SIZE}"))
+        nav.append((label(actor.locale, "older"), _page(page.offset + sales.PAGE_SIZE)))
     if nav:
         rows.append(nav)
     values = {"page": page, "team": actor.team}
@@ -82,20 +86,17 @@ async def _sales_page(
 
 
 @with_actor
+@private_only
 async def sales_command(update: Update, context: BotContext, actor: Actor) -> None:
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
     await _sales_page(update, context, actor, 0, editing=False)
 
 
 @with_actor
 async def sales_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "sales")
-    if args[0] == "page":
-        await _sales_page(update, context, actor, int_arg(args, 1), editing=True)
-    elif args[0] == "void":
-        line = await sales.ask_void_reason(deps.db, actor, int_arg(args, 1), deps.clock())
-        await reply(update, context, actor, "void_ask", line=line)
+    button = pressed(update, Prefix.SALES)
+    if button.choice(0, ("page", "void")) == "page":
+        await _sales_page(update, context, actor, button.number(1, 0, MAX_ID), editing=True)
     else:
-        raise Refused(Reason.STALE_BUTTON)
+        line = await sales.ask_void_reason(deps.db, actor, button.id(1), deps.clock())
+        await reply(update, context, actor, "void_ask", line=line)

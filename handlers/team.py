@@ -5,16 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
 from bot.services import teams
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
-
-
-def _private_only(update: Update) -> None:
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
+from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
 
 
 async def _show_invite(
@@ -27,7 +23,9 @@ async def _show_invite(
 ) -> None:
     """The invite link with its Revoke button: a new message, or the old one replaced."""
     deps = context.deps
-    markup = keyboard([[(deps.renderer.label(actor.locale, "revoke"), f"inv:revoke:{view.invite_id}")]])
+    markup = keyboard(
+        [[(deps.renderer.label(actor.locale, "revoke"), encode(Prefix.INVITE, "revoke", view.invite_id))]]
+    )
     values = {
         "link": f"https://t.me/{context.bot.username}?start={view.code}",
         "expires_at": view.expires_at,
@@ -38,8 +36,8 @@ async def _show_invite(
 
 
 @with_actor
+@private_only
 async def invite(update: Update, context: BotContext, actor: Actor) -> None:
-    _private_only(update)
     deps = context.deps
     view = await teams.create_rep_invite(deps.db, actor, deps.clock())
     await _show_invite(update, context, actor, view, replaced=False)
@@ -48,7 +46,9 @@ async def invite(update: Update, context: BotContext, actor: Actor) -> None:
 @with_actor
 async def revoke_invite(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    invite_id = int_arg(callback_args(update, "inv"), 1)
+    button = pressed(update, Prefix.INVITE)
+    button.choice(0, ("revoke",))
+    invite_id = button.id(1)
     view = await teams.revoke_and_replace(deps.db, actor, invite_id, deps.clock())
     await _show_invite(update, context, actor, view, replaced=True)
 
@@ -64,7 +64,7 @@ async def _show_team(
     deps = context.deps
     members = await teams.list_members(deps.db, actor)
     rows = [
-        [(deps.renderer.label(actor.locale, "remove", name=m.name), f"team:rm:{m.member_id}")]
+        [(deps.renderer.label(actor.locale, "remove", name=m.name), encode(Prefix.TEAM, "rm", m.member_id))]
         for m in members
         if m.role == "rep"
     ]
@@ -73,18 +73,18 @@ async def _show_team(
 
 
 @with_actor
+@private_only
 async def team(update: Update, context: BotContext, actor: Actor) -> None:
-    _private_only(update)
     await _show_team(update, context, actor, editing=False)
 
 
 @with_actor
 async def team_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "team")
-    action = args[0]
+    button = pressed(update, Prefix.TEAM)
+    action = button.choice(0, ("rm", "rmok", "list"))
     if action == "rm":
-        member = await teams.member_of_team(deps.db, actor, int_arg(args, 1))
+        member = await teams.member_of_team(deps.db, actor, button.id(1))
         if member.role != "rep":
             raise Refused(Reason.CANNOT_REMOVE_COORDINATOR)
         markup = keyboard(
@@ -92,20 +92,18 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
                 [
                     (
                         deps.renderer.label(actor.locale, "confirm_remove"),
-                        f"team:rmok:{member.member_id}",
+                        encode(Prefix.TEAM, "rmok", member.member_id),
                     ),
-                    (deps.renderer.label(actor.locale, "cancel"), "team:list"),
+                    (deps.renderer.label(actor.locale, "cancel"), encode(Prefix.TEAM, "list")),
                 ]
             ]
         )
         await edit(update, context, actor, "team_remove_confirm", markup, member=member)
     elif action == "rmok":
-        member = await teams.remove_rep(deps.db, actor, int_arg(args, 1), deps.clock())
+        member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
         await _show_team(update, context, actor, editing=True, removed=member.name)
-    elif action == "list":
-        await _show_team(update, context, actor, editing=True)
     else:
-        raise Refused(Reason.STALE_BUTTON)
+        await _show_team(update, context, actor, editing=True)
 
 
 @with_actor

@@ -6,13 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
-
 from bot.services.errors import Reason, Refused
 from bot.settings import pick_locale
 from storage.db import Database
-from storage.models import Member, Person, Role, Team
-from storage.queries import teams, upsert
+from storage.models import Person, Role, Team
+from storage.queries import members, teams, upsert
 
 # Telegram's stand-in for an anonymous group admin: any admin may hide behind it.
 ANONYMOUS_ADMIN_ID = 1087968824
@@ -77,13 +75,8 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
     """Remember the person (a write only when their Telegram profile changed) and find their team."""
     async with db.read() as session:
         person = await session.get(Person, who.id)
-        row = (
-            await session.execute(
-                select(Member.role, Team, Member.unreachable_at)
-                .join(Team, Team.id == Member.team_id)
-                .where(Member.person_id == who.id, Member.removed_at.is_(None))
-            )
-        ).first()
+        member = await members.membership(session, who.id)
+        team_row = await teams.by_id(session, member.team_id) if member is not None else None
     profile = (who.first_name, who.last_name, who.username, who.language_code)
     if person is None or profile != (
         person.first_name,
@@ -92,16 +85,12 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
         person.language_code,
     ):
         await _save_person(db, who, now)
-    if row is not None and row[2] is not None:
+    if member is not None and member.unreachable_at is not None:
         # They wrote to us, so they can be reached again (the digest stops listing them).
         async with db.write() as session:
-            await session.execute(
-                update(Member)
-                .where(Member.person_id == who.id, Member.removed_at.is_(None))
-                .values(unreachable_at=None)
-            )
-    team = TeamInfo.of(row[1]) if row else None
-    role = Role(row[0]) if row else None
+            await members.set_unreachable(session, who.id, None)
+    team = TeamInfo.of(team_row) if team_row is not None else None
+    role = Role(member.role) if member is not None else None
     locale = pick_locale(who.language_code, team.locale if team else None, default_locale)
     name = f"{who.first_name} {who.last_name}" if who.last_name else who.first_name
     return Actor(person_id=who.id, display_name=name, locale=locale, role=role, team=team)
@@ -127,5 +116,5 @@ async def _save_person(db: Database, who: PersonData, now: datetime) -> None:
 
 async def team_of_group(db: Database, chat_id: int) -> TeamInfo | None:
     async with db.read() as session:
-        team = await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
+        team = await teams.by_group(session, chat_id)
     return TeamInfo.of(team) if team else None

@@ -7,26 +7,25 @@ one transaction and uses the token as the sale's unique `draft_token`: a double 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import AmountError, clean_text, name_key, parse_amount, split_quick_report
 from bot.services.periods import same_time_day_before
+from bot.services.wizard import Answer, DraftData, State, Wizard
 from storage.db import Database
-from storage.models import Client, Draft, Product, Sale, TeamNamed
+from storage.models import Client, Product, Sale, TeamNamed
 from storage.queries import insert_ignore
 
-DRAFT_LIFETIME = timedelta(minutes=30)
 RECENT_CHOICES = 5
-REPORT = DraftKind.REPORT
 
 
 class Step(StrEnum):
@@ -34,6 +33,18 @@ class Step(StrEnum):
     AMOUNT = "amount"
     PRODUCT = "product"
     CONFIRM = "confirm"
+
+
+@dataclass
+class ReportData(DraftData):
+    client: str | None = None
+    amount_minor: int | None = None
+    product: str | None = None
+    yesterday: bool = False
+
+
+WIZARD = Wizard(DraftKind.REPORT, Step, ReportData)
+ReportState = State[Step, ReportData]
 
 
 @dataclass(frozen=True)
@@ -67,22 +78,7 @@ class SavedSale:
     already_saved: bool = False
 
 
-def _view(draft: Draft, team: TeamInfo, choices: list[Choice], problem: str | None = None) -> DraftView:
-    data = draft.data
-    return DraftView(
-        token=draft.token,
-        step=Step(draft.step),
-        client=data.get("client"),
-        amount_minor=data.get("amount_minor"),
-        product=data.get("product"),
-        yesterday=bool(data.get("yesterday")),
-        currency=team.currency,
-        choices=choices,
-        problem=problem,
-    )
-
-
-async def _choices(session: Any, team: TeamInfo, person_id: int, step: Step) -> list[Choice]:
+async def _choices(session: AsyncSession, team: TeamInfo, person_id: int, step: Step) -> list[Choice]:
     """The rep's recent clients, or the team's recent products, newest first."""
     if step is Step.CLIENT:
         latest = (
@@ -106,17 +102,33 @@ async def _choices(session: Any, team: TeamInfo, person_id: int, step: Step) -> 
     return [Choice(row.id, row.name) for row in rows]
 
 
-async def _start(db: Database, actor: Actor, now: datetime, data: dict[str, Any], step: Step) -> DraftView:
+async def _shown(db: Database, team: TeamInfo, person_id: int, state: ReportState) -> DraftView:
+    """The card for where the draft stands, with the recent choices of its step."""
+    async with db.read() as session:
+        choices = await _choices(session, team, person_id, state.step)
+    data = state.data
+    return DraftView(
+        token=state.token,
+        step=state.step,
+        client=data.client,
+        amount_minor=data.amount_minor,
+        product=data.product,
+        yesterday=bool(data.yesterday),
+        currency=team.currency,
+        choices=choices,
+        problem=state.problem,
+    )
+
+
+async def _start(db: Database, actor: Actor, now: datetime, data: ReportData, step: Step) -> DraftView:
     team = actor.require_member()
     # A new /report replaces whatever the person was doing.
-    draft = await drafts.begin(db, actor.person_id, REPORT, step, data, now)
-    async with db.read() as session:
-        choices = await _choices(session, team, actor.person_id, step)
-    return _view(draft, team, choices)
+    state = await WIZARD.start(db, actor.person_id, now, step, data)
+    return await _shown(db, team, actor.person_id, state)
 
 
 async def start(db: Database, actor: Actor, now: datetime) -> DraftView:
-    return await _start(db, actor, now, {}, Step.CLIENT)
+    return await _start(db, actor, now, ReportData(), Step.CLIENT)
 
 
 @dataclass(frozen=True)
@@ -135,7 +147,7 @@ async def start_quick(db: Database, actor: Actor, args: str, max_minor: int, now
             client = clean_text(client_text)
         except Refused as refusal:
             return QuickStart(await start(db, actor, now), refusal.reason)
-        draft = await _start(db, actor, now, {"client": client, "amount_minor": amount}, Step.CONFIRM)
+        draft = await _start(db, actor, now, ReportData(client=client, amount_minor=amount), Step.CONFIRM)
         return QuickStart(draft)
     first_word = args.split()[0] if args.split() else ""
     try:
@@ -146,70 +158,41 @@ async def start_quick(db: Database, actor: Actor, args: str, max_minor: int, now
     return QuickStart(await start(db, actor, now), problem)
 
 
-async def discard(db: Database, person_id: int, token: str | None = None) -> bool:
-    return await drafts.end(db, person_id, token)
+def _move(at: Step, to: Step, **change: Any) -> Answer[Step, ReportData]:
+    """A pressed button's answer: valid at step `at` only, it sets `change` and goes to `to`."""
+
+    async def apply(state: ReportState) -> tuple[Step, ReportData]:
+        if state.step is not at:
+            raise Refused(Reason.STALE_BUTTON)
+        return to, replace(state.data, **change)
+
+    return apply
 
 
-async def _advance(
-    db: Database,
-    actor: Actor,
-    token: str | None,
-    now: datetime,
-    expect: set[Step],
-    change: dict[str, Any],
-    step: Step,
+async def _pressed(
+    db: Database, actor: Actor, token: str, now: datetime, apply: Answer[Step, ReportData]
 ) -> DraftView:
     team = actor.require_member()
-    async with db.write() as session:
-        draft = await session.get(Draft, actor.person_id, with_for_update=True)
-        if draft is None or draft.kind != REPORT or (token is not None and draft.token != token):
-            raise Refused(Reason.STALE_BUTTON)
-        if now - draft.updated_at > DRAFT_LIFETIME:
-            await session.delete(draft)
-            expired = True
-        else:
-            expired = False
-            if Step(draft.step) not in expect:
-                raise Refused(Reason.STALE_BUTTON)
-            draft.data = {**draft.data, **change}
-            draft.step = step
-            draft.updated_at = now
-            choices = await _choices(session, team, actor.person_id, step)
-    if expired:
-        raise Refused(Reason.DRAFT_EXPIRED)
-    return _view(draft, team, choices)
-
-
-async def reask(db: Database, actor: Actor, draft: Draft, problem: str) -> DraftView:
-    team = actor.require_member()
-    async with db.read() as session:
-        choices = await _choices(session, team, actor.person_id, Step(draft.step))
-    return _view(draft, team, choices, problem)
+    state = await WIZARD.answer(db, actor.person_id, token, now, apply)
+    return await _shown(db, team, actor.person_id, state)
 
 
 async def answer_text(db: Database, actor: Actor, text: str, max_minor: int, now: datetime) -> DraftView:
     """A typed answer to the current step; a bad one re-asks the same step with the reason."""
-    draft = await drafts.current(db, actor.person_id, now)
-    if draft is None or draft.kind != REPORT:
-        raise Refused(Reason.NO_DRAFT)
-    step = Step(draft.step)
-    try:
-        if step is Step.CLIENT:
-            return await _advance(db, actor, None, now, {step}, {"client": clean_text(text)}, Step.AMOUNT)
-        if step is Step.AMOUNT:
-            try:
-                amount = parse_amount(text, max_minor=max_minor)
-            except AmountError as error:
-                return await reask(db, actor, draft, str(error.problem))
-            return await _advance(db, actor, None, now, {step}, {"amount_minor": amount}, Step.PRODUCT)
-        if step is Step.PRODUCT:
-            return await _advance(db, actor, None, now, {step}, {"product": clean_text(text)}, Step.CONFIRM)
-    except Refused as refusal:
-        if refusal.reason.startswith("name_"):
-            return await reask(db, actor, draft, refusal.reason)
-        raise
-    # At the confirmation card typing changes nothing: show the card again.
-    return await reask(db, actor, draft, "use_buttons")
+    team = actor.require_member()
+
+    async def apply(state: ReportState) -> tuple[Step, ReportData]:
+        if state.step is Step.CLIENT:
+            return Step.AMOUNT, replace(state.data, client=clean_text(text))
+        if state.step is Step.AMOUNT:
+            return Step.PRODUCT, replace(state.data, amount_minor=parse_amount(text, max_minor=max_minor))
+        if state.step is Step.PRODUCT:
+            return Step.CONFIRM, replace(state.data, product=clean_text(text))
+        # At the confirmation card typing changes nothing: show the card again.
+        raise Refused(Reason.USE_BUTTONS)
+
+    state = await WIZARD.answer(db, actor.person_id, None, now, apply)
+    return await _shown(db, team, actor.person_id, state)
 
 
 async def choose(
@@ -229,15 +212,17 @@ async def choose(
     if kind == "c":
         if name is None:
             raise Refused(Reason.STALE_BUTTON)
-        return await _advance(db, actor, token, now, {Step.CLIENT}, {"client": name}, Step.AMOUNT)
-    return await _advance(db, actor, token, now, {Step.PRODUCT}, {"product": name}, Step.CONFIRM)
+        return await _pressed(db, actor, token, now, _move(Step.CLIENT, Step.AMOUNT, client=name))
+    return await _pressed(db, actor, token, now, _move(Step.PRODUCT, Step.CONFIRM, product=name))
 
 
 async def set_yesterday(db: Database, actor: Actor, token: str, yesterday: bool, now: datetime) -> DraftView:
-    return await _advance(db, actor, token, now, {Step.CONFIRM}, {"yesterday": yesterday}, Step.CONFIRM)
+    return await _pressed(db, actor, token, now, _move(Step.CONFIRM, Step.CONFIRM, yesterday=yesterday))
 
 
-async def _named(session: Any, model: type[TeamNamed], team_id: int, name: str, now: datetime) -> int:
+async def _named(
+    session: AsyncSession, model: type[TeamNamed], team_id: int, name: str, now: datetime
+) -> int:
     key = name_key(name)
     await insert_ignore(
         session,
@@ -252,34 +237,40 @@ async def _named(session: Any, model: type[TeamNamed], team_id: int, name: str, 
 
 async def save(db: Database, actor: Actor, token: str, now: datetime) -> SavedSale:
     """Store the sale once: the draft goes and the sale comes in one transaction."""
-    saved = await _save(db, actor.require_member(), actor.person_id, token, now)
-    if saved is None:
-        raise Refused(Reason.DRAFT_EXPIRED)
-    return saved
+    team = actor.require_member()
+    try:
+        async with db.write() as session:
+            sale, already = await _sale_of(session, team, actor.person_id, token, now)
+            return await _saved(session, sale, already)
+    except Refused as refusal:
+        if refusal.reason is Reason.DRAFT_EXPIRED:
+            # An expired draft goes, as every kind's does when next seen.
+            await WIZARD.cancel(db, actor.person_id, token)
+        raise
 
 
-async def _save(db: Database, team: TeamInfo, person_id: int, token: str, now: datetime) -> SavedSale | None:
-    """The sale, or None when the draft had expired (it is dropped in the same transaction)."""
-    async with db.write() as session:
+async def _sale_of(
+    session: AsyncSession, team: TeamInfo, person_id: int, token: str, now: datetime
+) -> tuple[Sale, bool]:
+    """The sale made of the draft now (False), or the one an earlier tap made of it (True)."""
+    try:
         # FOR UPDATE: on PostgreSQL a concurrent second tap waits here, then finds no draft.
-        draft = await session.get(Draft, person_id, with_for_update=True)
-        if draft is None or draft.token != token or draft.kind != REPORT:
-            sale = await session.scalar(select(Sale).where(Sale.draft_token == token))
-            if sale is None or sale.person_id != person_id:
-                raise Refused(Reason.STALE_BUTTON)
-            already = True
-        elif now - draft.updated_at > DRAFT_LIFETIME:
-            await session.delete(draft)
-            return None
-        elif draft.step != Step.CONFIRM:
-            raise Refused(Reason.STALE_BUTTON)
-        else:
-            sale = await _insert_sale(session, team, person_id, draft, now)
-            already = False
-        client_name = await session.scalar(select(Client.name).where(Client.id == sale.client_id))
-        product_name = None
-        if sale.product_id is not None:
-            product_name = await session.scalar(select(Product.name).where(Product.id == sale.product_id))
+        state = await WIZARD.finish(session, person_id, token, Step.CONFIRM, now)
+    except Refused as refusal:
+        if refusal.reason is not Reason.STALE_BUTTON:
+            raise
+        sale = await session.scalar(select(Sale).where(Sale.draft_token == token))
+        if sale is None or sale.person_id != person_id:
+            raise
+        return sale, True
+    return await _insert_sale(session, team, person_id, state, now), False
+
+
+async def _saved(session: AsyncSession, sale: Sale, already: bool) -> SavedSale:
+    client_name = await session.scalar(select(Client.name).where(Client.id == sale.client_id))
+    product_name = None
+    if sale.product_id is not None:
+        product_name = await session.scalar(select(Product.name).where(Product.id == sale.product_id))
     return SavedSale(
         sale.id,
         str(client_name),
@@ -291,26 +282,26 @@ async def _save(db: Database, team: TeamInfo, person_id: int, token: str, now: d
     )
 
 
-async def _insert_sale(session: Any, team: TeamInfo, person_id: int, draft: Draft, now: datetime) -> Sale:
-    data = draft.data
-    occurred = now
-    if data.get("yesterday"):
-        occurred = same_time_day_before(now, team.zone)
-    client_id = await _named(session, Client, team.id, data["client"], now)
-    product = data.get("product")
-    product_id = await _named(session, Product, team.id, product, now) if product else None
+async def _insert_sale(
+    session: AsyncSession, team: TeamInfo, person_id: int, state: ReportState, now: datetime
+) -> Sale:
+    data = state.data
+    if data.client is None or data.amount_minor is None:  # a card that never asked for them
+        raise Refused(Reason.STALE_BUTTON)
+    occurred = same_time_day_before(now, team.zone) if data.yesterday else now
+    client_id = await _named(session, Client, team.id, data.client, now)
+    product_id = await _named(session, Product, team.id, data.product, now) if data.product else None
     sale = Sale(
         team_id=team.id,
         person_id=person_id,
         client_id=client_id,
         product_id=product_id,
-        amount_minor=int(data["amount_minor"]),
+        amount_minor=int(data.amount_minor),
         currency=team.currency,
         occurred_at=occurred,
         created_at=now,
-        draft_token=draft.token,
+        draft_token=state.token,
     )
     session.add(sale)
-    await session.delete(draft)
     await session.flush()
     return sale

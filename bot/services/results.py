@@ -12,7 +12,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.access import Actor, TeamInfo
 from bot.services.periods import Period, Span, local_date, period_span
 from storage.db import Database
-from storage.models import Member, Person, Sale
+from storage.models import Sale
+from storage.queries import members
 
 
 @dataclass(frozen=True)
@@ -82,12 +83,7 @@ def rank_rows(totals: dict[int, tuple[int, int]], names: dict[int, str]) -> list
 
 
 async def _member_names(session: AsyncSession, team_id: int) -> dict[int, str]:
-    rows = await session.execute(
-        select(Person.id, Person.first_name, Person.last_name)
-        .join(Member, Member.person_id == Person.id)
-        .where(Member.team_id == team_id, Member.removed_at.is_(None))
-    )
-    return {pid: f"{first} {last}" if last else first for pid, first, last in rows}
+    return {person.id: person.display_name for person in await members.active_people(session, team_id)}
 
 
 def team_today(team: TeamInfo, now: datetime) -> date:

@@ -9,26 +9,31 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import Select, delete, func, select
+from sqlalchemy import Select, func, select
 
-from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import clean_text
+from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import Client, Draft, Person, Product, Sale
+from storage.models import Client, Person, Product, Sale
 
 UNDO_WINDOW = timedelta(minutes=10)
 PAGE_SIZE = 8
-VOID = DraftKind.VOID
+REASON_MAX = 500
 
 
 class VoidStep(StrEnum):
     REASON = "reason"
 
 
-REASON_MAX = 500
+@dataclass
+class VoidData(DraftData):
+    sale_id: int = 0
+
+
+VOID_WIZARD = Wizard(DraftKind.VOID, VoidStep, VoidData)
 
 
 @dataclass(frozen=True)
@@ -136,15 +141,18 @@ async def ask_void_reason(db: Database, actor: Actor, sale_id: int, now: datetim
     line = await sale_of_team(db, actor, sale_id)
     if line.voided:
         raise Refused(Reason.ALREADY_VOIDED)
-    await drafts.begin(db, actor.person_id, VOID, "reason", {"sale_id": sale_id}, now)
+    await VOID_WIZARD.start(db, actor.person_id, now, VoidStep.REASON, VoidData(sale_id))
     return line
 
 
-async def void_with_reason(db: Database, actor: Actor, sale_id: int, reason: str, now: datetime) -> SaleLine:
+async def void_with_reason(db: Database, actor: Actor, reason: str, now: datetime) -> SaleLine:
+    """The typed reason voids the sale the coordinator's draft names, and ends the draft."""
     team = actor.require_coordinator()
     reason = clean_text(reason, REASON_MAX)
     async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
+        # A typed answer carries no token: the person's one live draft is the one answered.
+        state = await VOID_WIZARD.finish(session, actor.person_id, None, VoidStep.REASON, now)
+        sale_id = state.data.sale_id
         row = (
             await session.execute(_lines_query().where(Sale.id == sale_id, Sale.team_id == team.id))
         ).first()

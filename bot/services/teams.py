@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from bot.services.access import ANONYMOUS_ADMIN_ID, Actor, TeamInfo
@@ -15,6 +15,8 @@ from bot.services.errors import Reason, Refused
 from bot.settings import SUPPORTED_LOCALES, check_currency, check_timezone
 from storage.db import Database
 from storage.models import NAME_MAX, Invite, Member, Person, Role, Team
+from storage.queries import members
+from storage.queries import teams as team_rows
 
 REP_INVITE_LIFETIME = timedelta(days=7)
 
@@ -94,7 +96,7 @@ async def create_team(
 
 async def _team_by_name(db: Database, name: str) -> Team:
     async with db.read() as session:
-        team = await session.scalar(select(Team).where(Team.name == " ".join(name.split())))
+        team = await team_rows.by_name(session, " ".join(name.split()))
     if team is None:
         raise TeamError(f"no team named {name!r}")
     return team
@@ -113,16 +115,16 @@ async def create_coordinator_invite(db: Database, team_name: str, now: datetime)
 
 
 async def list_teams(db: Database) -> list[TeamSummary]:
-    members = (
+    counts = (
         select(Member.team_id, func.count().label("n"))
-        .where(Member.removed_at.is_(None))
+        .where(members.is_active())
         .group_by(Member.team_id)
         .subquery()
     )
     async with db.read() as session:
         rows = await session.execute(
-            select(Team, func.coalesce(members.c.n, 0))
-            .outerjoin(members, members.c.team_id == Team.id)
+            select(Team, func.coalesce(counts.c.n, 0))
+            .outerjoin(counts, counts.c.team_id == Team.id)
             .order_by(Team.name)
         )
         return [
@@ -139,10 +141,8 @@ async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinRe
         invite = await session.scalar(select(Invite).where(Invite.code == code))
         if invite is None or invite.revoked_at is not None:
             return JoinResult(JoinOutcome.INVALID)
-        team = TeamInfo.of(await session.get_one(Team, invite.team_id))
-        current = await session.scalar(
-            select(Member).where(Member.person_id == person_id, Member.removed_at.is_(None))
-        )
+        team = TeamInfo.of(await team_rows.by_id(session, invite.team_id))
+        current = await members.membership(session, person_id)
         if current is not None and current.team_id != invite.team_id:
             return JoinResult(JoinOutcome.OTHER_TEAM, Role(current.role), team)
         if invite.used_at is not None and invite.role == Role.COORDINATOR:
@@ -213,40 +213,36 @@ async def revoke_and_replace(db: Database, actor: Actor, invite_id: int, now: da
 async def link_group(db: Database, actor: Actor, chat_id: int) -> TeamInfo:
     team = actor.require_coordinator()
     async with db.write() as session:
-        owner = await session.scalar(select(Team).where(Team.group_chat_id == chat_id))
+        owner = await team_rows.by_group(session, chat_id)
         if owner is not None and owner.id != team.id:
             raise Refused(Reason.GROUP_TAKEN)
         await session.execute(update(Team).where(Team.id == team.id).values(group_chat_id=chat_id))
     return TeamInfo(team.id, team.name, team.timezone, team.locale, team.currency, chat_id)
 
 
+def _views_stmt(team_id: int) -> Select[Person, int, str]:
+    """The team's active members as people, with their member row's id and role."""
+    return members.people_stmt(team_id).add_columns(Member.id, Member.role)
+
+
+def _view(person: Person, member_id: int, role: str) -> MemberView:
+    return MemberView(member_id, person.id, person.display_name, person.username, Role(role))
+
+
 async def list_members(db: Database, actor: Actor) -> list[MemberView]:
     team = actor.require_coordinator()
     async with db.read() as session:
-        rows = await session.execute(
-            select(Member, Person)
-            .join(Person, Person.id == Member.person_id)
-            .where(Member.team_id == team.id, Member.removed_at.is_(None))
-            .order_by(Member.role, Person.first_name, Person.id)
-        )
-        return [MemberView(m.id, p.id, p.display_name, p.username, Role(m.role)) for m, p in rows]
+        rows = await session.execute(_views_stmt(team.id))
+        return [_view(*row) for row in rows]
 
 
 async def member_of_team(db: Database, actor: Actor, member_id: int) -> MemberView:
     team = actor.require_coordinator()
     async with db.read() as session:
-        row = (
-            await session.execute(
-                select(Member, Person)
-                .join(Person, Person.id == Member.person_id)
-                .where(Member.id == member_id, Member.team_id == team.id)
-                .where(Member.removed_at.is_(None))
-            )
-        ).first()
+        row = (await session.execute(_views_stmt(team.id).where(Member.id == member_id))).first()
     if row is None:
         raise Refused(Reason.NOT_FOUND)
-    m, p = row
-    return MemberView(m.id, p.id, p.display_name, p.username, Role(m.role))
+    return _view(*row)
 
 
 async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) -> MemberView:
@@ -257,7 +253,7 @@ async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) 
     async with db.write() as session:
         result = await session.execute(
             update(Member)
-            .where(Member.id == member_id, Member.removed_at.is_(None))
+            .where(Member.id == member_id, members.is_active())
             .values(removed_at=now, removed_by=actor.person_id)
         )
         if not result.rowcount:  # type: ignore[attr-defined]

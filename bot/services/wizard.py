@@ -104,9 +104,11 @@ class Wizard(Generic[S, D]):
         return await self.save(db, person_id, state, step, data, now)
 
     async def finish(
-        self, session: AsyncSession, person_id: int, token: str, at: S, now: datetime
+        self, session: AsyncSession, person_id: int, token: str | None, at: S, now: datetime
     ) -> State[S, D]:
         """In the caller's write transaction: take the draft at step `at` and end it.
+
+        `token` None is a typed answer's: it answers whichever draft of this kind is live.
 
         The row lock makes a double tap on Save wait, then find no draft: it is saved once.
         """

@@ -169,7 +169,8 @@ async def test_coordinator_voids_with_reason_and_rep_cannot(db: Database) -> Non
     await sales.ask_void_reason(db, coordinator, sale_id, T0)
     draft = await drafts.current(db, coordinator.person_id, T0)
     assert draft is not None
-    line = await sales.void_with_reason(db, coordinator, int(draft.data["sale_id"]), "duplicate <entry>", T0)
+    assert int(draft.data["sale_id"]) == sale_id
+    line = await sales.void_with_reason(db, coordinator, "duplicate <entry>", T0)
     assert line.voided and line.sale_id == sale_id
     async with db.read() as session:
         sale = await session.get_one(Sale, sale_id)
