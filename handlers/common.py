@@ -234,20 +234,6 @@ def private_only(callback: ActorCallback) -> ActorCallback:
     return run
 
 
-def callback_args(update: Update, prefix: str) -> list[str]:
-    """The fields after `prefix:` in the pressed button's data (data are never trusted)."""
-    assert update.callback_query is not None
-    data = update.callback_query.data or ""
-    return data.removeprefix(prefix + ":").split(":")
-
-
-def int_arg(args: list[str], index: int) -> int:
-    try:
-        return int(args[index])
-    except (IndexError, ValueError) as exc:
-        raise Refused(Reason.STALE_BUTTON) from exc
-
-
 async def on_error(update: object, context: BotContext) -> None:
     """Log with the update id on stderr; apologise briefly; the bot goes on serving others."""
     update_id = update.update_id if isinstance(update, Update) else None

@@ -5,47 +5,52 @@ from __future__ import annotations
 from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
-from telegram.constants import ChatType
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
-from bot.scheduler.notices import notify_attendees
-from bot.services import meetings
+from bot.scheduler.notices import answer_buttons, notify_attendees
+from bot.services import meeting_drafts, meetings
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from bot.services.meetings import MeetingDraft, MeetingView
-from handlers.common import callback_args, edit, int_arg, keyboard, reply, respond, with_actor
-from handlers.conversation import Conversation, cancel_pressed
+from bot.services.meetings import MeetingDraft, MeetingStep, MeetingView
+from bot.services.parsing import is_number
+from handlers import conversation
+from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
+from handlers.conversation import Conversation
 from storage.models import NAME_MAX, MeetingKind
+
+# What /meetings' coordinator buttons do, after `mm:`; each carries the meeting's id.
+MANAGE = ("move", "cancel", "cancelok", "list", "att", "tog")
+
+
+def _manage(action: str, meeting_id: int, *more: int) -> str:
+    return encode(Prefix.MEETING_MANAGE, action, meeting_id, *more)
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboardMarkup:
     label = deps.renderer.label
-    prefix = f"mt:{draft.token}"
+
+    def button(text: str, value: str | int) -> tuple[str, str]:
+        return text, encode(Prefix.MEETING_DRAFT, draft.token, value)
+
     rows: list[list[tuple[str, str]]] = []
-    if draft.step == "kind":
-        rows = [
-            [(label(actor.locale, "meeting_kind", kind=k.value), f"{prefix}:{k.value}")] for k in MeetingKind
-        ]
-    elif draft.step == "duration":
-        rows = [[(label(actor.locale, "minutes", n=n), f"{prefix}:{n}") for n in meetings.DURATIONS]]
-    elif draft.step == "place":
-        rows = [[(label(actor.locale, "skip"), f"{prefix}:skip")]]
-    elif draft.step == "attendees":
-        rows = [[(label(actor.locale, "whole_team"), f"{prefix}:all")]]
+    if draft.step == MeetingStep.KIND:
+        rows = [[button(label(actor.locale, "meeting_kind", kind=k.value), k.value)] for k in MeetingKind]
+    elif draft.step == MeetingStep.DURATION:
+        rows = [[button(label(actor.locale, "minutes", n=n), n) for n in meetings.DURATIONS]]
+    elif draft.step == MeetingStep.PLACE:
+        rows = [[button(label(actor.locale, "skip"), "skip")]]
+    elif draft.step == MeetingStep.ATTENDEES:
+        rows = [[button(label(actor.locale, "whole_team"), "all")]]
         rows += [
-            [
-                (
-                    label(actor.locale, "toggle", name=m.name, on=m.person_id in draft.chosen),
-                    f"{prefix}:{m.person_id}",
-                )
-            ]
+            [button(label(actor.locale, "toggle", name=m.name, on=m.person_id in draft.chosen), m.person_id)]
             for m in draft.members
         ]
-        rows.append([(label(actor.locale, "done"), f"{prefix}:done")])
-    elif draft.step == "confirm":
-        rows = [[(label(actor.locale, "save"), f"{prefix}:save")]]
-    rows.append([(label(actor.locale, "cancel"), f"{prefix}:cancel")])
+        rows.append([button(label(actor.locale, "done"), "done")])
+    elif draft.step == MeetingStep.CONFIRM:
+        rows = [[button(label(actor.locale, "save"), "save")]]
+    rows.append([button(label(actor.locale, "cancel"), "cancel")])
     return keyboard(rows)
 
 
@@ -59,26 +64,23 @@ async def show_draft(
 
 
 @with_actor
+@private_only
 async def meeting_command(update: Update, context: BotContext, actor: Actor) -> None:
-    if update.effective_chat is None or update.effective_chat.type != ChatType.PRIVATE:
-        raise Refused(Reason.PRIVATE_ONLY)
     deps = context.deps
-    draft = await meetings.start(deps.db, actor, deps.clock())
+    draft = await meeting_drafts.start(deps.db, actor, deps.clock())
     await show_draft(update, context, actor, draft, editing=False)
 
 
 @with_actor
 async def draft_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "mt")
-    if len(args) < 2:
-        raise Refused(Reason.STALE_BUTTON)
-    token, value = args[0], args[1]
+    data = pressed(update, Prefix.MEETING_DRAFT)
+    token, value = data.text(0), data.text(1)
     if value == "cancel":
-        await cancel_pressed(update, context, actor, token)
+        await conversation.cancel_pressed(update, context, actor, token)
         return
     if value == "save":
-        meeting = await meetings.create(deps.db, actor, token, deps.clock())
+        meeting = await meeting_drafts.create(deps.db, actor, token, deps.clock())
         assert actor.team is not None
         # The attendees are told first: a failed edit here cannot cost them their invitation.
         await notify_attendees(
@@ -93,8 +95,10 @@ async def draft_button(update: Update, context: BotContext, actor: Actor) -> Non
         )
         await edit(update, context, actor, "meeting_saved", meeting=meeting, team=actor.team)
         return
-    draft = await meetings.advance(
-        deps.db, actor, token, "" if value == "skip" else value, deps.clock(), typed=False
+    # A number is a duration or an attendee: read as a person id, range-checked, for the latter.
+    person = data.person(1) if is_number(value) else None
+    draft = await meeting_drafts.advance(
+        deps.db, actor, token, value, deps.clock(), typed=False, person=person
     )
     await show_draft(update, context, actor, draft, editing=True)
 
@@ -103,7 +107,7 @@ async def typed_meeting(
     update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
     deps = context.deps
-    draft = await meetings.advance(deps.db, actor, None, text, deps.clock(), typed=True)
+    draft = await meeting_drafts.advance(deps.db, actor, None, text, deps.clock(), typed=True)
     await show_draft(update, context, actor, draft, editing=False)
 
 
@@ -111,9 +115,9 @@ async def typed_move(
     update: Update, context: BotContext, actor: Actor, step: str, data: dict[str, Any], text: str
 ) -> None:
     deps = context.deps
-    meeting_id = int(data["meeting_id"])
     team = actor.require_coordinator()
-    meeting, _old = await meetings.move(deps.db, actor, meeting_id, text, deps.clock())
+    # The meeting is the one the stored draft names, read again under the draft's lock.
+    meeting, _old = await meeting_drafts.move(deps.db, actor, text, deps.clock())
     key = f"moved:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
     recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
     await notify_attendees(deps, context.bot, meeting, team, "meeting_moved", key, recipients)
@@ -132,11 +136,11 @@ async def _show_list(update: Update, context: BotContext, actor: Actor, *, editi
             if m.starts_at > now:
                 rows.append(
                     [
-                        (label(actor.locale, "move", title=m.title), f"mm:move:{m.id}"),
-                        (label(actor.locale, "cancel_meeting", title=m.title), f"mm:cancel:{m.id}"),
+                        (label(actor.locale, "move", title=m.title), _manage("move", m.id)),
+                        (label(actor.locale, "cancel_meeting", title=m.title), _manage("cancel", m.id)),
                     ]
                 )
-        rows += [[(label(actor.locale, "attendance", title=m.title), f"mm:att:{m.id}")] for m in past]
+        rows += [[(label(actor.locale, "attendance", title=m.title), _manage("att", m.id))] for m in past]
     values = {"coming": coming, "past": past, "team": actor.team, "actor": actor}
     await respond(update, context, actor, "meetings_list", keyboard(rows), editing=editing, **values)
 
@@ -153,7 +157,7 @@ def _attendance_markup(deps: Deps, actor: Actor, meeting: MeetingView) -> Inline
         [
             (
                 label(actor.locale, "toggle", name=a.name, on=bool(a.attended)),
-                f"mm:tog:{meeting.id}:{a.person_id}",
+                _manage("tog", meeting.id, a.person_id),
             )
         ]
         for a in meeting.attendees
@@ -166,18 +170,18 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
     """Coordinator actions from /meetings; every one re-checks role and team in the service."""
     deps = context.deps
     team = actor.require_coordinator()
-    args = callback_args(update, "mm")
-    action, meeting_id, now = args[0], int_arg(args, 1), deps.clock()
+    data = pressed(update, Prefix.MEETING_MANAGE)
+    action, meeting_id, now = data.choice(0, MANAGE), data.id(1), deps.clock()
     if action == "move":
-        meeting = await meetings.ask_move(deps.db, actor, meeting_id, now)
+        meeting = await meeting_drafts.ask_move(deps.db, actor, meeting_id, now)
         await reply(update, context, actor, "meeting_ask_move", meeting=meeting, team=team)
     elif action == "cancel":
         meeting = await meetings.get(deps.db, team, meeting_id)
         markup = keyboard(
             [
                 [
-                    (deps.renderer.label(actor.locale, "confirm_cancel"), f"mm:cancelok:{meeting_id}"),
-                    (deps.renderer.label(actor.locale, "keep"), f"mm:list:{meeting_id}"),
+                    (deps.renderer.label(actor.locale, "confirm_cancel"), _manage("cancelok", meeting_id)),
+                    (deps.renderer.label(actor.locale, "keep"), _manage("list", meeting_id)),
                 ]
             ]
         )
@@ -209,7 +213,7 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
             team=team,
         )
     elif action == "tog":
-        meeting = await meetings.toggle_attended(deps.db, actor, meeting_id, int_arg(args, 2), now)
+        meeting = await meetings.toggle_attended(deps.db, actor, meeting_id, data.person(2), now)
         await edit(
             update,
             context,
@@ -226,20 +230,12 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
 @with_actor
 async def answer_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    args = callback_args(update, "ma")
-    meeting = await meetings.answer(
-        deps.db, actor, int_arg(args, 0), args[1] if len(args) > 1 else "", deps.clock()
-    )
+    data = pressed(update, Prefix.MEETING_ANSWER)
+    meeting_id, value = data.id(0), data.choice(1, meetings.ANSWERS)
+    meeting = await meetings.answer(deps.db, actor, meeting_id, value, deps.clock())
     team = actor.require_member()
     me = next(a for a in meeting.attendees if a.person_id == actor.person_id)
-    markup = keyboard(
-        [
-            [
-                (deps.renderer.label(actor.locale, "answer", value=v), f"ma:{meeting.id}:{v}")
-                for v in meetings.ANSWERS
-            ]
-        ]
-    )
+    markup = keyboard(answer_buttons(deps.renderer, actor.locale, meeting.id))
     await edit(update, context, actor, "meeting_invite", markup, meeting=meeting, team=team, attendee=me)
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from sqlalchemy.ext.asyncio import AsyncSession
 from telegram import Bot
 
+from bot.callbacks import Prefix, encode
 from bot.deps import Deps
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer, envelopes_for
@@ -28,7 +29,7 @@ log = logging.getLogger(__name__)
 def answer_buttons(renderer: Renderer, locale: str, meeting_id: int) -> list[list[tuple[str, str]]]:
     return [
         [
-            (renderer.label(locale, "answer", value=value), f"ma:{meeting_id}:{value}")
+            (renderer.label(locale, "answer", value=value), encode(Prefix.MEETING_ANSWER, meeting_id, value))
             for value in meetings.ANSWERS
         ]
     ]

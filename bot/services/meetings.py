@@ -1,8 +1,9 @@
 """Meetings: team meetings, integration events, trainings, audits and client meetings.
 
-Creation is a conversation kept in the `drafts` table (like /report); answers, moves and
-cancellations change the meeting; reminders are claimed per (meeting, offset, start time), so a
-moved meeting gets fresh ones and the old ones can never fire.
+Creation and moves are conversations (`bot.services.meeting_drafts`); their steps and the shown
+draft live here with the other views. Answers and cancellations change the meeting; reminders
+are claimed per (meeting, offset, start time), so a moved meeting gets fresh ones and the old
+ones can never fire.
 """
 
 from __future__ import annotations
@@ -12,18 +13,15 @@ from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import drafts
 from bot.services.access import Actor, TeamInfo
-from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from bot.services.parsing import clean_text, is_number, parse_when
 from storage.db import Database
-from storage.models import Attendee, Draft, Meeting, MeetingKind, Member, Person
+from storage.models import Attendee, Meeting, Person
+from storage.queries import members
 
-MEETING = DraftKind.MEETING
-MOVE = DraftKind.MEETING_MOVE
 REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
 DURATIONS = (30, 60, 90)
 MAX_DURATION = 24 * 60
@@ -77,6 +75,8 @@ class MeetingView:
 
 @dataclass(frozen=True)
 class MeetingDraft:
+    """A creation draft as `meeting_step` shows it: its data as stored, and whom it may invite."""
+
     token: str
     step: str
     data: dict[str, Any]
@@ -93,7 +93,7 @@ class MeetingDraft:
         return set(self.data.get("attendees", []))
 
 
-def _view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
+def as_view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
     return MeetingView(
         meeting.id,
         meeting.kind,
@@ -106,7 +106,9 @@ def _view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
     )
 
 
-async def _attendees(session: Any, meeting_ids: list[int]) -> dict[int, list[AttendeeView]]:
+async def attendees_by_meeting(
+    session: AsyncSession, meeting_ids: list[int]
+) -> dict[int, list[AttendeeView]]:
     rows = await session.execute(
         select(Attendee, Person)
         .join(Person, Person.id == Attendee.person_id)
@@ -123,114 +125,12 @@ async def _attendees(session: Any, meeting_ids: list[int]) -> dict[int, list[Att
     return out
 
 
-async def _team_members(session: Any, team_id: int) -> list[AttendeeView]:
-    rows = await session.execute(
-        select(Person)
-        .join(Member, Member.person_id == Person.id)
-        .where(Member.team_id == team_id, Member.removed_at.is_(None))
-        .order_by(Member.role, Person.first_name, Person.id)
-    )
-    return [AttendeeView(p.id, p.display_name, None, None, p.language_code) for p in rows.scalars()]
-
-
-# --- the creation conversation -------------------------------------------------------------
-
-
-async def start(db: Database, actor: Actor, now: datetime) -> MeetingDraft:
-    team = actor.require_coordinator()
-    draft = await drafts.begin(db, actor.person_id, MEETING, "kind", {}, now)
-    async with db.read() as session:
-        members = await _team_members(session, team.id)
-    return MeetingDraft(draft.token, draft.step, {}, members)
-
-
-async def _load(db: Database, actor: Actor, token: str | None) -> tuple[Draft, list[AttendeeView]]:
-    team = actor.require_coordinator()
-    async with db.read() as session:
-        draft = await session.get(Draft, actor.person_id)
-        members = await _team_members(session, team.id)
-    if draft is None or draft.kind != MEETING or (token is not None and draft.token != token):
-        raise Refused(Reason.STALE_BUTTON)
-    return draft, members
-
-
-async def advance(
-    db: Database, actor: Actor, token: str | None, value: str, now: datetime, *, typed: bool
-) -> MeetingDraft:
-    """The answer to the current step (a pressed value or typed text); a bad one re-asks."""
-    draft, members = await _load(db, actor, token)
-    team = actor.require_coordinator()
-    data, step = dict(draft.data), draft.step
-    try:
-        if step == "kind" and not typed and value in {k.value for k in MeetingKind}:
-            data["kind"], step = value, "title"
-        elif step == "title" and typed:
-            data["title"], step = clean_text(value), "when"
-        elif step == "when" and typed:
-            data["starts_at"] = parse_when(value, now, team.zone).isoformat()
-            step = "duration"
-        elif step == "duration":
-            minutes = int(value) if is_number(value.strip()) else 0
-            if not 0 < minutes <= MAX_DURATION:
-                raise Refused(Reason.BAD_DURATION)
-            data["duration"], step = minutes, "place"
-        elif step == "place":
-            data["place"], step = (None if not typed else clean_text(value)), "attendees"
-            data["attendees"] = []
-        elif step == "attendees" and not typed:
-            chosen = set(data.get("attendees", []))
-            known = {m.person_id for m in members}
-            if value == "all":
-                data["attendees"], step = sorted(known), "confirm"
-            elif value == "done":
-                if not chosen:
-                    raise Refused(Reason.NO_ATTENDEES)
-                step = "confirm"
-            elif is_number(value) and int(value) in known:
-                data["attendees"] = sorted(chosen ^ {int(value)})
-            else:
-                raise Refused(Reason.STALE_BUTTON)
-        else:
-            raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
-    except Refused as refusal:
-        if refusal.reason is Reason.STALE_BUTTON:
-            raise
-        return MeetingDraft(draft.token, draft.step, draft.data, members, refusal.reason)
-    await drafts.save_step(db, actor.person_id, draft.token, step, data, now)
-    return MeetingDraft(draft.token, step, data, members)
-
-
-async def create(db: Database, actor: Actor, token: str, now: datetime) -> MeetingView:
-    """Save the confirmed draft as a meeting with its attendees (once, even on a double tap)."""
-    team = actor.require_coordinator()
-    async with db.write() as session:
-        draft = await session.get(Draft, actor.person_id, with_for_update=True)
-        if draft is None or draft.token != token or draft.step != "confirm":
-            raise Refused(Reason.STALE_BUTTON)
-        data = draft.data
-        starts_at = datetime.fromisoformat(data["starts_at"])
-        if starts_at <= now:
-            raise Refused(Reason.WHEN_PAST)
-        meeting = Meeting(
-            team_id=team.id,
-            kind=data["kind"],
-            title=data["title"],
-            starts_at=starts_at,
-            duration_min=int(data["duration"]),
-            place=data.get("place"),
-            created_by=actor.person_id,
-            created_at=now,
-            scheduled_at=now,
-        )
-        session.add(meeting)
-        await session.flush()
-        active = {m.person_id for m in await _team_members(session, team.id)}
-        for person_id in sorted(set(data["attendees"]) & active):
-            session.add(Attendee(meeting_id=meeting.id, person_id=person_id))
-        await session.delete(draft)
-        await session.flush()
-        attendees = (await _attendees(session, [meeting.id]))[meeting.id]
-    return _view(meeting, attendees)
+async def team_members(session: AsyncSession, team_id: int) -> list[AttendeeView]:
+    """Whom a new meeting may invite: the team's active members, coordinators first."""
+    return [
+        AttendeeView(p.id, p.display_name, None, None, p.language_code)
+        for p in await members.active_people(session, team_id)
+    ]
 
 
 # --- answers, lists, moves, cancellations, attendance --------------------------------------
@@ -242,7 +142,7 @@ async def get(db: Database, team: TeamInfo, meeting_id: int) -> MeetingView:
         # Another team's meeting is treated exactly like a missing one.
         if meeting is None or meeting.team_id != team.id:
             raise Refused(Reason.NOT_FOUND)
-        return _view(meeting, (await _attendees(session, [meeting.id]))[meeting.id])
+        return as_view(meeting, (await attendees_by_meeting(session, [meeting.id]))[meeting.id])
 
 
 async def answer(db: Database, actor: Actor, meeting_id: int, value: str, now: datetime) -> MeetingView:
@@ -278,8 +178,8 @@ async def upcoming(db: Database, actor: Actor, now: datetime) -> list[MeetingVie
             for m in (await session.scalars(stmt.order_by(Meeting.starts_at, Meeting.id))).all()
             if m.starts_at + timedelta(minutes=m.duration_min) > now
         ]
-        people = await _attendees(session, [m.id for m in meetings])
-    return [_view(m, people[m.id]) for m in meetings]
+        people = await attendees_by_meeting(session, [m.id for m in meetings])
+    return [as_view(m, people[m.id]) for m in meetings]
 
 
 async def recent_past(db: Database, actor: Actor, now: datetime, days: int = 7) -> list[MeetingView]:
@@ -302,35 +202,8 @@ async def between(db: Database, team_id: int, start: datetime, end: datetime) ->
                 .order_by(Meeting.starts_at, Meeting.id)
             )
         ).all()
-        people = await _attendees(session, [m.id for m in meetings])
-    return [_view(m, people[m.id]) for m in meetings]
-
-
-async def move(
-    db: Database, actor: Actor, meeting_id: int, text: str, now: datetime
-) -> tuple[MeetingView, datetime]:
-    """A new start time (typed like at creation); returns the meeting and its old start."""
-    team = actor.require_coordinator()
-    new_start = parse_when(text, now, team.zone)
-    async with db.write() as session:
-        await session.execute(delete(Draft).where(Draft.person_id == actor.person_id))
-        meeting = await session.get(Meeting, meeting_id, with_for_update=True)
-        if meeting is None or meeting.team_id != team.id:
-            raise Refused(Reason.NOT_FOUND)
-        if meeting.cancelled_at is not None:
-            raise Refused(Reason.MEETING_CANCELLED)
-        old = meeting.starts_at
-        meeting.starts_at, meeting.scheduled_at = new_start, now
-    return await get(db, team, meeting_id), old
-
-
-async def ask_move(db: Database, actor: Actor, meeting_id: int, now: datetime) -> MeetingView:
-    team = actor.require_coordinator()
-    view = await get(db, team, meeting_id)
-    if view.cancelled:
-        raise Refused(Reason.MEETING_CANCELLED)
-    await drafts.begin(db, actor.person_id, MOVE, "when", {"meeting_id": meeting_id}, now)
-    return view
+        people = await attendees_by_meeting(session, [m.id for m in meetings])
+    return [as_view(m, people[m.id]) for m in meetings]
 
 
 async def cancel(db: Database, actor: Actor, meeting_id: int, now: datetime) -> MeetingView:
@@ -399,18 +272,13 @@ async def due_reminders(db: Database, now: datetime) -> list[DueReminder]:
                 )
             )
         ).all()
-        people = await _attendees(session, [m.id for m in meetings])
-        active = {
-            (team_id, person_id)
-            for team_id, person_id in await session.execute(
-                select(Member.team_id, Member.person_id).where(Member.removed_at.is_(None))
-            )
-        }
+        people = await attendees_by_meeting(session, [m.id for m in meetings])
+        active = await members.active_pairs(session, {m.team_id for m in meetings})
     out = []
     for meeting in meetings:
         offset = due_offset(meeting.starts_at, meeting.scheduled_at, now)
         if offset is None:
             continue
         attendees = [a for a in people[meeting.id] if (meeting.team_id, a.person_id) in active]
-        out.append(DueReminder(_view(meeting, attendees), meeting.team_id, offset))
+        out.append(DueReminder(as_view(meeting, attendees), meeting.team_id, offset))
     return out
