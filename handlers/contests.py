@@ -15,17 +15,14 @@ from bot.services.contests import ContestDraft
 from bot.services.drafts import DraftKind
 from handlers import conversation
 from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
-from handlers.conversation import Conversation
+from handlers.conversation import CANCEL, Conversation, DraftButtons
 
-NEW, SAVE, CANCEL = "new", "save", "cancel"
+NEW, SAVE = "new", "save"
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboardMarkup:
     label = deps.renderer.label
-
-    def button(text: str, value: str | int) -> tuple[str, str]:
-        return text, encode(Prefix.CONTEST, draft.token, value)
-
+    button = DraftButtons(Prefix.CONTEST, draft.token, label(actor.locale, "cancel"))
     rows: list[list[tuple[str, str]]] = []
     if draft.step == ContestStep.KIND:
         rows = [[button(label(actor.locale, "contest_kind", kind=k), k)] for k in contests.KINDS]
@@ -39,8 +36,7 @@ def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboa
         rows = [[button(label(actor.locale, "yes_no", value=v), v) for v in contest_drafts.YES_NO]]
     elif draft.step == ContestStep.CONFIRM:
         rows = [[button(label(actor.locale, "save"), SAVE)]]
-    rows.append([button(label(actor.locale, "cancel"), CANCEL)])
-    return keyboard(rows)
+    return button.keyboard(rows)
 
 
 async def show_draft(

@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from telegram import Update
+from telegram import InlineKeyboardMarkup, Update
 
+from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
 from bot.services import drafts
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from handlers.common import Callback, edit, reply, with_actor
+from handlers.common import Callback, edit, keyboard, reply, with_actor
 
 # (update, context, actor, the draft's step, the draft's data, the typed text)
 TypedAnswer = Callable[[Update, BotContext, Actor, str, dict[str, Any], str], Coroutine[Any, Any, None]]
@@ -57,6 +58,22 @@ def typed_answer_router(conversations: Iterable[Conversation]) -> Callback:
         await conversation.typed(update, context, actor, draft.step, dict(draft.data), text)
 
     return typed_answer
+
+
+CANCEL = "cancel"
+
+
+class DraftButtons:
+    """A wizard card's buttons: each carries the draft's token, and the last row is Cancel."""
+
+    def __init__(self, prefix: Prefix, token: str, cancel_label: str) -> None:
+        self.prefix, self.token, self.cancel_label = prefix, token, cancel_label
+
+    def __call__(self, label: str, *fields: str | int) -> tuple[str, str]:
+        return label, encode(self.prefix, self.token, *fields)
+
+    def keyboard(self, rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+        return keyboard([*rows, [self(self.cancel_label, CANCEL)]])
 
 
 async def cancel_pressed(update: Update, context: BotContext, actor: Actor, token: str) -> None:

@@ -17,7 +17,7 @@ from bot.services.meetings import MeetingDraft, MeetingStep, MeetingView
 from bot.services.parsing import is_number
 from handlers import conversation
 from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
-from handlers.conversation import Conversation
+from handlers.conversation import CANCEL, Conversation, DraftButtons
 from storage.models import NAME_MAX, MeetingKind
 
 # What /meetings' coordinator buttons do, after `mm:`; each carries the meeting's id.
@@ -30,10 +30,7 @@ def _manage(action: str, meeting_id: int, *more: int) -> str:
 
 def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboardMarkup:
     label = deps.renderer.label
-
-    def button(text: str, value: str | int) -> tuple[str, str]:
-        return text, encode(Prefix.MEETING_DRAFT, draft.token, value)
-
+    button = DraftButtons(Prefix.MEETING_DRAFT, draft.token, label(actor.locale, "cancel"))
     rows: list[list[tuple[str, str]]] = []
     if draft.step == MeetingStep.KIND:
         rows = [[button(label(actor.locale, "meeting_kind", kind=k.value), k.value)] for k in MeetingKind]
@@ -50,8 +47,7 @@ def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboa
         rows.append([button(label(actor.locale, "done"), "done")])
     elif draft.step == MeetingStep.CONFIRM:
         rows = [[button(label(actor.locale, "save"), "save")]]
-    rows.append([button(label(actor.locale, "cancel"), "cancel")])
-    return keyboard(rows)
+    return button.keyboard(rows)
 
 
 async def show_draft(
@@ -76,7 +72,7 @@ async def draft_button(update: Update, context: BotContext, actor: Actor) -> Non
     deps = context.deps
     data = pressed(update, Prefix.MEETING_DRAFT)
     token, value = data.text(0), data.text(1)
-    if value == "cancel":
+    if value == CANCEL:
         await conversation.cancel_pressed(update, context, actor, token)
         return
     if value == "save":
@@ -201,19 +197,11 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
         await edit(update, context, actor, "meeting_cancelled", meeting=meeting, team=team, attendee=None)
     elif action == "list":
         await _show_list(update, context, actor, editing=True)
-    elif action == "att":
-        meeting = await meetings.get(deps.db, team, meeting_id)
-        await edit(
-            update,
-            context,
-            actor,
-            "meeting_attendance",
-            _attendance_markup(deps, actor, meeting),
-            meeting=meeting,
-            team=team,
-        )
-    elif action == "tog":
-        meeting = await meetings.toggle_attended(deps.db, actor, meeting_id, data.person(2), now)
+    elif action in ("att", "tog"):
+        if action == "att":
+            meeting = await meetings.get(deps.db, team, meeting_id)
+        else:
+            meeting = await meetings.toggle_attended(deps.db, actor, meeting_id, data.person(2), now)
         await edit(
             update,
             context,

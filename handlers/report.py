@@ -18,30 +18,26 @@ from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.report import DraftView, SavedSale, Step
 from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
-from handlers.conversation import Conversation, cancel_pressed
+from handlers.conversation import CANCEL, Conversation, DraftButtons, cancel_pressed
 from storage.models import NAME_MAX
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: DraftView) -> InlineKeyboardMarkup | None:
     label = deps.renderer.label
-
-    def data(*fields: str | int) -> str:
-        return encode(Prefix.REPORT, draft.token, *fields)
-
+    button = DraftButtons(Prefix.REPORT, draft.token, label(actor.locale, "cancel"))
     rows: list[list[tuple[str, str]]] = []
     if draft.step is Step.CLIENT:
-        rows = [[(choice.name[:64], data("c", choice.id))] for choice in draft.choices]
+        rows = [[button(choice.name[:64], "c", choice.id)] for choice in draft.choices]
     elif draft.step is Step.PRODUCT:
-        rows = [[(choice.name[:64], data("p", choice.id))] for choice in draft.choices]
-        rows.append([(label(actor.locale, "skip"), data("p", "-"))])
+        rows = [[button(choice.name[:64], "p", choice.id)] for choice in draft.choices]
+        rows.append([button(label(actor.locale, "skip"), "p", "-")])
     elif draft.step is Step.CONFIRM:
         day = ("today", "0") if draft.yesterday else ("yesterday", "1")
         rows = [
-            [(label(actor.locale, "save"), data("save"))],
-            [(label(actor.locale, day[0]), data("y", day[1]))],
+            [button(label(actor.locale, "save"), "save")],
+            [button(label(actor.locale, day[0]), "y", day[1])],
         ]
-    rows.append([(label(actor.locale, "cancel"), data("cancel"))])
-    return keyboard(rows)
+    return button.keyboard(rows)
 
 
 async def show_draft(
@@ -109,7 +105,7 @@ async def _celebrate(context: BotContext, actor: Actor, sale_id: int) -> None:
 async def report_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     button = pressed(update, Prefix.REPORT)
-    token, action = button.text(0), button.choice(1, ("save", "cancel", "c", "p", "y"))
+    token, action = button.text(0), button.choice(1, ("save", CANCEL, "c", "p", "y"))
     now = deps.clock()
     if action == "save":
         sale = await report.save(deps.db, actor, token, now)
@@ -117,7 +113,7 @@ async def report_button(update: Update, context: BotContext, actor: Actor) -> No
         if not sale.already_saved:
             await _celebrate(context, actor, sale.sale_id)
         return
-    if action == "cancel":
+    if action == CANCEL:
         await cancel_pressed(update, context, actor, token)
         return
     if action == "y":
