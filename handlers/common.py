@@ -124,6 +124,17 @@ def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
     )
 
 
+async def settled(update: Update, context: BotContext) -> None:
+    """Mark the update handled before its answer goes out.
+
+    Services commit before a handler answers, so from here on the update's effect is stored: a
+    process killed while answering must not hand the update out again at its next start (a typed
+    answer would be applied twice). At worst the answer itself is lost, never the effect.
+    """
+    deps = context.deps
+    await inbox.handled(deps.db, update.update_id, deps.clock())
+
+
 async def reply(
     update: Update,
     context: BotContext,
@@ -135,6 +146,7 @@ async def reply(
 ) -> Message | None:
     """Render a template in the actor's language and send it to the chat the update came from."""
     text = context.deps.renderer.render(template, actor.locale, **values)
+    await settled(update, context)
     chat = update.effective_chat
     assert chat is not None
     sent = None
@@ -160,6 +172,7 @@ async def edit(
     query = update.callback_query
     assert query is not None
     text = context.deps.renderer.render(template, actor.locale, **values)
+    await settled(update, context)
     try:
         await query.edit_message_text(text=split_message(text)[0], reply_markup=markup)
     except BadRequest as exc:

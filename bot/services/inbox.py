@@ -3,9 +3,10 @@
 Telegram forgets an update once the next getUpdates moves the offset past it, so a process
 killed between that and handling the update would lose it for good. Here the raw updates are
 committed as they are fetched (before PTB even parses them, let alone asks for more); a handler
-takes one by claiming it, and it is marked handled when every handler is done. At start, what
-was taken but not handled is handed out again; the effects that could run twice are idempotent
-(draft tokens, claims), so nothing is lost and nothing doubled. A redelivery of a handled or
+takes one by claiming it, and it is marked handled just before its answer goes out (services
+have committed its effect by then) or, at the latest, when every handler is done. At start, what
+was taken but not handled is handed out again: its effect had not been answered for, and the
+effects that could still run twice are idempotent (draft tokens, claims). A redelivery of a handled or
 taken update is not taken again.
 """
 
