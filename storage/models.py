@@ -261,7 +261,7 @@ class OutboxStatus(StrEnum):
     PENDING = "pending"
     SENDING = "sending"
     SENT = "sent"
-    # The send was in flight when the process died, or timed out: it may have arrived.
+    # It may have arrived (in flight at a crash, a timeout, a reset, a 5xx): never resent.
     UNKNOWN = "unknown"
     FORBIDDEN = "forbidden"
     FAILED = "failed"
@@ -287,6 +287,8 @@ class Outbox(Base):
     error: Mapped[str | None] = mapped_column(Text)
     message_id: Mapped[int | None] = mapped_column(BigInteger)
     updated_at: Mapped[datetime]
+    # Telegram answered 429 for this chat: neither this row nor the chat's later ones go before.
+    not_before: Mapped[datetime | None]
 
 
 class MeetingKind(StrEnum):

@@ -6,13 +6,13 @@ through `bot.scheduler.outputs`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
+import httpx
 from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
 from telegram.constants import ParseMode
-from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter, TimedOut
+from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.deps import Deps
 from bot.services import digests, outbox
@@ -23,6 +23,24 @@ from bot.telegram_text import split_message
 from storage.models import OutboxStatus
 
 log = logging.getLogger(__name__)
+
+# httpx's failures that happen before a byte of the request is written: nothing reached Telegram.
+_BEFORE_WRITE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
+
+
+def provably_unsent(exc: NetworkError) -> bool:
+    """Whether the failed request certainly never reached Telegram, so sending again is safe.
+
+    PTB wraps httpx's errors (as `__cause__`); only a connection that could not be opened, or no
+    free connection in the pool, proves nothing was written. A timeout while reading, a reset,
+    a closed connection and a 5xx may all come after Telegram performed the request.
+    """
+    return isinstance(exc.__cause__, _BEFORE_WRITE)
+
+
+def retry_delay(exc: RetryAfter) -> timedelta:
+    wait = exc.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
 
 
 def envelopes_for(
@@ -64,13 +82,22 @@ class Deliverer:
         return self.deps.clock()
 
     async def deliver(self, claim_id: int | None = None) -> None:
-        for outbox_id in await outbox.pending_ids(self.db, claim_id):
+        """Send what is pending (of one claim, or all); a chat told to wait is skipped whole."""
+        waiting: set[int] = set()
+        for outbox_id, chat_id in await outbox.pending(self.db, self.now(), claim_id):
+            if chat_id in waiting:
+                continue  # its earlier row waits for a 429: keep the chat's order
             taken = await outbox.take(self.db, outbox_id, self.now())
             while taken is not None:
-                taken = await self._send(taken)
+                taken = await self._send(taken, waiting)
 
-    async def _send(self, taken: Taken) -> Taken | None:
-        """Send one row and record what happened; returns the row again when it should be retried now."""
+    async def _send(self, taken: Taken, waiting: set[int]) -> Taken | None:
+        """Send one row and record what happened; returns the row again when it should be retried now.
+
+        Exactly once: a row is sent again only when it provably did not reach Telegram (a 429, a
+        connection never opened); anything else after the request may have been written is
+        recorded as unknown and left for the coordinator's digest, never resent.
+        """
         db, now = self.db, self.now()
         try:
             message = await self.bot.send_message(
@@ -88,22 +115,22 @@ class Deliverer:
             await outbox.chat_migrated(db, taken, exc.new_chat_id, now)
             return await outbox.take(db, taken.outbox_id, now)
         except RetryAfter as exc:
-            # The rate limiter already waited and retried; wait once more here, then try again.
-            await asyncio.sleep(
-                exc.retry_after.total_seconds() if isinstance(exc.retry_after, timedelta) else exc.retry_after
-            )
-            await outbox.retry_later(db, taken, now, str(exc))
-            return await outbox.take(db, taken.outbox_id, self.now())
-        except TimedOut as exc:
-            # It may have arrived: record it as unknown rather than risk a second copy.
-            await outbox.record(db, taken.outbox_id, OutboxStatus.UNKNOWN, now, error=str(exc))
+            # Never slept on here: this chat's rows wait in the outbox, the other chats go on.
+            await outbox.defer(db, taken, now + retry_delay(exc), now, str(exc))
+            waiting.add(taken.chat_id)
             return None
         except BadRequest as exc:
             # Never retried: the same request would fail the same way (chat not found, bad markup).
+            log.warning("sendMessage to chat %s refused: %s", taken.chat_id, exc)
             await outbox.record(db, taken.outbox_id, OutboxStatus.FAILED, now, error=str(exc))
             return None
-        except NetworkError as exc:
-            await outbox.retry_later(db, taken, now, str(exc))
+        except NetworkError as exc:  # TimedOut included
+            if provably_unsent(exc):
+                await outbox.retry_later(db, taken, now, str(exc))
+                return await outbox.take(db, taken.outbox_id, self.now()) if taken.attempts < 2 else None
+            # It may have arrived: recorded as unknown rather than risk a second copy.
+            log.warning("sendMessage to chat %s may not have arrived: %r", taken.chat_id, exc)
+            await outbox.record(db, taken.outbox_id, OutboxStatus.UNKNOWN, now, error=str(exc) or repr(exc))
             return None
         await outbox.record(db, taken.outbox_id, OutboxStatus.SENT, now, message_id=message.message_id)
         if taken.pin:

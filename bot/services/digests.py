@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import rewards
+from bot.services import outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.meetings import MeetingView, between
 from bot.services.parsing import parse_hhmm
@@ -90,6 +90,8 @@ class DailyDigest:
     # The day's meetings with their answers.
     meetings: list[MeetingView] = field(default_factory=list)
     voided_late: list[VoidedLate] = field(default_factory=list)
+    # Messages of the team sent since the span began that may or may not have arrived.
+    unknown: int = 0
 
 
 @dataclass(frozen=True)
@@ -236,6 +238,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         sum(t for t, _ in totals.values()),
         await between(db, team.id, today.start, today.end),
         await voided_late(db, team, span),
+        await outbox.unknown_since(db, team.id, span.start),
     )
 
 

@@ -130,12 +130,22 @@ async def settle_in_flight(db: Database, now: datetime) -> int:
         return int(result.rowcount or 0) + int(stale.rowcount or 0)  # type: ignore[attr-defined]
 
 
-async def pending_ids(db: Database, claim_id: int | None = None) -> list[int]:
+async def pending(db: Database, now: datetime, claim_id: int | None = None) -> list[tuple[int, int]]:
+    """(row id, chat id) of the rows to send now, oldest first.
+
+    A chat that Telegram told to wait (a pending row with a later `not_before`) is left out
+    whole, so its messages keep their order and the other chats do not wait for it.
+    """
+    waiting = select(Outbox.chat_id).where(Outbox.status == OutboxStatus.PENDING, Outbox.not_before > now)
     async with db.read() as session:
-        stmt = select(Outbox.id).where(Outbox.status == OutboxStatus.PENDING).order_by(Outbox.id)
+        stmt = (
+            select(Outbox.id, Outbox.chat_id)
+            .where(Outbox.status == OutboxStatus.PENDING, Outbox.chat_id.not_in(waiting))
+            .order_by(Outbox.id)
+        )
         if claim_id is not None:
             stmt = stmt.where(Outbox.claim_id == claim_id)
-        return list((await session.scalars(stmt)).all())
+        return [(int(row_id), int(chat_id)) for row_id, chat_id in (await session.execute(stmt)).all()]
 
 
 async def take(db: Database, outbox_id: int, now: datetime) -> Taken | None:
@@ -188,8 +198,43 @@ async def record(
 
 
 async def retry_later(db: Database, taken: Taken, now: datetime, error: str) -> None:
+    """It provably never reached Telegram: pending again, until it has failed too often."""
     status = OutboxStatus.PENDING if taken.attempts < MAX_ATTEMPTS else OutboxStatus.FAILED
     await record(db, taken.outbox_id, status, now, error=error)
+
+
+async def defer(db: Database, taken: Taken, not_before: datetime, now: datetime, error: str) -> None:
+    """Telegram answered 429 for this chat: the row waits, pending, until `not_before`.
+
+    A 429 is not a failed attempt (nothing was sent), so it does not count toward the limit.
+    """
+    async with db.write() as session:
+        await session.execute(
+            update(Outbox)
+            .where(Outbox.id == taken.outbox_id)
+            .values(
+                status=OutboxStatus.PENDING,
+                attempts=Outbox.attempts - 1,
+                not_before=not_before,
+                error=error,
+                updated_at=now,
+            )
+        )
+
+
+async def unknown_since(db: Database, team_id: int, since: datetime) -> int:
+    """Messages of the team's outputs whose fate is unknown (they may or may not have arrived)."""
+    async with db.read() as session:
+        count = await session.scalar(
+            select(func.count(Outbox.id))
+            .join(Claim, Claim.id == Outbox.claim_id)
+            .where(
+                Claim.team_id == team_id,
+                Outbox.status == OutboxStatus.UNKNOWN,
+                Outbox.updated_at >= since,
+            )
+        )
+    return int(count or 0)
 
 
 async def chat_migrated(db: Database, taken: Taken, new_chat_id: int, now: datetime) -> None:

@@ -221,6 +221,28 @@ async def test_fan_out_survives_faults_and_a_crash_without_sending_twice(h: Harn
     assert len(unknown) <= 1
 
 
+async def test_a_connection_lost_after_telegram_took_the_daily_post_leaves_one_post_marked_unknown(
+    h: Harness,
+) -> None:
+    """Telegram performed sendMessage but the answer never came: never resent, counted in the digest."""
+    boss, group = await team_with_group(h)
+    h.server.fail("sendMessage", chat_id=group.id, kind="reset")
+    h.clock.now = WARSAW_1800_FRIDAY
+    await tick(deliverer(h))
+    # Later ticks (the in-flight limit long passed) do not send it again.
+    h.clock.now += timedelta(minutes=11)
+    await tick(deliverer(h))
+    assert len(posts(h, group)) == 1
+    async with h.db.read() as session:
+        status = await session.scalar(select(Outbox.status).where(Outbox.chat_id == group.id))
+    assert status == OutboxStatus.UNKNOWN
+    h.clock.now = datetime(2026, 11, 30, 7, 0, tzinfo=UTC)  # Monday 08:00: the digest
+    await tick(deliverer(h))
+    digest = next(m.shown for m in h.server.messages_to(boss.id) if "Podsumowanie dnia" in m.shown)
+    assert "1 wiadomość mogła nie dotrzeć" in digest
+    assert len(posts(h, group)) == 1
+
+
 async def test_the_nudge_skips_holidays_sellers_and_who_said_no_sales(h: Harness) -> None:
     boss, _ = await team_with_group(h)
     quiet = h.server.user(2, "Quiet", language_code="en")

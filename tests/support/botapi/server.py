@@ -52,7 +52,11 @@ _FAULTS = {
     "retry_after": (429, "Too Many Requests: retry after {}"),
     "server_error": (500, ""),
     "timeout": (200, ""),
+    "reset": (200, ""),
+    "hold": (200, ""),
 }
+# Answered by closing the connection without a response (the call did take effect).
+_RESET: JSON = {"reset": True}
 _CONFLICT = (
     "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running"
 )
@@ -71,8 +75,9 @@ class _Fault:
     method: str
     chat_id: int | None
     times: int | None  # None: until clear_faults()
-    error: ApiError | None  # None: a "timeout" (the call succeeds, the answer comes late)
+    error: ApiError | None  # None: the call succeeds; see `kind` for how it is answered
     delay: float
+    kind: str = "timeout"
 
 
 @dataclass
@@ -101,6 +106,9 @@ class _Handler(BaseHTTPRequestHandler):
         url = urlsplit(self.path)
         content_type = self.headers.get("Content-Type", "")
         status, payload = self.server.api.handle_http(url.path, url.query, content_type, body)
+        if payload is _RESET:  # performed, then the connection drops before the answer
+            self.close_connection = True
+            return
         data = json.dumps(payload).encode()
         try:
             self.send_response(status)
@@ -333,7 +341,9 @@ class BotApiServer:
         """Make the next ``times`` calls (None: all) of ``method`` (to ``chat_id``) fail.
 
         "timeout" performs the call (the message does arrive, as with Telegram) and answers
-        only after ``seconds``; "server_error" answers ``status`` (500, 502, ...).
+        only after ``seconds``; "reset" performs it and closes the connection without an
+        answer; "hold" keeps the request open for ``seconds``, then performs and answers it;
+        "server_error" answers ``status`` (500, 502, ...).
         """
         if kind not in _FAULTS or method.lower() not in self._methods:
             raise ValueError(f"unknown fault kind {kind!r} or method {method!r}")
@@ -352,9 +362,9 @@ class BotApiServer:
                 old = self._chats.get(chat_id) if chat_id is not None else None
                 new = FakeChat(migrate_to_chat_id, "supergroup", old.title if old else None)
                 self._chats.setdefault(migrate_to_chat_id, new)
-        error = None if kind == "timeout" else ApiError(code, description, **params)
+        error = None if kind in ("timeout", "reset", "hold") else ApiError(code, description, **params)
         with self._cond:
-            self._faults.append(_Fault(method.lower(), chat_id, times, error, seconds))
+            self._faults.append(_Fault(method.lower(), chat_id, times, error, seconds, kind))
 
     def clear_faults(self) -> None:
         with self._cond:
@@ -442,8 +452,11 @@ class BotApiServer:
             return 400, ApiError(400, f"Bad Request: can't parse request: {exc}").payload()
         method, handler = entry
         with self._cond:
-            self.calls.append((method, params))
             fault = self._pop_fault(method, params)
+        if fault is not None and fault.kind == "hold":
+            self._stopping.wait(fault.delay)  # outside the lock: other chats are served meanwhile
+        with self._cond:
+            self.calls.append((method, params))
             try:
                 if fault is not None and fault.error is not None:
                     raise fault.error
@@ -455,7 +468,9 @@ class BotApiServer:
                 answer = (exc.code, exc.payload())
             except (KeyError, TypeError, ValueError) as exc:  # a missing or malformed parameter
                 answer = (400, ApiError(400, f"Bad Request: invalid parameters: {exc!r}").payload())
-        if fault is not None and fault.error is None:
+        if fault is not None and fault.kind == "reset":
+            return 200, _RESET
+        if fault is not None and fault.kind == "timeout":
             self._stopping.wait(fault.delay)  # answer too late; the call did take effect
         return answer
 
