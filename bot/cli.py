@@ -15,10 +15,11 @@ from typing import NoReturn
 from pydantic import ValidationError
 from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
-from telegram.ext import AIORateLimiter, ExtBot
+from telegram.ext import ExtBot
 
 from bot.app import build_application
 from bot.deps import Deps, utc_now
+from bot.pacing import Pacer
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
@@ -148,7 +149,7 @@ async def _jobs_command(args: argparse.Namespace, settings: Settings, db: Databa
     schedule = await digests.schedule_of(db, team.id)
     day = args.date or now.astimezone(schedule.zone).date()
     # Only sends: `jobs` never asks Telegram for updates nor touches conversation state.
-    bot = ExtBot(settings.token, base_url=settings.api_base_url, rate_limiter=AIORateLimiter(max_retries=2))
+    bot = ExtBot(settings.token, base_url=settings.api_base_url, rate_limiter=Pacer())
     try:
         async with bot:
             deliverer = Deliverer(Deps(settings, db, Renderer(), utc_now, scheduler=False), bot)

@@ -70,6 +70,11 @@ class ChatOrder(BaseUpdateProcessor):
                 if self._tails.get(key) is done:
                     del self._tails[key]
 
+    @property
+    def idle(self) -> bool:
+        """No update is being handled or waiting for its turn."""
+        return not self._tails
+
     async def initialize(self) -> None:
         pass
 

@@ -7,18 +7,19 @@ import html
 import logging
 import re
 from collections.abc import Callable, Coroutine
+from datetime import timedelta
 from functools import wraps
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
-from telegram.error import BadRequest
+from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import Callback as CallbackData
 from bot.callbacks import Prefix, decode
 from bot.deps import BotContext
-from bot.services import inbox
+from bot.services import inbox, outbox
 from bot.services.access import Actor, PersonData, identify
 from bot.services.errors import Reason, Refused
 from bot.telegram_text import split_message
@@ -153,10 +154,36 @@ async def reply(
     parts = split_message(text)
     for index, part in enumerate(parts):
         # Buttons belong under the last part of a long message.
-        sent = await context.bot.send_message(
-            chat_id=chat.id, text=part, reply_markup=markup if index == len(parts) - 1 else None
-        )
+        try:
+            sent = await context.bot.send_message(
+                chat_id=chat.id, text=part, reply_markup=markup if index == len(parts) - 1 else None
+            )
+        except RetryAfter as exc:
+            await _later(context, chat.id, parts[index:], markup, exc)
+            return None
     return sent
+
+
+async def _later(
+    context: BotContext, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None, exc: RetryAfter
+) -> None:
+    """Telegram told this chat to wait: the answer waits in the outbox, and nobody sleeps on it."""
+    deps, now = context.deps, context.deps.clock()
+    wait = exc.retry_after
+    not_before = now + (wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
+    person_id = chat_id if chat_id > 0 else None
+    await outbox.later(deps.db, chat_id, person_id, parts, button_rows(markup), not_before, now)
+    log.info("chat %s must wait %s: the answer is queued", chat_id, wait)
+
+
+def button_rows(markup: InlineKeyboardMarkup | None) -> list[list[tuple[str, str]]]:
+    """A keyboard as the outbox stores it: (label, callback data or link) pairs."""
+    if markup is None:
+        return []
+    return [
+        [(button.text, str(button.callback_data or button.url or "")) for button in row]
+        for row in markup.inline_keyboard
+    ]
 
 
 async def edit(
@@ -175,6 +202,11 @@ async def edit(
     await settled(update, context)
     try:
         await query.edit_message_text(text=split_message(text)[0], reply_markup=markup)
+    except RetryAfter as exc:
+        # The card cannot change now: its new state comes as a message once the chat may be sent to.
+        chat = update.effective_chat
+        assert chat is not None
+        await _later(context, chat.id, split_message(text), markup, exc)
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise

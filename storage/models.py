@@ -275,7 +275,8 @@ class Outbox(Base):
     __table_args__ = (Index("ix_outbox_status", "status", "claim_id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    claim_id: Mapped[int] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
+    # None for a reply that met a 429 and waits here for its chat's turn.
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="CASCADE"))
     chat_id: Mapped[int] = mapped_column(BigInteger)
     # The person behind a private chat (None for a group): Forbidden marks them unreachable.
     person_id: Mapped[int | None] = mapped_column(BigInteger)

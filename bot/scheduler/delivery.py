@@ -64,7 +64,15 @@ def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None
     if not buttons:
         return None
     return InlineKeyboardMarkup(
-        [[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in buttons]
+        [
+            [
+                InlineKeyboardButton(label, url=data)
+                if data.startswith("https://")
+                else InlineKeyboardButton(label, callback_data=data)
+                for label, data in row
+            ]
+            for row in buttons
+        ]
     )
 
 
@@ -108,7 +116,7 @@ class Deliverer:
             )
         except Forbidden as exc:
             await outbox.record(db, taken.outbox_id, OutboxStatus.FORBIDDEN, now, error=str(exc))
-            if taken.person_id is not None:
+            if taken.person_id is not None and taken.team_id is not None:
                 await outbox.unreachable(db, taken.team_id, taken.person_id, now)
             return None
         except ChatMigrated as exc:
@@ -133,21 +141,21 @@ class Deliverer:
             await outbox.record(db, taken.outbox_id, OutboxStatus.UNKNOWN, now, error=str(exc) or repr(exc))
             return None
         await outbox.record(db, taken.outbox_id, OutboxStatus.SENT, now, message_id=message.message_id)
-        if taken.pin:
-            await self._pin(taken, message.message_id)
+        if taken.pin and taken.team_id is not None:
+            await self._pin(taken, taken.team_id, message.message_id)
         return None
 
-    async def _pin(self, taken: Taken, message_id: int) -> None:
+    async def _pin(self, taken: Taken, team_id: int, message_id: int) -> None:
         try:
             await self.bot.pin_chat_message(
                 chat_id=taken.chat_id, message_id=message_id, disable_notification=True
             )
         except (BadRequest, Forbidden) as exc:
             log.warning("cannot pin in chat %s: %s", taken.chat_id, exc)
-            if await outbox.first_pin_refusal(self.db, taken.team_id):
-                await self._tell_coordinators_about_pins(taken.team_id)
+            if await outbox.first_pin_refusal(self.db, team_id):
+                await self._tell_coordinators_about_pins(team_id)
             return
-        previous = await outbox.pinned(self.db, taken.team_id, message_id)
+        previous = await outbox.pinned(self.db, team_id, message_id)
         if previous is not None and previous != message_id:
             try:
                 await self.bot.unpin_chat_message(chat_id=taken.chat_id, message_id=previous)

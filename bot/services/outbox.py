@@ -40,9 +40,10 @@ class Envelope:
 @dataclass(frozen=True)
 class Taken:
     outbox_id: int
-    claim_id: int
-    team_id: int
-    kind: str
+    claim_id: int | None
+    # None for a deferred reply (it belongs to a chat, not to a team's output).
+    team_id: int | None
+    kind: str | None
     chat_id: int
     person_id: int | None
     text: str
@@ -111,6 +112,34 @@ def queue_in(session: AsyncSession, claim_id: int, envelopes: list[Envelope], no
         )
 
 
+async def later(
+    db: Database,
+    chat_id: int,
+    person_id: int | None,
+    parts: list[str],
+    buttons: list[list[tuple[str, str]]],
+    not_before: datetime,
+    now: datetime,
+) -> None:
+    """A reply that met a 429: its parts wait here, in order, until the chat may be sent to."""
+    async with db.write() as session:
+        for index, text in enumerate(parts):
+            session.add(
+                Outbox(
+                    claim_id=None,
+                    chat_id=chat_id,
+                    person_id=person_id,
+                    text=text,
+                    buttons={"rows": buttons} if buttons and index == len(parts) - 1 else None,
+                    pin=False,
+                    status=OutboxStatus.PENDING,
+                    attempts=0,
+                    updated_at=now,
+                    not_before=not_before,
+                )
+            )
+
+
 async def settle_in_flight(db: Database, now: datetime) -> int:
     """Rows left "sending" by a dead process: recorded as unknown, never resent."""
     async with db.write() as session:
@@ -161,7 +190,7 @@ async def take(db: Database, outbox_id: int, now: datetime) -> Taken | None:
         row, team_id, kind = (
             await session.execute(
                 select(Outbox, Claim.team_id, Claim.kind)
-                .join(Claim, Claim.id == Outbox.claim_id)
+                .outerjoin(Claim, Claim.id == Outbox.claim_id)
                 .where(Outbox.id == outbox_id)
             )
         ).one()

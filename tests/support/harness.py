@@ -55,8 +55,16 @@ class Harness:
         return self.server.callback_answers[before][1]
 
     async def settle(self, user: FakeUser) -> None:
-        """Updates are handled one at a time: once a later /help is answered, earlier ones are done."""
+        """Every update sent so far has been handled (chats are served side by side)."""
         await self.say(user, "/help")
+        processor = self.app.update_processor
+        await self.server.wait_for(
+            lambda: (
+                self.server.pending_updates() == 0
+                and self.app.update_queue.empty()
+                and getattr(processor, "idle", True)
+            )
+        )
 
     async def coordinator(
         self, user: FakeUser, team: str = "North", *, create: bool = True, locale: str = "pl"
