@@ -170,6 +170,8 @@ class BotApiServer:
         self._seq = itertools.count(1)
         self._rate_all: deque[float] = deque()
         self._rate_group: dict[int, deque[float]] = {}
+        self._rate_private: dict[tuple[int, int], deque[float]] = {}
+        self.rate_limited: list[tuple[Any, int]] = []  # (chat_id, retry_after) of every 429 answered
         self._methods: dict[str, tuple[str, Callable[[JSON, Files], Any]]] = {
             n[3:].lower(): (n[3:], getattr(self, n)) for n in dir(self) if n.startswith("_m_")
         }
@@ -485,29 +487,37 @@ class BotApiServer:
         return None
 
     def _check_rate(self, method: str, params: JSON) -> None:
-        """Telegram's limits: about 30 messages a second overall and 20 a minute per group."""
+        """Telegram's limits: about 30 messages a second overall, 20 a minute per group, and
+        about one a second per private chat with short bursts (modelled as at most 6 in any
+        second and 45 in any 30 seconds)."""
         if not self.enforce_rate_limits or method not in _SEND_METHODS:
             return
         now, waits = self.clock(), []
-        while self._rate_all and now - self._rate_all[0] >= 1:
-            self._rate_all.popleft()
-        if len(self._rate_all) >= 30:
-            waits.append(self._rate_all[0] + 1 - now)
-        if isinstance(chat_id := params.get("chat_id"), int) and chat_id < 0:
-            group = self._rate_group.setdefault(chat_id, deque())
-            while group and now - group[0] >= 60:
-                group.popleft()
-            if len(group) >= 20:
-                waits.append(group[0] + 60 - now)
+        for times, limit, seconds in self._rate_windows(params):
+            while times and now - times[0] >= seconds:
+                times.popleft()
+            if len(times) >= limit:
+                waits.append(times[-limit] + seconds - now)
         if waits:
             n = max(1, math.ceil(max(waits)))
+            self.rate_limited.append((params.get("chat_id"), n))
             raise ApiError(429, f"Too Many Requests: retry after {n}", retry_after=n)
+
+    def _rate_windows(self, params: JSON) -> list[tuple[deque[float], int, float]]:
+        windows = [(self._rate_all, 30, 1.0)]
+        chat_id = params.get("chat_id")
+        if isinstance(chat_id, int) and chat_id < 0:
+            windows.append((self._rate_group.setdefault(chat_id, deque()), 20, 60.0))
+        elif isinstance(chat_id, int):
+            windows.append((self._rate_private.setdefault((chat_id, 1), deque()), 6, 1.0))
+            windows.append((self._rate_private.setdefault((chat_id, 30), deque()), 45, 30.0))
+        return windows
 
     def _record_rate(self, method: str, params: JSON) -> None:
         if self.enforce_rate_limits and method in _SEND_METHODS:
-            self._rate_all.append(now := self.clock())
-            if isinstance(chat_id := params.get("chat_id"), int) and chat_id < 0:
-                self._rate_group.setdefault(chat_id, deque()).append(now)
+            now = self.clock()
+            for times, _, _ in self._rate_windows(params):
+                times.append(now)
 
     # ---- helpers --------------------------------------------------------------------------
 
