@@ -67,7 +67,7 @@ async def test_the_gate_stops_an_update_it_failed_on_and_nothing_else_runs(
     h.server.fail("sendMessage", kind="server_error", chat_id=stranger.id)
     with caplog.at_level(logging.INFO):
         h.server.send_message(stranger, "/help")
-        await h.settle(boss)  # updates are handled in order: the stranger's is done
+        await h.settle(boss)  # every update so far handled, the stranger's included
     failures = [r for r in caplog.records if r.exc_info]
     assert len(failures) == 1 and failures[0].getMessage().startswith("gate failed for update")
     assert h.server.messages_to(stranger.id) == []
