@@ -83,6 +83,12 @@ class Lane:
         return turn
 
 
+def retry_delay(exc: RetryAfter) -> timedelta:
+    """How long Telegram told us to wait (PTB gives seconds or a timedelta)."""
+    wait = exc.retry_after
+    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
+
+
 def chat_key(data: dict[str, Any]) -> int | str | None:
     chat_id = data.get("chat_id")
     return chat_id if isinstance(chat_id, int | str) else None
@@ -158,7 +164,5 @@ class Pacer(BaseRateLimiter[int]):
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
-            wait = exc.retry_after
-            seconds = wait.total_seconds() if isinstance(wait, timedelta) else float(wait)
-            self._blocked[chat_id] = self.clock() + seconds
+            self._blocked[chat_id] = self.clock() + retry_delay(exc).total_seconds()
             raise

@@ -7,11 +7,10 @@ import html
 import logging
 import re
 from collections.abc import Callable, Coroutine
-from datetime import timedelta
 from functools import wraps
 from typing import Any
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, Message, Update, User
+from telegram import InlineKeyboardMarkup, Message, Update, User
 from telegram.constants import ChatType
 from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ApplicationHandlerStop
@@ -19,6 +18,9 @@ from telegram.ext import ApplicationHandlerStop
 from bot.callbacks import Callback as CallbackData
 from bot.callbacks import Prefix, decode
 from bot.deps import BotContext
+from bot.keyboards import keyboard as keyboard  # re-exported: every handler builds its buttons with it
+from bot.keyboards import rows_of
+from bot.pacing import retry_delay
 from bot.services import inbox, outbox
 from bot.services.access import Actor, PersonData, identify
 from bot.services.errors import Reason, Refused
@@ -110,21 +112,6 @@ def alert_text(text: str) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", text))[:200]
 
 
-def keyboard(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
-    """Buttons from (label, callback_data) pairs; an `https://` target makes a link button."""
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, url=data)
-                if data.startswith("https://")
-                else InlineKeyboardButton(label, callback_data=data)
-                for label, data in row
-            ]
-            for row in rows
-        ]
-    )
-
-
 async def settled(update: Update, context: BotContext) -> None:
     """Mark the update handled before its answer goes out.
 
@@ -169,21 +156,10 @@ async def _later(
 ) -> None:
     """Telegram told this chat to wait: the answer waits in the outbox, and nobody sleeps on it."""
     deps, now = context.deps, context.deps.clock()
-    wait = exc.retry_after
-    not_before = now + (wait if isinstance(wait, timedelta) else timedelta(seconds=wait))
     person_id = chat_id if chat_id > 0 else None
-    await outbox.later(deps.db, chat_id, person_id, parts, button_rows(markup), not_before, now)
-    log.info("chat %s must wait %s: the answer is queued", chat_id, wait)
-
-
-def button_rows(markup: InlineKeyboardMarkup | None) -> list[list[tuple[str, str]]]:
-    """A keyboard as the outbox stores it: (label, callback data or link) pairs."""
-    if markup is None:
-        return []
-    return [
-        [(button.text, str(button.callback_data or button.url or "")) for button in row]
-        for row in markup.inline_keyboard
-    ]
+    queued = outbox.envelopes(chat_id, person_id, parts, rows_of(markup))
+    await outbox.later(deps.db, queued, now + retry_delay(exc), now)
+    log.info("chat %s must wait %s: the answer is queued", chat_id, exc.retry_after)
 
 
 async def edit(

@@ -7,14 +7,16 @@ through `bot.scheduler.outputs`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import httpx
-from telegram import Bot, InlineKeyboardButton, InlineKeyboardMarkup
+from telegram import Bot
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
 from bot.deps import Deps
+from bot.keyboards import keyboard
+from bot.pacing import retry_delay
 from bot.services import digests, outbox
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
@@ -38,41 +40,12 @@ def provably_unsent(exc: NetworkError) -> bool:
     return isinstance(exc.__cause__, _BEFORE_WRITE)
 
 
-def retry_delay(exc: RetryAfter) -> timedelta:
-    wait = exc.retry_after
-    return wait if isinstance(wait, timedelta) else timedelta(seconds=wait)
-
-
 def envelopes_for(
     recipient: Recipient, text: str, buttons: list[list[tuple[str, str]]] | None = None, *, pin: bool = False
 ) -> list[Envelope]:
-    """One envelope per part of a long message; buttons go under the last part, a pin on the first."""
-    parts = split_message(text)
-    return [
-        Envelope(
-            recipient.chat_id,
-            recipient.person_id,
-            part,
-            (buttons or []) if index == len(parts) - 1 else [],
-            pin and index == 0,
-        )
-        for index, part in enumerate(parts)
-    ]
-
-
-def _markup(buttons: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup | None:
-    if not buttons:
-        return None
-    return InlineKeyboardMarkup(
-        [
-            [
-                InlineKeyboardButton(label, url=data)
-                if data.startswith("https://")
-                else InlineKeyboardButton(label, callback_data=data)
-                for label, data in row
-            ]
-            for row in buttons
-        ]
+    """One envelope per part of a long message (see `outbox.envelopes`)."""
+    return outbox.envelopes(
+        recipient.chat_id, recipient.person_id, split_message(text), buttons or [], pin=pin
     )
 
 
@@ -112,7 +85,7 @@ class Deliverer:
                 chat_id=taken.chat_id,
                 text=taken.text,
                 parse_mode=ParseMode.HTML,
-                reply_markup=_markup(taken.buttons),
+                reply_markup=keyboard(taken.buttons) if taken.buttons else None,
             )
         except Forbidden as exc:
             await outbox.record(db, taken.outbox_id, OutboxStatus.FORBIDDEN, now, error=str(exc))

@@ -95,7 +95,28 @@ async def claim_in(
     return int(claim_id)
 
 
-def queue_in(session: AsyncSession, claim_id: int, envelopes: list[Envelope], now: datetime) -> None:
+def envelopes(
+    chat_id: int,
+    person_id: int | None,
+    parts: list[str],
+    buttons: list[list[tuple[str, str]]],
+    *,
+    pin: bool = False,
+) -> list[Envelope]:
+    """One envelope per part of a long message; buttons go under the last part, a pin on the first."""
+    return [
+        Envelope(chat_id, person_id, part, buttons if index == len(parts) - 1 else [], pin and index == 0)
+        for index, part in enumerate(parts)
+    ]
+
+
+def queue_in(
+    session: AsyncSession,
+    claim_id: int | None,
+    envelopes: list[Envelope],
+    now: datetime,
+    not_before: datetime | None = None,
+) -> None:
     for envelope in envelopes:
         session.add(
             Outbox(
@@ -108,36 +129,15 @@ def queue_in(session: AsyncSession, claim_id: int, envelopes: list[Envelope], no
                 status=OutboxStatus.PENDING,
                 attempts=0,
                 updated_at=now,
+                not_before=not_before,
             )
         )
 
 
-async def later(
-    db: Database,
-    chat_id: int,
-    person_id: int | None,
-    parts: list[str],
-    buttons: list[list[tuple[str, str]]],
-    not_before: datetime,
-    now: datetime,
-) -> None:
-    """A reply that met a 429: its parts wait here, in order, until the chat may be sent to."""
+async def later(db: Database, envelopes: list[Envelope], not_before: datetime, now: datetime) -> None:
+    """A reply that met a 429: its parts wait here, with no claim, until the chat may be sent to."""
     async with db.write() as session:
-        for index, text in enumerate(parts):
-            session.add(
-                Outbox(
-                    claim_id=None,
-                    chat_id=chat_id,
-                    person_id=person_id,
-                    text=text,
-                    buttons={"rows": buttons} if buttons and index == len(parts) - 1 else None,
-                    pin=False,
-                    status=OutboxStatus.PENDING,
-                    attempts=0,
-                    updated_at=now,
-                    not_before=not_before,
-                )
-            )
+        queue_in(session, None, envelopes, now, not_before)
 
 
 async def settle_in_flight(db: Database, now: datetime) -> int:
