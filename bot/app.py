@@ -35,6 +35,7 @@ from handlers import (
     conversation,
     groups,
     meetings,
+    places,
     report,
     results,
     settings,
@@ -70,6 +71,21 @@ PRIVATE_COMMANDS = (
     "cancel",
 )
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
+# Management and conversations: in a group these answer with a pointer to the private chat.
+PRIVATE_ONLY = (
+    "invite",
+    "team",
+    "sales",
+    "settings",
+    "holiday",
+    "digest",
+    "target",
+    "rewards",
+    "meeting",
+    "meetings",
+    "cancel",
+    "undo",
+)
 
 # Updates handled at once (of different chats; one chat's stay in order).
 UPDATE_SLOTS = 16
@@ -179,11 +195,16 @@ CONVERSATIONS = [
 
 def register(app: App) -> None:
     # Before the gate: a group's upgrade to a supergroup re-links the team whoever announced it.
-    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), group=-2)
-    # Group -1 runs first for every other update: redeliveries and strangers stop here.
-    app.add_handler(TypeHandler(Update, gate), group=-1)
+    app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), group=-3)
+    # Group -2 runs first for every other update: redeliveries and strangers stop here.
+    app.add_handler(TypeHandler(Update, gate), group=-2)
+    # Then where it was asked: management stays private, a group sees only its own team.
+    app.add_handler(TypeHandler(Update, places.place_rule(PRIVATE_ONLY)), group=-1)
     for names, command in COMMANDS:
         app.add_handler(CommandHandler(names, command))
+    known = {n for entry, _ in COMMANDS for n in ([entry] if isinstance(entry, str) else entry)}
+    if not set(PRIVATE_ONLY) <= known:  # a typo here would let a management command into groups
+        raise ValueError(f"unknown private commands {sorted(set(PRIVATE_ONLY) - known)}")
     missing = set(Prefix) - set(BUTTONS)
     if missing:  # a prefix without a handler would leave its buttons to the stale-button answer
         raise ValueError(f"no button handler for {sorted(missing)}")

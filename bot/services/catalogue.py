@@ -87,7 +87,8 @@ async def start_item(db: Database, actor: Actor, now: datetime, item_id: int | N
     if item_id is not None:
         async with db.read() as session:
             row = await session.get(RewardItem, item_id)
-        if row is None or row.team_id != team.id:
+        # A card shown before the item was retired must not edit it.
+        if row is None or row.team_id != team.id or row.retired_at is not None:
             raise Refused(Reason.NOT_FOUND)
     await ITEM.start(db, actor.person_id, now, ItemStep.TITLE, ItemData(item_id=item_id))
     return ItemStep.TITLE
@@ -121,21 +122,27 @@ async def item_answer(db: Database, actor: Actor, text: str, now: datetime) -> I
     async with db.write() as session:
         data = (await ITEM.finish(session, actor.person_id, state.token, ItemStep.STOCK, now)).data
         row = await session.get(RewardItem, data.item_id) if data.item_id is not None else None
-        if row is None or row.team_id != team.id:
-            row = RewardItem(team_id=team.id, created_at=now)
-            session.add(row)
-        row.title, row.cost_points, row.stock = data.title, data.cost, stock
-        await session.flush()
-        return _item(row)
+        # Retired while its edit was being typed: the conversation ends, the retirement stands.
+        dropped = row is not None and row.retired_at is not None
+        if not dropped:
+            if row is None or row.team_id != team.id:
+                row = RewardItem(team_id=team.id, created_at=now)
+                session.add(row)
+            row.title, row.cost_points, row.stock = data.title, data.cost, stock
+            await session.flush()
+            saved = _item(row)
+    if dropped:
+        raise Refused(Reason.NOT_FOUND)
+    return saved
 
 
 async def retire(db: Database, actor: Actor, item_id: int, now: datetime) -> ItemView:
     team = actor.require_coordinator()
     async with db.write() as session:
         row = await session.get(RewardItem, item_id)
-        if row is None or row.team_id != team.id:
+        if row is None or row.team_id != team.id or row.retired_at is not None:
             raise Refused(Reason.NOT_FOUND)
-        row.retired_at = row.retired_at or now
+        row.retired_at = now
         return _item(row)
 
 

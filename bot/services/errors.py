@@ -22,6 +22,7 @@ class Reason(StrEnum):
     # buttons and conversations
     STALE_BUTTON = "stale_button"
     NOT_FOUND = "not_found"
+    MEETING_SAME_TIME = "meeting_same_time"
     NO_DRAFT = "no_draft"
     DRAFT_EXPIRED = "draft_expired"
     USE_BUTTONS = "use_buttons"

@@ -181,5 +181,10 @@ async def move(db: Database, actor: Actor, text: str, now: datetime) -> tuple[Me
         if meeting.cancelled_at is not None:
             raise Refused(Reason.MEETING_CANCELLED)
         old = meeting.starts_at
-        meeting.starts_at, meeting.scheduled_at = new_start, now
+        unchanged = old == new_start
+        if not unchanged:
+            meeting.starts_at, meeting.scheduled_at = new_start, now
+    if unchanged:
+        # The draft is done (the answer was understood), but nothing moved and no one is told.
+        raise Refused(Reason.MEETING_SAME_TIME)
     return await get(db, team, meeting_id), old
