@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup
 
 Rows = list[list[tuple[str, str]]]
@@ -30,3 +32,14 @@ def rows_of(markup: InlineKeyboardMarkup | None) -> Rows:
         [(button.text, str(button.callback_data or button.url or "")) for button in row]
         for row in markup.inline_keyboard
     ]
+
+
+def pager(number: int, pages: int, data: Callable[[int], str]) -> Rows:
+    """◀ n/N ▶ under a paged list (no row for a single page); `data(k)` is page k's button."""
+    if pages <= 1:
+        return []
+    row = [("◀", data(number - 1))] if number > 0 else []
+    row.append((f"{number + 1}/{pages}", data(number)))
+    if number < pages - 1:
+        row.append(("▶", data(number + 1)))
+    return [row]

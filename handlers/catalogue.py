@@ -12,23 +12,31 @@ from bot.scheduler.notices import notify_people
 from bot.services import catalogue
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
-from handlers.common import edit, keyboard, pressed, reply, with_actor
+from bot.services.paging import page_of
+from handlers.common import edit, keyboard, page_buttons, pressed, pressed_page, reply, respond, with_actor
 from handlers.conversation import Conversation
 
-ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT = "add", "edit", "retire", "req", "ok", "no"
-ACTIONS = (ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT)
+ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT, PAGE = "add", "edit", "retire", "req", "ok", "no", "page"
+ACTIONS = (ADD, EDIT, RETIRE, REQUEST, APPROVE, REJECT, PAGE)
 
 
 def _button(label: str, action: str, *ids: int) -> tuple[str, str]:
     return label, encode(Prefix.REWARD, action, *ids)
 
 
-async def _show(update: Update, context: BotContext, actor: Actor) -> None:
+async def _show(
+    update: Update, context: BotContext, actor: Actor, *, number: int = 0, editing: bool = False
+) -> None:
     deps = context.deps
     balance, items = await catalogue.catalogue(deps.db, actor)
     label = deps.renderer.label
-    rows: list[list[tuple[str, str]]] = []
     waiting = await catalogue.pending(deps.db, actor) if actor.is_coordinator else []
+    # One list, paged: the requests waiting for a decision first, then the catalogue.
+    empty = not items
+    page = page_of([*waiting, *items], number)
+    waiting = [entry for entry in page.items if isinstance(entry, catalogue.RedemptionView)]
+    items = [entry for entry in page.items if isinstance(entry, catalogue.ItemView)]
+    rows: list[list[tuple[str, str]]] = []
     for request in waiting:
         rows.append(
             [
@@ -48,20 +56,20 @@ async def _show(update: Update, context: BotContext, actor: Actor) -> None:
                     _button(label(actor.locale, "retire_item", title=item.title), RETIRE, item.id),
                 ]
             )
+        rows += page_buttons(page, Prefix.REWARD, PAGE)
         rows.append([_button(label(actor.locale, "add_item"), ADD)])
     else:
         rows = [[_button(label(actor.locale, "request_item", title=i.title), REQUEST, i.id)] for i in items]
-    await reply(
-        update,
-        context,
-        actor,
-        "rewards_list",
-        keyboard(rows),
-        balance=balance,
-        items=items,
-        actor=actor,
-        waiting=waiting,
-    )
+        rows += page_buttons(page, Prefix.REWARD, PAGE)
+    values = {
+        "balance": balance,
+        "items": items,
+        "actor": actor,
+        "waiting": waiting,
+        "page": page,
+        "empty": empty,
+    }
+    await respond(update, context, actor, "rewards_list", keyboard(rows), editing=editing, **values)
 
 
 @with_actor
@@ -76,7 +84,10 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
     data = pressed(update, Prefix.REWARD)
     now = deps.clock()
     action = data.choice(0, ACTIONS)
-    if action in (ADD, EDIT):
+    if action == PAGE:
+        actor.require_member()
+        await _show(update, context, actor, number=pressed_page(data, 1)[0], editing=True)
+    elif action in (ADD, EDIT):
         step = await catalogue.start_item(deps.db, actor, now, data.id(1) if action == EDIT else None)
         await reply(update, context, actor, "reward_item_ask", step=step)
     elif action == RETIRE:

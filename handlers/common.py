@@ -16,14 +16,15 @@ from telegram.error import BadRequest, RetryAfter
 from telegram.ext import ApplicationHandlerStop
 
 from bot.callbacks import Callback as CallbackData
-from bot.callbacks import Prefix, decode
+from bot.callbacks import Prefix, decode, encode
 from bot.deps import BotContext
+from bot.keyboards import Rows, pager, rows_of
 from bot.keyboards import keyboard as keyboard  # re-exported: every handler builds its buttons with it
-from bot.keyboards import rows_of
 from bot.pacing import retry_delay
 from bot.services import inbox, outbox
 from bot.services.access import Actor, PersonData, identify
 from bot.services.errors import Reason, Refused
+from bot.services.paging import MAX_PAGE, Page, search_query
 from bot.telegram_text import split_message
 
 log = logging.getLogger(__name__)
@@ -236,6 +237,19 @@ def pressed(update: Update, prefix: Prefix) -> CallbackData:
     """The pressed button's fields, read through the one codec (data are never trusted)."""
     assert update.callback_query is not None
     return decode(update.callback_query.data, prefix)
+
+
+def page_buttons(page: Page[Any], prefix: Prefix, *head: str | int) -> Rows:
+    """◀ n/N ▶ under a paged list; each carries its page number and the list's search."""
+    tail = [page.query] if page.query else []
+    return pager(page.number, page.pages, lambda number: encode(prefix, *head, number, *tail))
+
+
+def pressed_page(button: CallbackData, index: int) -> tuple[int, str]:
+    """The page number (range-checked) and the search a page button carries from `index` on."""
+    number = button.number(index, 0, MAX_PAGE) if button.has(index) else 0
+    query = search_query(button.text(index + 1)) if button.has(index + 1) else ""
+    return number, query
 
 
 def is_private(update: Update) -> bool:

@@ -8,16 +8,25 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
+from bot.keyboards import pager
 from bot.services import contest_drafts, contests
 from bot.services.access import Actor
 from bot.services.contest_drafts import ContestStep
 from bot.services.contests import ContestDraft
 from bot.services.drafts import DraftKind
+from bot.services.paging import Page, matching, page_of, page_value, pressed_page_value
 from handlers import conversation
 from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
 from handlers.conversation import CANCEL, Conversation, DraftButtons
 
 NEW, SAVE = "new", "save"
+
+
+def _squads_page(draft: ContestDraft) -> Page[tuple[int, str]]:
+    """The page of reps the squads step shows, narrowed by the typed part of a name."""
+    search = str(draft.data.get("search") or "")
+    found = matching(draft.reps, search, lambda rep: rep[1])
+    return page_of(found, int(draft.data.get("page") or 0), search)
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboardMarkup:
@@ -27,10 +36,12 @@ def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboa
     if draft.step == ContestStep.KIND:
         rows = [[button(label(actor.locale, "contest_kind", kind=k), k)] for k in contests.KINDS]
     elif draft.step == ContestStep.SQUADS:
+        page = _squads_page(draft)
         rows = [
             [button(label(actor.locale, "squad_member", name=name, squad=draft.squad_of(pid)), pid)]
-            for pid, name in draft.reps
+            for pid, name in page.items
         ]
+        rows += pager(page.number, page.pages, lambda number: button("", page_value(number))[1])
         rows.append([button(label(actor.locale, "done"), contest_drafts.DONE)])
     elif draft.step == ContestStep.IMPROVED:
         rows = [[button(label(actor.locale, "yes_no", value=v), v) for v in contest_drafts.YES_NO]]
@@ -43,7 +54,8 @@ async def show_draft(
     update: Update, context: BotContext, actor: Actor, draft: ContestDraft, *, editing: bool
 ) -> None:
     deps = context.deps
-    values = {"draft": draft, "team": actor.team, "max_minor": deps.settings.max_amount_minor}
+    page = _squads_page(draft) if draft.step == ContestStep.SQUADS else None
+    values = {"draft": draft, "team": actor.team, "max_minor": deps.settings.max_amount_minor, "page": page}
     markup = _draft_markup(deps, actor, draft)
     await respond(update, context, actor, "contest_step", markup, editing=editing, **values)
 
@@ -76,7 +88,7 @@ async def contest_button(update: Update, context: BotContext, actor: Actor) -> N
         contest = await contest_drafts.create(deps.db, actor, token, now)
         await edit(update, context, actor, "contest_saved", contest=contest, team=actor.team)
         return
-    if value not in contest_drafts.CHOICES:
+    if value not in contest_drafts.CHOICES and pressed_page_value(value) is None:
         value = str(data.person(1))  # the squads step: a rep's id
     draft = await contest_drafts.advance(
         deps.db, actor, token, value, now, deps.settings.max_amount_minor, typed=False

@@ -8,24 +8,44 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
+from bot.keyboards import pager
 from bot.scheduler.notices import answer_buttons, notify_attendees
 from bot.services import meeting_drafts, meetings
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from bot.services.meetings import MeetingDraft, MeetingStep, MeetingView
+from bot.services.meetings import AttendeeView, MeetingDraft, MeetingStep, MeetingView
+from bot.services.paging import Page, matching, page_of, page_value
 from bot.services.parsing import is_number
 from handlers import conversation
-from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
+from handlers.common import (
+    edit,
+    keyboard,
+    page_buttons,
+    pressed,
+    pressed_page,
+    private_only,
+    reply,
+    respond,
+    with_actor,
+)
 from handlers.conversation import CANCEL, Conversation, DraftButtons
 from storage.models import NAME_MAX, MeetingKind
 
 # What /meetings' coordinator buttons do, after `mm:`; each carries the meeting's id.
-MANAGE = ("move", "cancel", "cancelok", "list", "att", "tog")
+PAGE = "page"
+MANAGE = ("move", "cancel", "cancelok", "list", "att", "tog", PAGE)
 
 
 def _manage(action: str, meeting_id: int, *more: int) -> str:
     return encode(Prefix.MEETING_MANAGE, action, meeting_id, *more)
+
+
+def _attendees_page(draft: MeetingDraft) -> Page[AttendeeView]:
+    """The page of people the attendees step shows, narrowed by the typed part of a name."""
+    search = str(draft.data.get("search") or "")
+    found = matching(draft.members, search, lambda m: m.name)
+    return page_of(found, int(draft.data.get("page") or 0), search)
 
 
 def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboardMarkup:
@@ -39,11 +59,13 @@ def _draft_markup(deps: Deps, actor: Actor, draft: MeetingDraft) -> InlineKeyboa
     elif draft.step == MeetingStep.PLACE:
         rows = [[button(label(actor.locale, "skip"), "skip")]]
     elif draft.step == MeetingStep.ATTENDEES:
+        page = _attendees_page(draft)
         rows = [[button(label(actor.locale, "whole_team"), "all")]]
         rows += [
             [button(label(actor.locale, "toggle", name=m.name, on=m.person_id in draft.chosen), m.person_id)]
-            for m in draft.members
+            for m in page.items
         ]
+        rows += pager(page.number, page.pages, lambda number: button("", page_value(number))[1])
         rows.append([button(label(actor.locale, "done"), "done")])
     elif draft.step == MeetingStep.CONFIRM:
         rows = [[button(label(actor.locale, "save"), "save")]]
@@ -54,7 +76,8 @@ async def show_draft(
     update: Update, context: BotContext, actor: Actor, draft: MeetingDraft, *, editing: bool
 ) -> None:
     deps = context.deps
-    values = {"draft": draft, "team": actor.team, "name_max": NAME_MAX}
+    page = _attendees_page(draft) if draft.step == MeetingStep.ATTENDEES else None
+    values = {"draft": draft, "team": actor.team, "name_max": NAME_MAX, "page": page}
     markup = _draft_markup(deps, actor, draft)
     await respond(update, context, actor, "meeting_step", markup, editing=editing, **values)
 
@@ -120,11 +143,17 @@ async def typed_move(
     await reply(update, context, actor, "meeting_moved", meeting=meeting, team=team, attendee=None)
 
 
-async def _show_list(update: Update, context: BotContext, actor: Actor, *, editing: bool) -> None:
+async def _show_list(
+    update: Update, context: BotContext, actor: Actor, *, editing: bool, number: int = 0
+) -> None:
     deps = context.deps
     now = deps.clock()
     coming = await meetings.upcoming(deps.db, actor, now)
     past = await meetings.recent_past(deps.db, actor, now) if actor.is_coordinator else []
+    # One list, paged: the coming meetings first, then the recent ones to mark attendance on.
+    page = page_of([*((True, m) for m in coming), *((False, m) for m in past)], number)
+    coming = [m for upcoming, m in page.items if upcoming]
+    past = [m for upcoming, m in page.items if not upcoming]
     rows: list[list[tuple[str, str]]] = []
     if actor.is_coordinator:
         label = deps.renderer.label
@@ -137,7 +166,8 @@ async def _show_list(update: Update, context: BotContext, actor: Actor, *, editi
                     ]
                 )
         rows += [[(label(actor.locale, "attendance", title=m.title), _manage("att", m.id))] for m in past]
-    values = {"coming": coming, "past": past, "team": actor.team, "actor": actor}
+    rows += page_buttons(page, Prefix.MEETING_MANAGE, PAGE)
+    values = {"coming": coming, "past": past, "page": page, "team": actor.team, "actor": actor}
     await respond(update, context, actor, "meetings_list", keyboard(rows), editing=editing, **values)
 
 
@@ -147,18 +177,20 @@ async def meetings_command(update: Update, context: BotContext, actor: Actor) ->
     await _show_list(update, context, actor, editing=False)
 
 
-def _attendance_markup(deps: Deps, actor: Actor, meeting: MeetingView) -> InlineKeyboardMarkup:
+def _attendance_markup(
+    deps: Deps, actor: Actor, meeting: MeetingView, page: Page[AttendeeView]
+) -> InlineKeyboardMarkup:
     label = deps.renderer.label
     rows = [
         [
             (
                 label(actor.locale, "toggle", name=a.name, on=bool(a.attended)),
-                _manage("tog", meeting.id, a.person_id),
+                _manage("tog", meeting.id, a.person_id, page.number),
             )
         ]
-        for a in meeting.attendees
+        for a in page.items
     ]
-    return keyboard(rows)
+    return keyboard(rows + page_buttons(page, Prefix.MEETING_MANAGE, "att", meeting.id))
 
 
 @with_actor
@@ -167,7 +199,11 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
     deps = context.deps
     team = actor.require_coordinator()
     data = pressed(update, Prefix.MEETING_MANAGE)
-    action, meeting_id, now = data.choice(0, MANAGE), data.id(1), deps.clock()
+    action, now = data.choice(0, MANAGE), deps.clock()
+    if action == PAGE:
+        await _show_list(update, context, actor, editing=True, number=pressed_page(data, 1)[0])
+        return
+    meeting_id = data.id(1)
     if action == "move":
         meeting = await meeting_drafts.ask_move(deps.db, actor, meeting_id, now)
         await reply(update, context, actor, "meeting_ask_move", meeting=meeting, team=team)
@@ -200,16 +236,14 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
     elif action in ("att", "tog"):
         if action == "att":
             meeting = await meetings.get(deps.db, team, meeting_id)
+            number = pressed_page(data, 2)[0]
         else:
             meeting = await meetings.toggle_attended(deps.db, actor, meeting_id, data.person(2), now)
+            number = pressed_page(data, 3)[0]
+        page = page_of(meeting.attendees, number)
+        markup = _attendance_markup(deps, actor, meeting, page)
         await edit(
-            update,
-            context,
-            actor,
-            "meeting_attendance",
-            _attendance_markup(deps, actor, meeting),
-            meeting=meeting,
-            team=team,
+            update, context, actor, "meeting_attendance", markup, meeting=meeting, team=team, page=page
         )
     else:
         raise Refused(Reason.STALE_BUTTON)

@@ -10,7 +10,18 @@ from bot.deps import BotContext
 from bot.services import teams
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
-from handlers.common import edit, keyboard, pressed, private_only, reply, respond, with_actor
+from bot.services.paging import matching, page_of, search_query
+from handlers.common import (
+    edit,
+    keyboard,
+    page_buttons,
+    pressed,
+    pressed_page,
+    private_only,
+    reply,
+    respond,
+    with_actor,
+)
 
 
 async def _show_invite(
@@ -60,22 +71,27 @@ async def _show_team(
     *,
     editing: bool,
     removed: str | None = None,
+    number: int = 0,
+    query: str = "",
 ) -> None:
     deps = context.deps
     members = await teams.list_members(deps.db, actor)
+    page = page_of(matching(members, query, lambda m: f"{m.name} {m.username or ''}"), number, query)
     rows = [
         [(deps.renderer.label(actor.locale, "remove", name=m.name), encode(Prefix.TEAM, "rm", m.member_id))]
-        for m in members
+        for m in page.items
         if m.role == "rep"
     ]
-    values = {"members": members, "team": actor.team, "removed": removed}
+    rows += page_buttons(page, Prefix.TEAM, "list")
+    values = {"members": members, "page": page, "team": actor.team, "removed": removed}
     await respond(update, context, actor, "team", keyboard(rows), editing=editing, **values)
 
 
 @with_actor
 @private_only
 async def team(update: Update, context: BotContext, actor: Actor) -> None:
-    await _show_team(update, context, actor, editing=False)
+    query = search_query(" ".join(context.args or []))
+    await _show_team(update, context, actor, editing=False, query=query)
 
 
 @with_actor
@@ -103,7 +119,8 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
         member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
         await _show_team(update, context, actor, editing=True, removed=member.name)
     else:
-        await _show_team(update, context, actor, editing=True)
+        number, query = pressed_page(button, 1)
+        await _show_team(update, context, actor, editing=True, number=number, query=query)
 
 
 @with_actor

@@ -16,6 +16,7 @@ from bot.services.access import Actor
 from bot.services.contests import KINDS, ContestDraft, ContestView, view_of
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
+from bot.services.paging import pressed_page_value, search_query
 from bot.services.parsing import clean_text, is_number, parse_amount, parse_moment
 from bot.services.wizard import DraftData, State, Wizard
 from storage.db import Database
@@ -54,6 +55,8 @@ class ContestData(DraftData):
     prizes: list[str] = field(default_factory=list)
     squads: dict[str, int] = field(default_factory=dict)
     improved: bool = False
+    page: int = 0  # the squads step's page, and the typed part of a name it is narrowed to
+    search: str = ""
 
 
 WIZARD = Wizard(DraftKind.CONTEST, ContestStep, ContestData)
@@ -108,7 +111,11 @@ async def advance(
                 raise Refused(Reason.BAD_PRIZES)
             after = ContestStep.SQUADS if data.kind == "squads" else ContestStep.IMPROVED
             return after, replace(data, prizes=prizes)
-        if step is ContestStep.SQUADS and not typed:
+        if step is ContestStep.SQUADS and typed:
+            return step, replace(data, search=search_query(value), page=0)
+        if step is ContestStep.SQUADS and (number := pressed_page_value(value)) is not None:
+            return step, replace(data, page=number)
+        if step is ContestStep.SQUADS:
             if value == DONE:
                 if len({data.squads.get(str(pid), 1) for pid in rep_ids}) < 2:
                     raise Refused(Reason.TWO_SQUADS)

@@ -24,6 +24,7 @@ from bot.services.meetings import (
     get,
     team_members,
 )
+from bot.services.paging import pressed_page_value, search_query
 from bot.services.parsing import clean_text, is_number, parse_when
 from bot.services.wizard import DraftData, State, Wizard
 from storage.db import Database
@@ -41,6 +42,8 @@ class MeetingData(DraftData):
     duration: int | None = None
     place: str | None = None
     attendees: list[int] = field(default_factory=list)
+    page: int = 0  # the attendees step's page, and the typed part of a name it is narrowed to
+    search: str = ""
 
 
 @dataclass
@@ -117,7 +120,11 @@ async def advance(
             # Any button here is Skip.
             place = clean_text(value) if typed else None
             return MeetingStep.ATTENDEES, replace(data, place=place, attendees=[])
-        if step is MeetingStep.ATTENDEES and not typed:
+        if step is MeetingStep.ATTENDEES and typed:
+            return step, replace(data, search=search_query(value), page=0)
+        if step is MeetingStep.ATTENDEES and (number := pressed_page_value(value)) is not None:
+            return step, replace(data, page=number)
+        if step is MeetingStep.ATTENDEES:
             return _pick_attendee(data, value, person, {p.person_id for p in people})
         raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
 

@@ -16,6 +16,7 @@ from bot.services.celebrations import Cheer
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
+from bot.services.paging import page_of
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
@@ -28,6 +29,8 @@ from bot.settings import pick_locale
 from storage.models import Role
 
 EVIL = '<b>x</b> & </a> "q" 😀'
+# A single page, a page of many, and a search's page (with what was typed, escaped).
+PAGES = [page_of([1], 0), page_of(list(range(35)), 1), page_of(list(range(12)), 0, EVIL)]
 ESCAPED = "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; &#34;q&#34; 😀"
 NOW = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
 TEAM = TeamInfo(1, EVIL, "Europe/Warsaw", "pl", "PLN", -100)
@@ -142,8 +145,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "invite": [{"link": "https://t.me/b?start=x", "expires_at": NOW, "team": TEAM, "replaced": True}],
     "team": [
-        {"members": [MemberView(i, i, EVIL, EVIL, Role.REP) for i in range(n)], "team": TEAM, "removed": EVIL}
-        for n in (1, 2, 5)
+        {
+            "members": [MemberView(i, i, EVIL, EVIL, Role.REP) for i in range(n)],
+            "page": page_of([MemberView(i, i, EVIL, EVIL, Role.REP) for i in range(n)], number, query),
+            "team": TEAM,
+            "removed": EVIL,
+        }
+        for n in (1, 2, 5, 25)
+        for number, query in ((0, ""), (2, EVIL))
     ],
     "team_remove_confirm": [{"member": MemberView(1, 1, EVIL, None, Role.REP)}],
     "group_linked": [{"team": TEAM}],
@@ -214,7 +223,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"badges": [("sales_50", NOW), ("streak_20", NOW)], "team": TEAM},
         {"badges": [], "team": TEAM},
     ],
-    "target_choose": [{"month": date(2026, 11, 1)}],
+    "target_choose": [{"month": date(2026, 11, 1), "page": page} for page in PAGES],
     "target_ask": [{"month": date(2026, 11, 1), "team_target": t} for t in (True, False)],
     "target_set": [
         {"result": SetTarget(TargetSubject(1, EVIL), 2_000_000, date(2026, 11, 1)), "team": TEAM},
@@ -281,8 +290,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "draft": ContestDraft("t", step, CONTEST_DATA, [(1, EVIL)], problem),
             "team": TEAM,
             "max_minor": 10**9,
+            "page": page,
         }
         for step in ("title", "kind", "target", "start", "end", "prizes", "squads", "improved", "confirm")
+        for page in PAGES
         for problem in (
             None,
             "bad_when",
@@ -315,8 +326,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
     ],
     "rewards_list": [
-        {"balance": b, "items": items, "actor": a, "waiting": [REQUEST] if a is COORD else []}
+        {
+            "balance": b,
+            "items": items,
+            "actor": a,
+            "waiting": [REQUEST] if a is COORD else [],
+            "page": page,
+            "empty": not items,
+        }
         for b in (0, 1, 5)
+        for page in PAGES
         for items in ([ITEM], [])
         for a in (COORD, Actor(2, EVIL, "pl", Role.REP, TEAM))
     ],
@@ -336,11 +355,13 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "draft": MeetingDraft("t", step, MEETING_DRAFT_DATA, ATTENDEES, problem),
             "team": TEAM,
             "name_max": 200,
+            "page": page,
         }
         for step in meetings.STEPS
+        for page in PAGES
         for problem in (None, "bad_when", "when_past", "bad_duration", "no_attendees", "name_too_long")
     ]
-    + [{"draft": MeetingDraft("t", "kind", {}, [], None), "team": TEAM, "name_max": 200}],
+    + [{"draft": MeetingDraft("t", "kind", {}, [], None), "team": TEAM, "name_max": 200, "page": None}],
     "meeting_saved": [{"meeting": MEETING, "team": TEAM}],
     "meeting_invite": [{"meeting": MEETING, "team": TEAM, "attendee": a} for a in [None, *ATTENDEES]],
     "meeting_reminder": [{"meeting": MEETING, "team": TEAM, "attendee": ATTENDEES[0]}],
@@ -348,12 +369,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "meeting_cancelled": [{"meeting": MEETING, "team": TEAM, "attendee": None}],
     "meeting_cancel_confirm": [{"meeting": MEETING, "team": TEAM}],
     "meeting_ask_move": [{"meeting": MEETING, "team": TEAM}],
-    "meeting_attendance": [{"meeting": MEETING, "team": TEAM}],
+    "meeting_attendance": [{"meeting": MEETING, "team": TEAM, "page": page} for page in PAGES],
     "meetings_list": [
-        {"coming": [MEETING], "past": [MEETING], "team": TEAM, "actor": COORD},
-        {"coming": [MEETING], "past": [], "team": TEAM, "actor": Actor(3, EVIL, "pl", Role.REP, TEAM)},
-        {"coming": [], "past": [], "team": TEAM, "actor": COORD},
-    ],
+        {"coming": [MEETING], "past": [MEETING], "team": TEAM, "actor": COORD, "page": page} for page in PAGES
+    ]
+    + [
+        {
+            "coming": [MEETING],
+            "past": [],
+            "team": TEAM,
+            "actor": Actor(3, EVIL, "pl", Role.REP, TEAM),
+            "page": page,
+        }
+        for page in PAGES
+    ]
+    + [{"coming": [], "past": [], "team": TEAM, "actor": COORD, "page": page} for page in PAGES],
     "nudge_noted": [{"day": date(2026, 11, 27)}],
     "pin_rights": [{"team": TEAM}],
     "settings": [
@@ -394,7 +424,10 @@ def test_template_renders_escaped(renderer: Renderer, name: str, locale: str) ->
 def test_polish_and_english_differ_and_plurals(renderer: Renderer) -> None:
     def team_line(n: int, locale: str) -> str:
         members = [MemberView(i, i, "A", None, Role.REP) for i in range(n)]
-        return renderer.render("team", locale, members=members, team=TEAM, removed=None).splitlines()[0]
+        page = page_of(members, 0)
+        return renderer.render(
+            "team", locale, members=members, page=page, team=TEAM, removed=None
+        ).splitlines()[0]
 
     assert "1 osoba" in team_line(1, "pl")
     assert "2 osoby" in team_line(2, "pl")
@@ -406,6 +439,21 @@ def test_polish_and_english_differ_and_plurals(renderer: Renderer) -> None:
     assert "1 sprzedaż)" in board and "2 sprzedaże)" in board and "5 sprzedaży)" in board
     assert "11,00\xa0zł" in board
     assert renderer.render("apology", "pl") != renderer.render("apology", "en")
+    found = renderer.render(
+        "target_choose", "pl", month=date(2026, 11, 1), page=page_of(list(range(5)), 0, "ania")
+    )
+    assert "5 wyników dla „ania”." in found and "Aby kogoś znaleźć, wyślij /target" in found
+    paged = renderer.render(
+        "rewards_list",
+        "pl",
+        balance=0,
+        items=[],
+        actor=COORD,
+        waiting=[],
+        page=page_of(list(range(35)), 1),
+        empty=True,
+    )
+    assert "Strona 2 z 4." in paged
 
 
 def test_labels_render_plain_in_both_languages(renderer: Renderer) -> None:
