@@ -115,6 +115,9 @@ def build_application(deps: Deps) -> App:
             if deps.scheduler:
                 app.job_queue.run_repeating(scheduler_job, interval=TICK_INTERVAL, first=1, name="scheduler")
 
+    async def post_stop(_app: App) -> None:
+        await deps.background.wait()  # notices handed off by handlers go out while the bot still can
+
     async def post_shutdown(_app: App) -> None:
         await deps.db.dispose()
 
@@ -132,6 +135,7 @@ def build_application(deps: Deps) -> App:
         # Our own pace under Telegram's limits; a 429 defers that chat only, nobody sleeps on it.
         .rate_limiter(Pacer())
         .post_init(post_init)
+        .post_stop(post_stop)
         .post_shutdown(post_shutdown)
         .build()
     )

@@ -7,12 +7,13 @@ of them can use it without an import circle.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from telegram.ext import CallbackContext, ExtBot
 
+from bot.background import Background
 from bot.render import Renderer
 from bot.settings import Settings
 from storage.db import Database
@@ -34,6 +35,8 @@ class Deps:
     clock: Clock = utc_now
     # The scheduler tick runs inside `salesbot run`; tests drive ticks themselves.
     scheduler: bool = True
+    # Notices a handler sends beside its answer (awaited before the database closes).
+    background: Background = field(default_factory=Background)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

@@ -110,6 +110,7 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
                     _button(label(locale, "reject"), REJECT, request.id),
                 ]
             ],
+            spawn=deps.background.spawn,
             request=request,
         )
         # The coordinators are told first: a failed reply to the rep cannot cost them the review.
@@ -125,6 +126,7 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
             f"redeem-done:{decided.id}",
             "reward_decided",
             None,
+            spawn=deps.background.spawn,
             request=decided,
         )
         await edit(update, context, actor, "reward_request_review", request=decided)

@@ -111,6 +111,7 @@ async def draft_button(update: Update, context: BotContext, actor: Actor) -> Non
             f"invite:{meeting.id}",
             meeting.attendees,
             with_answers=True,
+            spawn=deps.background.spawn,
         )
         await edit(update, context, actor, "meeting_saved", meeting=meeting, team=actor.team)
         return
@@ -139,7 +140,8 @@ async def typed_move(
     meeting, _old = await meeting_drafts.move(deps.db, actor, text, deps.clock())
     key = f"moved:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
     recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
-    await notify_attendees(deps, context.bot, meeting, team, "meeting_moved", key, recipients)
+    spawn = deps.background.spawn
+    await notify_attendees(deps, context.bot, meeting, team, "meeting_moved", key, recipients, spawn=spawn)
     await reply(update, context, actor, "meeting_moved", meeting=meeting, team=team, attendee=None)
 
 
@@ -229,6 +231,7 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
             "meeting_cancelled",
             f"cancel:{meeting.id}",
             recipients,
+            spawn=deps.background.spawn,
         )
         await edit(update, context, actor, "meeting_cancelled", meeting=meeting, team=team, attendee=None)
     elif action == "list":

@@ -15,11 +15,10 @@ from sqlalchemy import select
 
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.tick import tick
-from bot.services import teams
-from storage.models import Member, Outbox, OutboxStatus, Person, Role, Sale
+from storage.models import Outbox, OutboxStatus, Sale
 from tests.support.botapi import FakeChat, FakeUser
 from tests.support.clock import FakeClock
-from tests.support.harness import Harness, button, running_bot
+from tests.support.harness import Harness, button, running_bot, seed_reps
 
 WARSAW_1800_FRIDAY = datetime(2026, 11, 27, 17, 0, tzinfo=UTC)
 NUDGE_MONDAY = datetime(2026, 11, 30, 16, 0, tzinfo=UTC)
@@ -63,30 +62,6 @@ async def test_a_chat_held_by_telegram_holds_up_no_other_rep_and_gets_its_answer
     held = (await h.server.wait_for_messages(anna.id, before + 2, timeout=20))[before:]
     assert "/report" in held[0].shown  # the help first, then the results: in the order asked
     assert "/report" not in held[1].shown
-
-
-async def seed_reps(h: Harness, team: str, count: int, first_id: int) -> list[FakeUser]:
-    """`count` reps written straight into the database (300 /start round trips prove nothing here)."""
-    info = await teams.find_team(h.db, team)
-    now = h.clock()
-    users = [h.server.user(first_id + i, f"Rep{i:03}", language_code="en") for i in range(count)]
-    async with h.db.write() as session:
-        for user in users:
-            session.add(
-                Person(
-                    id=user.id,
-                    first_name=user.first_name,
-                    last_name=None,
-                    username=None,
-                    language_code="en",
-                    created_at=now,
-                    updated_at=now,
-                )
-            )
-        await session.flush()
-        for user in users:
-            session.add(Member(team_id=info.id, person_id=user.id, role=Role.REP, joined_at=now))
-    return users
 
 
 async def test_a_nudge_to_300_reps_draws_no_429_and_reaches_each_reachable_rep_once(h: Harness) -> None:

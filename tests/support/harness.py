@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import date, datetime
@@ -21,7 +21,7 @@ from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import PointEntry, Sale
+from storage.models import Member, Person, PointEntry, Role, Sale
 from tests.support.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
 from tests.support.clock import FakeClock, local
 from tests.support.factories import add_sale
@@ -45,6 +45,7 @@ class Harness:
         before = len(self.server.messages_to(chat_id))
         self.server.send_message(user, text, chat)
         messages = await self.server.wait_for_messages(chat_id, before + replies)
+        await self.deps.background.wait()  # and the notices it handed off have gone out
         return messages[before:]
 
     async def tap(self, user: FakeUser, message: SentMessage, data: str, *, check: bool = True) -> str | None:
@@ -52,6 +53,7 @@ class Harness:
         before = len(self.server.callback_answers)
         self.server.press(user, message, data, check=check)
         await self.server.wait_for(lambda: len(self.server.callback_answers) > before)
+        await self.deps.background.wait()  # and the notices it handed off have gone out
         return self.server.callback_answers[before][1]
 
     async def settle(self, user: FakeUser) -> None:
@@ -192,6 +194,34 @@ async def running_bot(
     finally:
         await app.updater.stop()
         await app.stop()
+        if app.post_stop:
+            await app.post_stop(app)
         await app.shutdown()
         if app.post_shutdown:
             await app.post_shutdown(app)
+
+
+async def seed_reps(
+    h: Harness, team: str, count: int, first_id: int, name: Callable[[int], str] = "Rep{:03}".format
+) -> list[FakeUser]:
+    """`count` reps written straight into the database (300 /start round trips prove nothing more)."""
+    info = await teams.find_team(h.db, team)
+    now = h.clock()
+    users = [h.server.user(first_id + i, name(i), language_code="en") for i in range(count)]
+    async with h.db.write() as session:
+        for user in users:
+            session.add(
+                Person(
+                    id=user.id,
+                    first_name=user.first_name,
+                    last_name=None,
+                    username=None,
+                    language_code="en",
+                    created_at=now,
+                    updated_at=now,
+                )
+            )
+        await session.flush()
+        for user in users:
+            session.add(Member(team_id=info.id, person_id=user.id, role=Role.REP, joined_at=now))
+    return users
