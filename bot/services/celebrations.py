@@ -18,7 +18,7 @@ from bot.services.periods import Period, days_span, local_date, period_span
 from bot.services.targets import month_start, target_of
 from storage.db import Database
 from storage.models import Celebration, Person, Sale
-from storage.queries import insert_ignore, teams
+from storage.queries import insert_ignore, members, teams
 
 GAP = timedelta(minutes=1)
 
@@ -96,8 +96,8 @@ async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int |
     """Mark the events to cheer now as posted and queue their one message in the same transaction.
 
     Returns what `queue` returned (the outbox claim), or None while the group's last cheer is
-    under a minute old or nothing waits. Marking and queueing commit together, so a crash cannot
-    lose a cheer between them.
+    under a minute old or nothing waits for a rep still in the team. Marking and queueing
+    commit together, so a crash cannot lose a cheer between them.
     """
     async with db.write() as session:
         last = await session.scalar(
@@ -124,7 +124,10 @@ async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int |
         if taken.rowcount != len(ids):  # type: ignore[attr-defined]
             # Another process took some of them first: let it cheer; roll ours back.
             raise _Lost
-        return await queue(session, [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows])
+        # A rep removed since the sale is not cheered: their moments are taken and pass unsaid.
+        active = await members.active_ids(session, team_id)
+        cheers = [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows if p.id in active]
+        return await queue(session, cheers) if cheers else None
 
 
 class _Lost(Exception):

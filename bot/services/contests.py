@@ -276,10 +276,13 @@ async def _record(session: AsyncSession, contest: Contest, view: ContestView, no
     winners = [e for e in view.standings if e.place <= places]
     squads: dict[int, list[int]] = {}
     if contest.kind == "squads":
+        # A squad's points go to its members still in the team: a removed rep earns nothing.
+        active = await members.active_ids(session, contest.team_id)
         for row in (
             await session.scalars(select(ContestSquad).where(ContestSquad.contest_id == contest.id))
         ).all():
-            squads.setdefault(row.squad, []).append(row.person_id)
+            if row.person_id in active:
+                squads.setdefault(row.squad, []).append(row.person_id)
     for entry in winners:
         session.add(
             ContestResult(

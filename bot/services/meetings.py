@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Reason, Refused
 from storage.db import Database
-from storage.models import Attendee, Meeting, Person
+from storage.models import Attendee, Meeting, Member, Person
 from storage.queries import members
 
 REMINDER_OFFSETS = (timedelta(hours=24), timedelta(hours=1))
@@ -109,10 +109,17 @@ def as_view(meeting: Meeting, attendees: list[AttendeeView]) -> MeetingView:
 async def attendees_by_meeting(
     session: AsyncSession, meeting_ids: list[int]
 ) -> dict[int, list[AttendeeView]]:
+    """The meetings' attendees who are still active members of the meeting's team.
+
+    Every meeting view is built here, so a rep removed from the team is told of no move,
+    cancellation or reminder, and is counted in no list, answer tally or attendance.
+    """
     rows = await session.execute(
         select(Attendee, Person)
         .join(Person, Person.id == Attendee.person_id)
-        .where(Attendee.meeting_id.in_(meeting_ids))
+        .join(Meeting, Meeting.id == Attendee.meeting_id)
+        .join(Member, (Member.team_id == Meeting.team_id) & (Member.person_id == Attendee.person_id))
+        .where(Attendee.meeting_id.in_(meeting_ids), members.is_active())
         .order_by(Person.first_name, Person.id)
     )
     out: dict[int, list[AttendeeView]] = {mid: [] for mid in meeting_ids}
@@ -273,12 +280,10 @@ async def due_reminders(db: Database, now: datetime) -> list[DueReminder]:
             )
         ).all()
         people = await attendees_by_meeting(session, [m.id for m in meetings])
-        active = await members.active_pairs(session, {m.team_id for m in meetings})
     out = []
     for meeting in meetings:
         offset = due_offset(meeting.starts_at, meeting.scheduled_at, now)
         if offset is None:
             continue
-        attendees = [a for a in people[meeting.id] if (meeting.team_id, a.person_id) in active]
-        out.append(DueReminder(as_view(meeting, attendees), meeting.team_id, offset))
+        out.append(DueReminder(as_view(meeting, people[meeting.id]), meeting.team_id, offset))
     return out

@@ -19,7 +19,7 @@ from bot.services.periods import days_span, fire_at, local_date
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
-from storage.models import Badge, Person, PointEntry, Sale, Team
+from storage.models import Badge, Member, Person, PointEntry, Sale, Team
 from storage.queries import insert_ignore, teams
 from storage.queries import members as member_queries
 
@@ -191,12 +191,18 @@ def _streak(schedule: TeamSchedule, day: date, sale_days: set[date]) -> int:
 
 
 async def winners(db: Database, team_id: int, day: date) -> list[tuple[str, list[str]]]:
-    """Who earned what at `day`'s close, for the daily post."""
+    """Who earned what at `day`'s close, for the daily post: members still in the team only."""
     async with db.read() as session:
         rows = await session.execute(
             select(Person.first_name, Person.last_name, PointEntry.reason)
             .join(Person, Person.id == PointEntry.person_id)
-            .where(PointEntry.team_id == team_id, PointEntry.day == day, PointEntry.source == f"day:{day}")
+            .join(Member, Member.person_id == PointEntry.person_id)
+            .where(
+                member_queries.active_in(team_id),
+                PointEntry.team_id == team_id,
+                PointEntry.day == day,
+                PointEntry.source == f"day:{day}",
+            )
             .order_by(Person.first_name, Person.id, PointEntry.id)
         )
         out: dict[str, list[str]] = {}

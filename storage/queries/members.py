@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, Select, and_, select, update
@@ -44,12 +44,6 @@ async def active_people(session: AsyncSession, team_id: int, role: Role | None =
 async def active_ids(session: AsyncSession, team_id: int, role: Role | None = None) -> set[int]:
     rows = await session.scalars(select(Member.person_id).where(active_in(team_id, role)))
     return set(rows.all())
-
-
-async def active_pairs(session: AsyncSession, team_ids: Iterable[int]) -> set[tuple[int, int]]:
-    """(team id, person id) of every active member of these teams."""
-    stmt = select(Member.team_id, Member.person_id).where(Member.team_id.in_(set(team_ids)), is_active())
-    return {(team_id, person_id) for team_id, person_id in await session.execute(stmt)}
 
 
 async def membership(session: AsyncSession, person_id: int) -> Member | None:

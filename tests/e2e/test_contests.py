@@ -245,3 +245,43 @@ async def test_forged_ids_in_reward_and_squad_buttons_are_stale(h: Harness) -> N
     for data in (f"ct:{token}:" + "9" * 25, f"ct:{token}:{t.reps['Anna'].id}"):  # not at the squads step
         answer = await h.tap(t.boss, listing, data, check=False)
         assert answer is not None and "no longer active" in answer
+
+
+async def contest_points(h: Harness) -> dict[int, int]:
+    async with h.db.read() as session:
+        rows = await session.execute(
+            select(PointEntry.person_id, PointEntry.delta).where(PointEntry.source.like("contest:%"))
+        )
+        return dict(rows.all())
+
+
+async def test_a_rep_removed_during_a_squad_contest_gets_none_of_the_winning_squads_points(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna", "Bartek", "Cezary")
+    anna, bartek, cezary = (t.reps[name] for name in ("Anna", "Bartek", "Cezary"))
+    await create_contest(h, t.boss, "squads", "2026-11-03", "2026-11-03", squads={cezary: 2})
+    await t.sale("Anna", 50_000, local(11, 3, 9))
+    await t.sale("Bartek", 20_000, local(11, 3, 10))
+    await t.sale("Cezary", 25_000, local(11, 3, 11))
+    h.clock.now = local(11, 3, 12)
+    await h.remove(t.boss, bartek)
+    await t.tick_at(local(11, 4, 0, 1))
+    ended = group_posts(h, "is over")[0]
+    # Squad 1 wins on Anna's sales alone: Bartek's no longer count, and he earns nothing.
+    assert "1. Squad 1 — PLN\xa0500.00" in ended and "2. Squad 2 — PLN\xa0250.00" in ended
+    assert await contest_points(h) == {anna.id: 100, cezary.id: 60}
+
+
+async def test_a_removed_leader_drops_out_of_a_contest_and_earns_no_place(h: Harness) -> None:
+    t = await make_team(h, "Anna", "Bartek", "Cezary")
+    await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-03")
+    await t.sale("Anna", 90_000, local(11, 3, 9))
+    await t.sale("Bartek", 20_000, local(11, 3, 10))
+    await t.sale("Cezary", 10_000, local(11, 3, 11))
+    h.clock.now = local(11, 3, 12)
+    await h.remove(t.boss, t.reps["Anna"])
+    await t.tick_at(local(11, 4, 0, 1))
+    ended = group_posts(h, "is over")[0]
+    assert "1. Bartek — PLN\xa0200.00 🎁 Voucher" in ended and "Anna" not in ended
+    assert await contest_points(h) == {t.reps["Bartek"].id: 100, t.reps["Cezary"].id: 60}

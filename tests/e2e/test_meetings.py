@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,13 @@ async def team(h: Harness) -> tuple[FakeUser, list[FakeUser]]:
 
 
 async def create_meeting(
-    h: Harness, boss: FakeUser, when: str, *, who: list[FakeUser] | None = None, title: str = "Weekly"
+    h: Harness,
+    boss: FakeUser,
+    when: str,
+    *,
+    who: list[FakeUser] | None = None,
+    title: str = "Weekly",
+    before_save: Callable[[], Awaitable[None]] | None = None,
 ) -> SentMessage:
     step = (await h.say(boss, "/meeting"))[0]
     await h.tap(boss, step, tap_data(step, "Team meeting"))
@@ -61,6 +67,8 @@ async def create_meeting(
             await h.tap(boss, step, tap_data(step, person.first_name))
         await h.tap(boss, step, tap_data(step, "Done"))
     assert "Save the meeting" in step.shown
+    if before_save is not None:
+        await before_save()
     await h.tap(boss, step, tap_data(step, "Save"))
     assert "Meeting saved" in step.shown
     return step
@@ -265,3 +273,74 @@ async def test_unicode_digits_are_refused_not_crashed_on(h: Harness) -> None:
     await h.say(boss, "2026-12-01 10:00")
     refused = (await h.say(boss, "²"))[0]  # str.isdigit() says yes, int() says no
     assert "minutes, from 1 to 1440" in refused.shown
+
+
+async def test_a_meeting_for_the_whole_team_created_after_a_removal_does_not_invite_the_removed_rep(
+    h: Harness,
+) -> None:
+    boss, (anna, bartek, _) = await team(h)
+    await h.remove(boss, anna)
+    saved = await create_meeting(h, boss, "2026-12-01 10:00")
+    assert "3 attendees" in saved.shown  # Kasia, Bartek, Cezary
+    assert await h.told(bartek, "You are invited") and await h.told(anna, "You are invited") == []
+
+
+async def test_a_rep_removed_while_the_meeting_draft_is_open_is_not_invited(h: Harness) -> None:
+    boss, (anna, bartek, _) = await team(h)
+    # The whole team, Anna included, is chosen; she is removed before the coordinator saves.
+    await create_meeting(h, boss, "2026-12-01 10:00", before_save=lambda: h.remove(boss, anna))
+    assert await h.told(bartek, "You are invited") and await h.told(anna, "You are invited") == []
+
+
+async def test_a_removed_rep_is_not_told_of_a_move_nor_listed_among_the_attendees(h: Harness) -> None:
+    boss, (anna, bartek, cezary) = await team(h)
+    await create_meeting(h, boss, "2026-12-01 10:00")
+    await h.remove(boss, anna)
+    listing = (await h.say(boss, "/meetings"))[0]
+    assert "Bartek" in listing.shown and "Anna" not in listing.shown
+    await h.tap(boss, listing, tap_data(listing, "🔁"))
+    await h.say(boss, "2026-12-01 12:00")
+    await h.server.wait_for(lambda: "moved" in h.server.last_to(cezary.id).shown)
+    assert await h.told(bartek, "moved") and await h.told(anna, "moved") == []
+
+
+async def test_a_removed_rep_is_not_told_of_a_cancellation(h: Harness) -> None:
+    boss, (anna, bartek, cezary) = await team(h)
+    await create_meeting(h, boss, "2026-12-01 10:00")
+    await h.remove(boss, anna)
+    listing = (await h.say(boss, "/meetings"))[0]
+    await h.tap(boss, listing, tap_data(listing, "❌"))
+    await h.tap(boss, listing, tap_data(listing, "Yes, cancel"))
+    await h.server.wait_for(lambda: "cancelled" in h.server.last_to(cezary.id).shown)
+    assert await h.told(bartek, "cancelled") and await h.told(anna, "cancelled") == []
+
+
+async def test_a_removed_rep_gets_no_reminder_of_a_meeting_they_were_invited_to(h: Harness) -> None:
+    boss, (anna, bartek, _) = await team(h)
+    await create_meeting(h, boss, "2026-12-01 10:00")
+    await h.remove(boss, anna)
+    for moment in (local(2026, 11, 30, 10, 0), local(2026, 12, 1, 9, 0)):  # 24 hours and 1 hour before
+        h.clock.now = moment
+        await tick(deliverer(h))
+    assert len(reminders(h, bartek)) == 2
+    assert await h.told(anna, "Reminder") == []
+
+
+async def test_digests_neither_count_nor_name_a_removed_rep_among_a_meetings_attendees(h: Harness) -> None:
+    boss, (anna, bartek, _) = await team(h)
+    await create_meeting(h, boss, "2026-11-30 11:00", who=[anna, bartek], title="Audit prep")
+    invite = h.server.last_to(bartek.id)
+    await h.tap(bartek, invite, tap_data(invite, "Yes"))
+    await h.remove(boss, anna)
+    h.clock.now = local(2026, 11, 30, 8, 0)
+    await tick(deliverer(h))
+    digest = next(m.shown for m in h.server.messages_to(boss.id) if "Daily summary" in m.shown)
+    assert "Audit prep — yes 1, no 0, maybe 0, no answer 0" in digest  # Anna's missing answer is gone
+    h.clock.now = local(2026, 11, 30, 13, 0)
+    listing = (await h.say(boss, "/meetings"))[0]
+    await h.tap(boss, listing, tap_data(listing, "✔️"))
+    assert "Anna" not in listing.shown and "0 of 1 attended" in listing.shown
+    h.clock.now = local(2026, 12, 7, 8, 0)
+    await tick(deliverer(h))
+    weekly = [m.shown for m in h.server.messages_to(boss.id) if "Weekly summary" in m.shown][-1]
+    assert "Audit prep — 0 of 1 attended (absent: Bartek)" in weekly and "Anna" not in weekly

@@ -21,7 +21,7 @@ from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
 from bot.settings import Settings
 from storage.db import Database
-from storage.models import Member, Person, PointEntry, Role, Sale
+from storage.models import Member, Outbox, Person, PointEntry, Role, Sale
 from tests.support.botapi import BotApiServer, FakeChat, FakeUser, SentMessage
 from tests.support.clock import FakeClock, local
 from tests.support.factories import add_sale
@@ -82,6 +82,22 @@ class Harness:
         invite = (await self.say(coordinator, "/invite"))[0]
         link = next(line for line in invite.shown.splitlines() if "?start=" in line)
         await self.say(user, f"/start {link.split('?start=')[1].strip()}")
+
+    async def remove(self, coordinator: FakeUser, user: FakeUser) -> None:
+        """The coordinator removes `user` from the team through /team, confirming."""
+        screen = (await self.say(coordinator, "/team"))[0]
+        remove = next(data for label, data in screen.buttons() if user.first_name in label)
+        await self.tap(coordinator, screen, remove)
+        confirm = next(data for _, data in screen.buttons() if data.startswith("team:rmok:"))
+        await self.tap(coordinator, screen, confirm)
+        assert user.first_name in screen.shown.splitlines()[0]  # "... was removed from the team"
+
+    async def told(self, user: FakeUser, marker: str) -> list[str]:
+        """Every message to `user`'s private chat containing `marker`: sent, or waiting in the outbox."""
+        async with self.db.read() as session:
+            queued = (await session.scalars(select(Outbox.text).where(Outbox.chat_id == user.id))).all()
+        sent = [m.shown for m in self.server.messages_to(user.id)]
+        return [text for text in [*queued, *sent] if marker in text]
 
 
 class Roster:
