@@ -76,6 +76,7 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
     data = pressed(update, Prefix.REWARD)
     now = deps.clock()
     action = data.choice(0, ACTIONS)
+    data.exactly(1 if action == ADD else 2)
     if action in (ADD, EDIT):
         step = await catalogue.start_item(deps.db, actor, now, data.id(1) if action == EDIT else None)
         await reply(update, context, actor, "reward_item_ask", step=step)

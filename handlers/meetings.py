@@ -70,7 +70,7 @@ async def meeting_command(update: Update, context: BotContext, actor: Actor) -> 
 @with_actor
 async def draft_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    data = pressed(update, Prefix.MEETING_DRAFT)
+    data = pressed(update, Prefix.MEETING_DRAFT).exactly(2)
     token, value = data.text(0), data.text(1)
     if value == CANCEL:
         await conversation.cancel_pressed(update, context, actor, token)
@@ -168,6 +168,7 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
     team = actor.require_coordinator()
     data = pressed(update, Prefix.MEETING_MANAGE)
     action, meeting_id, now = data.choice(0, MANAGE), data.id(1), deps.clock()
+    data.exactly(3 if action == "tog" else 2)
     if action == "move":
         meeting = await meeting_drafts.ask_move(deps.db, actor, meeting_id, now)
         await reply(update, context, actor, "meeting_ask_move", meeting=meeting, team=team)
@@ -218,7 +219,7 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
 @with_actor
 async def answer_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    data = pressed(update, Prefix.MEETING_ANSWER)
+    data = pressed(update, Prefix.MEETING_ANSWER).exactly(2)
     meeting_id, value = data.id(0), data.choice(1, meetings.ANSWERS)
     meeting = await meetings.answer(deps.db, actor, meeting_id, value, deps.clock())
     team = actor.require_member()

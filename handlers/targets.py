@@ -40,7 +40,7 @@ async def target_command(update: Update, context: BotContext, actor: Actor) -> N
 async def target_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     actor.require_coordinator()
-    button = pressed(update, Prefix.TARGET)
+    button = pressed(update, Prefix.TARGET).exactly(1)
     person_id = TEAM_TARGET if button.text(0) == str(TEAM_TARGET) else button.person(0)
     month = await targets.begin(deps.db, actor, person_id, deps.clock())
     await reply(update, context, actor, "target_ask", month=month, team_target=person_id == TEAM_TARGET)
