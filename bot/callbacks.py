@@ -2,9 +2,10 @@
 
 A button's data is `prefix:field:field...`, at most 64 bytes of UTF-8 (Telegram's limit, checked
 when encoding, so a too-long button fails in our code and tests, not at Telegram). Data coming
-back are never trusted: `decode` gives None for an unknown prefix, and every number is read
-through a range-checked accessor that refuses anything a column could not hold, so a forged
-25-digit id is a "stale button", never an overflow in the database driver.
+back are never trusted: `decode` refuses an unknown prefix, every number is read through a
+range-checked accessor that refuses anything a column could not hold, so a forged 25-digit id is
+a "stale button", never an overflow in the database driver, and each handler states with
+`exactly` how many fields its button has, so a forged extra field is stale too.
 """
 
 from __future__ import annotations
@@ -77,6 +78,12 @@ class Callback:
         if index >= len(self.fields):
             raise Refused(Reason.STALE_BUTTON)
         return self.fields[index]
+
+    def exactly(self, *counts: int) -> Callback:
+        """Refuse unless there are `count` fields (one of `counts`): other buttons were never ours."""
+        if len(self.fields) not in counts:
+            raise Refused(Reason.STALE_BUTTON)
+        return self
 
     def has(self, index: int) -> bool:
         return index < len(self.fields)

@@ -84,6 +84,7 @@ async def rewards_button(update: Update, context: BotContext, actor: Actor) -> N
     data = pressed(update, Prefix.REWARD)
     now = deps.clock()
     action = data.choice(0, ACTIONS)
+    data.exactly(1 if action == ADD else 2)
     if action == PAGE:
         actor.require_member()
         await _show(update, context, actor, number=pressed_page(data, 1)[0], editing=True)

@@ -77,10 +77,11 @@ async def contest_button(update: Update, context: BotContext, actor: Actor) -> N
     data = pressed(update, Prefix.CONTEST)
     now = deps.clock()
     if data.text(0) == NEW:
+        data.exactly(1)
         draft = await contest_drafts.start(deps.db, actor, now)
         await show_draft(update, context, actor, draft, editing=False)
         return
-    token, value = data.text(0), data.text(1)
+    token, value = data.exactly(2).text(0), data.text(1)
     if value == CANCEL:
         await conversation.cancel_pressed(update, context, actor, token)
         return

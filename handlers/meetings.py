@@ -93,7 +93,7 @@ async def meeting_command(update: Update, context: BotContext, actor: Actor) -> 
 @with_actor
 async def draft_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    data = pressed(update, Prefix.MEETING_DRAFT)
+    data = pressed(update, Prefix.MEETING_DRAFT).exactly(2)
     token, value = data.text(0), data.text(1)
     if value == CANCEL:
         await conversation.cancel_pressed(update, context, actor, token)
@@ -202,6 +202,8 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
     team = actor.require_coordinator()
     data = pressed(update, Prefix.MEETING_MANAGE)
     action, now = data.choice(0, MANAGE), deps.clock()
+    # How many fields each button has: a page (and the attendance's page) is one more.
+    data.exactly(*{"tog": (3, 4), "att": (2, 3)}.get(action, (2,)))
     if action == PAGE:
         await _show_list(update, context, actor, editing=True, number=pressed_page(data, 1)[0])
         return
@@ -255,7 +257,7 @@ async def manage_button(update: Update, context: BotContext, actor: Actor) -> No
 @with_actor
 async def answer_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    data = pressed(update, Prefix.MEETING_ANSWER)
+    data = pressed(update, Prefix.MEETING_ANSWER).exactly(2)
     meeting_id, value = data.id(0), data.choice(1, meetings.ANSWERS)
     meeting = await meetings.answer(deps.db, actor, meeting_id, value, deps.clock())
     team = actor.require_member()

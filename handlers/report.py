@@ -106,6 +106,7 @@ async def report_button(update: Update, context: BotContext, actor: Actor) -> No
     deps = context.deps
     button = pressed(update, Prefix.REPORT)
     token, action = button.text(0), button.choice(1, ("save", CANCEL, "c", "p", "y"))
+    button.exactly(2 if action in ("save", CANCEL) else 3)
     now = deps.clock()
     if action == "save":
         sale = await report.save(deps.db, actor, token, now)
@@ -151,7 +152,7 @@ async def undo_command(update: Update, context: BotContext, actor: Actor) -> Non
 @with_actor
 async def undo_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    sale_id = pressed(update, Prefix.UNDO).id(0)
+    sale_id = pressed(update, Prefix.UNDO).exactly(1).id(0)
     line = await sales.undo(deps.db, actor, deps.clock(), sale_id)
     await edit(update, context, actor, "undo_done", line=line)
 

@@ -94,7 +94,7 @@ async def sales_command(update: Update, context: BotContext, actor: Actor) -> No
 @with_actor
 async def sales_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    button = pressed(update, Prefix.SALES)
+    button = pressed(update, Prefix.SALES).exactly(2)
     if button.choice(0, ("page", "void")) == "page":
         await _sales_page(update, context, actor, button.number(1, 0, MAX_ID), editing=True)
     else:

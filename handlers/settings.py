@@ -71,7 +71,7 @@ async def settings_button(update: Update, context: BotContext, actor: Actor) -> 
     deps = context.deps
     # Every settings button is the coordinator's: a rep is told so, whatever the button says.
     actor.require_coordinator()
-    button = pressed(update, Prefix.SETTINGS)
+    button = pressed(update, Prefix.SETTINGS).exactly(2)
     if button.choice(0, (DAY, ASK)) == DAY:
         await team_settings.toggle_day(deps.db, actor, button.number(1, min(WEEKDAYS), max(WEEKDAYS)))
         await _show(update, context, actor, editing=True)
@@ -114,9 +114,10 @@ async def nudge_button(update: Update, context: BotContext, actor: Actor) -> Non
     button = pressed(update, Prefix.NUDGE)
     team = actor.require_member()
     if button.choice(0, tuple(Nudge)) == Nudge.REPORT:
+        button.exactly(1)
         await start_report(update, context, actor)
     else:
-        day = button.day(1)
+        day = button.exactly(2).day(1)
         await digests.mark_no_sales(deps.db, team.id, actor.person_id, day, deps.clock())
         await edit(update, context, actor, "nudge_noted", day=day)
 

@@ -68,9 +68,10 @@ async def target_button(update: Update, context: BotContext, actor: Actor) -> No
     actor.require_coordinator()
     button = pressed(update, Prefix.TARGET)
     if button.text(0) == PAGE:
-        number, query = pressed_page(button, 1)
+        number, query = pressed_page(button.exactly(2, 3), 1)
         await _choose(update, context, actor, number=number, query=query, editing=True)
         return
+    button.exactly(1)
     person_id = TEAM_TARGET if button.text(0) == str(TEAM_TARGET) else button.person(0)
     month = await targets.begin(deps.db, actor, person_id, deps.clock())
     await reply(update, context, actor, "target_ask", month=month, team_target=person_id == TEAM_TARGET)

@@ -57,7 +57,7 @@ async def invite(update: Update, context: BotContext, actor: Actor) -> None:
 @with_actor
 async def revoke_invite(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    button = pressed(update, Prefix.INVITE)
+    button = pressed(update, Prefix.INVITE).exactly(2)
     button.choice(0, ("revoke",))
     invite_id = button.id(1)
     view = await teams.revoke_and_replace(deps.db, actor, invite_id, deps.clock())
@@ -99,6 +99,7 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
     deps = context.deps
     button = pressed(update, Prefix.TEAM)
     action = button.choice(0, ("rm", "rmok", "list"))
+    button.exactly(*((1, 2, 3) if action == "list" else (2,)))
     if action == "rm":
         member = await teams.member_of_team(deps.db, actor, button.id(1))
         if member.role != "rep":

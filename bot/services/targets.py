@@ -160,6 +160,12 @@ async def begin(db: Database, actor: Actor, person_id: int, now: datetime) -> da
     Returns the month the target will start in.
     """
     team = actor.require_coordinator()
+    if person_id != TEAM_TARGET:
+        # Refused now, not after the amount is typed: a forged id must not replace the open draft.
+        async with db.read() as session:
+            stmt = members.people_stmt(team.id, Role.REP).where(Person.id == person_id)
+            if await session.scalar(stmt) is None:
+                raise Refused(Reason.NOT_A_REP)
     await WIZARD.start(db, actor.person_id, now, TargetStep.AMOUNT, TargetData(person_id))
     return this_month(team, now)
 

@@ -59,6 +59,13 @@ def test_a_missing_field_or_an_unknown_choice_is_a_stale_button() -> None:
     assert not pressed.has(1) and pressed.id(0) == 5
 
 
+@pytest.mark.parametrize("data", ["ma:5:yes:1", "ma:5:yes:", "ma:5"])
+def test_a_button_with_more_or_fewer_fields_than_its_handler_reads_is_a_stale_button(data: str) -> None:
+    with pytest.raises(Refused):
+        decode(data, Prefix.MEETING_ANSWER).exactly(2)
+    assert decode("ma:5:yes", Prefix.MEETING_ANSWER).exactly(2).id(0) == 5
+
+
 def test_every_prefix_is_distinct_and_none_is_a_prefix_of_another_pattern() -> None:
     values = [prefix.value for prefix in Prefix]
     assert len(values) == len(set(values))
