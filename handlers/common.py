@@ -138,16 +138,21 @@ async def reply(
     await settled(update, context)
     chat = update.effective_chat
     assert chat is not None
+    return await _send(context, chat.id, split_message(text), markup)
+
+
+async def _send(
+    context: BotContext, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
+) -> Message | None:
+    """Send the parts in order, the buttons under the last; from a 429 on, they wait in the outbox."""
     sent = None
-    parts = split_message(text)
     for index, part in enumerate(parts):
-        # Buttons belong under the last part of a long message.
         try:
             sent = await context.bot.send_message(
-                chat_id=chat.id, text=part, reply_markup=markup if index == len(parts) - 1 else None
+                chat_id=chat_id, text=part, reply_markup=markup if index == len(parts) - 1 else None
             )
         except RetryAfter as exc:
-            await _later(context, chat.id, parts[index:], markup, exc)
+            await _later(context, chat_id, parts[index:], markup, exc)
             return None
     return sent
 
@@ -172,21 +177,28 @@ async def edit(
     /,
     **values: Any,
 ) -> None:
-    """Replace the message under a pressed button; "not modified" is harmless."""
+    """Replace the message under a pressed button; "not modified" is harmless.
+
+    A text too long for one message: the card shows its first part, without buttons, and the
+    rest follow as new messages, the buttons under the last one.
+    """
     query = update.callback_query
-    assert query is not None
+    chat = update.effective_chat
+    assert query is not None and chat is not None
     text = context.deps.renderer.render(template, actor.locale, **values)
     await settled(update, context)
+    parts = split_message(text)
     try:
-        await query.edit_message_text(text=split_message(text)[0], reply_markup=markup)
+        await query.edit_message_text(text=parts[0], reply_markup=markup if len(parts) == 1 else None)
     except RetryAfter as exc:
         # The card cannot change now: its new state comes as a message once the chat may be sent to.
-        chat = update.effective_chat
-        assert chat is not None
-        await _later(context, chat.id, split_message(text), markup, exc)
+        await _later(context, chat.id, parts, markup, exc)
+        return
     except BadRequest as exc:
         if "not modified" not in str(exc).lower():
             raise
+        return  # the card shows this already: whoever edited it sent the rest
+    await _send(context, chat.id, parts[1:], markup)
 
 
 async def respond(

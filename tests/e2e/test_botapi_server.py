@@ -358,6 +358,54 @@ async def test_telegram_checks_on_text_keyboards_and_chats(
     assert len(server.calls_of("sendMessage")) == 4
 
 
+def buttons(count: int, per_row: int = 1) -> InlineKeyboardMarkup:
+    row = [InlineKeyboardButton(str(i), callback_data=f"b{i}") for i in range(per_row)]
+    return InlineKeyboardMarkup([row] * (count // per_row))
+
+
+async def test_a_keyboard_of_over_100_buttons_is_refused(
+    server: BotApiServer, bot: Bot, anna: FakeUser
+) -> None:
+    with pytest.raises(BadRequest, match=r"(?i)REPLY_MARKUP_TOO_LONG"):
+        await bot.send_message(anna.id, "hi", reply_markup=buttons(101))
+    with pytest.raises(BadRequest, match=r"(?i)REPLY_MARKUP_TOO_LONG"):
+        await bot.send_message(anna.id, "hi", reply_markup=buttons(104, per_row=4))
+    sent = await bot.send_message(anna.id, "hi", reply_markup=buttons(100, per_row=4))
+    assert len(server.last_to(anna.id).buttons()) == 100
+    with pytest.raises(BadRequest, match=r"(?i)REPLY_MARKUP_TOO_LONG"):
+        await sent.edit_text("still hi", reply_markup=buttons(101))
+    assert server.last_to(anna.id).text == "hi" and len(server.sent) == 1
+
+
+async def test_a_button_needs_exactly_one_of_a_link_and_callback_data(
+    server: BotApiServer, bot: Bot, anna: FakeUser
+) -> None:
+    neither = InlineKeyboardMarkup(
+        [[InlineKeyboardButton("Done", callback_data="done")], [InlineKeyboardButton("x")]]
+    )
+    with pytest.raises(BadRequest, match=r"(?i)Text buttons are unallowed in the inline keyboard"):
+        await bot.send_message(anna.id, "hi", reply_markup=neither)
+    both = InlineKeyboardMarkup([[InlineKeyboardButton("x", url="https://t.me/x", callback_data="x")]])
+    with pytest.raises(BadRequest, match=r"(?i)exactly one of callback_data, url"):
+        await bot.send_message(anna.id, "hi", reply_markup=both)
+    link = InlineKeyboardMarkup([[InlineKeyboardButton("x", url="https://t.me/x")]])
+    await bot.send_message(anna.id, "hi", reply_markup=link)
+    assert server.last_to(anna.id).buttons() == [("x", "https://t.me/x")] and len(server.sent) == 1
+
+
+async def test_a_callback_answer_over_200_characters_is_refused_and_leaves_the_query_open(
+    server: BotApiServer, bot: Bot, anna: FakeUser
+) -> None:
+    message = await bot.send_message(anna.id, "hi", reply_markup=KEYBOARD)
+    update_id = server.press(anna, message.message_id, "done")
+    query_id = server.updates[update_id]["callback_query"]["id"]
+    with pytest.raises(BadRequest, match=r"(?i)MESSAGE_TOO_LONG"):
+        await bot.answer_callback_query(query_id, "ż" * 201, show_alert=True)
+    assert server.callback_answers == []
+    assert await bot.answer_callback_query(query_id, "ż" * 200, show_alert=True)
+    assert server.callback_answers == [(query_id, "ż" * 200, True)]
+
+
 async def test_webhook_blocks_polling_until_deleted(server: BotApiServer, bot: Bot) -> None:
     await bot.set_webhook("https://example.com/hook")
     assert (await bot.get_webhook_info()).url == "https://example.com/hook"

@@ -7,7 +7,8 @@ from collections.abc import AsyncIterator
 import pytest
 
 from bot.services.access import ANONYMOUS_ADMIN_ID
-from tests.support.harness import Harness, running_bot
+from tests.support.factories import make_member
+from tests.support.harness import Harness, button, running_bot
 
 EVIL = "<b>x</b> & </a> 😀"
 
@@ -142,3 +143,27 @@ async def test_the_anonymous_group_admin_is_not_a_coordinator(h: Harness) -> Non
     assert "invite" in h.server.last_to(group.id).shown
     reply = (await h.say(boss, "/leaderboard", group))[0]
     assert "not linked" in reply.shown
+
+
+async def test_a_team_list_too_long_for_one_message_replaces_the_card_and_follows_as_new_messages(
+    h: Harness,
+) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    await h.coordinator(boss, locale="en")
+    names = [f"Rep{i:02d} " + "Wiśniewska-Kowalczyk & Synowie " * 2 for i in range(60)]
+    for i, name in enumerate(names):
+        await make_member(h.db, "North", 100 + i, first_name=name.strip())
+    first, second = await h.say(boss, "/team", replies=2)
+    assert first.buttons() == [] and len(second.buttons()) == 60  # a reply: buttons under its last part
+    await h.tap(boss, second, button(second, "Rep00"))
+    confirm = h.server.last_to(boss.id)
+    assert confirm is second and "Rep00" in confirm.shown  # the card itself asks
+    before = len(h.server.messages_to(boss.id))
+    await h.tap(boss, confirm, button(confirm, "Yes"))
+    rest = h.server.messages_to(boss.id)[before:]
+    assert len(rest) == 1
+    # The card shows the first part without buttons; the rest comes after it, the buttons last.
+    assert confirm.edited and confirm.shown.startswith("Rep00") and confirm.buttons() == []
+    assert len(rest[0].buttons()) == 59 and "Rep00" not in "".join(label for label, _ in rest[0].buttons())
+    listed = [line.split()[1] for line in (confirm.shown + "\n" + rest[0].shown).splitlines() if "•" in line]
+    assert listed == [f"Rep{i:02d}" for i in range(1, 60)]

@@ -224,12 +224,39 @@ def visible(params: JSON, key: str, limit: int) -> str:
     return text
 
 
+# What pressing an inline button does: exactly one of these is set (the others are not used here).
+_BUTTON_ACTIONS = frozenset(
+    _words(
+        "url callback_data web_app login_url switch_inline_query switch_inline_query_current_chat "
+        "switch_inline_query_chosen_chat copy_text callback_game pay"
+    )
+)
+INLINE_BUTTONS_MAX = 100
+CALLBACK_ANSWER_MAX = 200  # characters of an answerCallbackQuery text
+
+
 def checked_markup(params: JSON) -> JSON | None:
     markup = params.get("reply_markup")
     if markup is not None and not isinstance(markup, dict):
         raise ApiError(400, "Bad Request: can't parse reply keyboard markup JSON object")
-    for row in (markup or {}).get("inline_keyboard", []):
+    rows = (markup or {}).get("inline_keyboard", [])
+    if sum(len(row) for row in rows) > INLINE_BUTTONS_MAX:
+        raise ApiError(400, "Bad Request: REPLY_MARKUP_TOO_LONG")
+    for row in rows:
         for button in row:
+            actions = _BUTTON_ACTIONS & button.keys()
+            if not actions:
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline keyboard button: "
+                    "Text buttons are unallowed in the inline keyboard",
+                )
+            if len(actions) > 1:  # the Bot API docs: exactly one of the optional fields
+                raise ApiError(
+                    400,
+                    "Bad Request: can't parse inline keyboard button: "
+                    f"exactly one of {', '.join(sorted(actions))} must be used",
+                )
             data = button.get("callback_data")
             if data is not None and not 1 <= len(data.encode()) <= 64:
                 raise ApiError(400, "Bad Request: BUTTON_DATA_INVALID")

@@ -6,7 +6,8 @@ API and reads what the bot sent.  Only the standard library is used.
 
 Behaviour follows Telegram where it matters to a bot: long polling with offsets and 409
 Conflict, edits that return the Message and drop a keyboard that is not resent, HTML that
-Telegram would reject is rejected, callback queries can be answered once, unknown chats
+Telegram would reject is rejected (tags, lengths, keyboards of over 100 buttons or with
+buttons doing nothing), callback queries can be answered once, unknown chats
 are "chat not found", and faults and rate limits answer with Telegram's error payloads.
 """
 
@@ -28,6 +29,7 @@ from typing import Any, Self, TypeVar, cast
 from urllib.parse import urlsplit
 
 from tests.support.botapi.model import (
+    CALLBACK_ANSWER_MAX,
     JSON,
     ApiError,
     FakeChat,
@@ -728,6 +730,8 @@ class BotApiServer:
 
     def _m_answerCallbackQuery(self, p: JSON, f: Files) -> bool:
         query_id = str(p["callback_query_id"])
+        if len(p.get("text") or "") > CALLBACK_ANSWER_MAX:  # the query stays open, as with Telegram
+            raise ApiError(400, "Bad Request: MESSAGE_TOO_LONG")
         if query_id not in self._open_queries:  # unknown, or answered already
             raise ApiError(
                 400, "Bad Request: query is too old and response timeout expired or query ID is invalid"
