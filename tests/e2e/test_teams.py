@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import pytest
+from sqlalchemy import select
 
 from bot.services.access import ANONYMOUS_ADMIN_ID
+from storage.models import Attendee, Meeting, Team
 from tests.support.factories import make_member
 from tests.support.harness import Harness, button, running_bot
 
@@ -145,25 +148,45 @@ async def test_the_anonymous_group_admin_is_not_a_coordinator(h: Harness) -> Non
     assert "not linked" in reply.shown
 
 
-async def test_a_team_list_too_long_for_one_message_replaces_the_card_and_follows_as_new_messages(
+async def test_a_page_too_long_for_one_message_replaces_the_card_and_follows_as_new_messages(
     h: Harness,
 ) -> None:
+    """Ten meetings of long titles, places and names fill more than one message: an edit back to
+    that page puts its first part on the card and sends the rest, the buttons under the last."""
     boss = h.server.user(1, "Kasia", language_code="en")
     await h.coordinator(boss, locale="en")
-    names = [f"Rep{i:02d} " + "Wiśniewska-Kowalczyk & Synowie " * 2 for i in range(60)]
-    for i, name in enumerate(names):
-        await make_member(h.db, "North", 100 + i, first_name=name.strip())
-    first, second = await h.say(boss, "/team", replies=2)
-    assert first.buttons() == [] and len(second.buttons()) == 60  # a reply: buttons under its last part
-    await h.tap(boss, second, button(second, "Rep00"))
-    confirm = h.server.last_to(boss.id)
-    assert confirm is second and "Rep00" in confirm.shown  # the card itself asks
+    long = "Wiśniewska-Kowalczyk & Synowie " * 6
+    reps = [await make_member(h.db, "North", 100 + i, first_name=f"R{i} {long[:60]}") for i in range(10)]
+    now = h.clock()
+    async with h.db.write() as session:
+        team_id = await session.scalar(select(Team.id))
+        for n in range(11):
+            meeting = Meeting(
+                team_id=team_id,
+                kind="team",
+                title=f"M{n:02d} {long}"[:200],
+                starts_at=now + timedelta(days=n + 1),
+                duration_min=60,
+                place=f"P{n:02d} {long}"[:200],
+                created_by=boss.id,
+                created_at=now,
+                scheduled_at=now,
+            )
+            session.add(meeting)
+            await session.flush()
+            session.add_all(Attendee(meeting_id=meeting.id, person_id=rep.person_id) for rep in reps)
+    parts = await h.say(boss, "/meetings", replies=2)
+    assert [len(p.buttons()) for p in parts][:-1] == [0] * (len(parts) - 1)
+    card = parts[-1]
+    await h.tap(boss, card, button(card, "▶"))
+    assert "M10" in card.shown and "M00" not in card.shown  # the second page fits the card
     before = len(h.server.messages_to(boss.id))
-    await h.tap(boss, confirm, button(confirm, "Yes"))
+    await h.tap(boss, card, button(card, "◀"))
     rest = h.server.messages_to(boss.id)[before:]
-    assert len(rest) == 1
+    assert rest, "the rest of the page must follow the card"
     # The card shows the first part without buttons; the rest comes after it, the buttons last.
-    assert confirm.edited and confirm.shown.startswith("Rep00") and confirm.buttons() == []
-    assert len(rest[0].buttons()) == 59 and "Rep00" not in "".join(label for label, _ in rest[0].buttons())
-    listed = [line.split()[1] for line in (confirm.shown + "\n" + rest[0].shown).splitlines() if "•" in line]
-    assert listed == [f"Rep{i:02d}" for i in range(1, 60)]
+    assert card.edited and card.buttons() == [] and card.shown.lstrip().startswith("Upcoming meetings")
+    assert all(m.buttons() == [] for m in rest[:-1]) and button(rest[-1], "▶")
+    shown = "\n".join(m.shown for m in [card, *rest])
+    assert [f"M{n:02d}" in shown for n in range(11)] == [True] * 10 + [False]
+    assert all(len(m.text or "") <= 4096 for m in [card, *rest])
