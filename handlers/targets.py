@@ -54,7 +54,8 @@ async def target_command(update: Update, context: BotContext, actor: Actor) -> N
     assert update.effective_message is not None
     words = (update.effective_message.text or "").split(maxsplit=1)
     args = words[1] if len(words) > 1 else ""
-    if any(c.isdigit() for c in args):  # an amount: the quick form
+    rest = args.split()
+    if len(rest) > 1 and any(c.isdigit() for c in rest[1]):  # who, then an amount: the quick form
         result = await targets.quick(deps.db, actor, args, deps.settings.max_amount_minor, deps.clock())
         await reply(update, context, actor, "target_set", result=result, team=actor.team)
         return
