@@ -73,6 +73,7 @@ PRIVATE_COMMANDS = (
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 # Management and conversations: in a group these answer with a pointer to the private chat.
 PRIVATE_ONLY = (
+    "start",  # a deep link joins a team or opens a report: the answer belongs in the private chat
     "invite",
     "team",
     "sales",

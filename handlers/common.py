@@ -7,6 +7,7 @@ import html
 import logging
 import re
 from collections.abc import Callable, Coroutine
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -55,7 +56,7 @@ async def current_actor(update: Update, context: BotContext, *, fresh: bool = Fa
 
 
 async def gate(update: Update, context: BotContext) -> None:
-    """Group -1: drop redeliveries, then stop strangers before any feature sees them.
+    """Group -2: drop redeliveries, then stop strangers before any feature sees them.
 
     A hard stop: whatever goes wrong in here (the database, the Bot API answering a stranger)
     is logged and stops the update, since PTB would otherwise run the ordinary handlers after the
@@ -145,6 +146,11 @@ async def _send(
     context: BotContext, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
 ) -> Message | None:
     """Send the parts in order, the buttons under the last; from a 429 on, they wait in the outbox."""
+    deps = context.deps
+    if parts and (waiting := await outbox.answers_waiting(deps.db, chat_id)) is not None:
+        # Earlier answers to this chat still wait after a 429: this one goes behind them.
+        await _queue(context, chat_id, parts, markup, max(waiting, deps.clock()))
+        return None
     sent = None
     for index, part in enumerate(parts):
         try:
@@ -161,11 +167,21 @@ async def _later(
     context: BotContext, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None, exc: RetryAfter
 ) -> None:
     """Telegram told this chat to wait: the answer waits in the outbox, and nobody sleeps on it."""
-    deps, now = context.deps, context.deps.clock()
+    await _queue(context, chat_id, parts, markup, context.deps.clock() + retry_delay(exc))
+    log.info("chat %s must wait %s: the answer is queued", chat_id, exc.retry_after)
+
+
+async def _queue(
+    context: BotContext,
+    chat_id: int,
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None,
+    not_before: datetime,
+) -> None:
+    """The answer's parts into the outbox, claim-less, for the scheduler to send from `not_before` on."""
     person_id = chat_id if chat_id > 0 else None
     queued = outbox.envelopes(chat_id, person_id, parts, rows_of(markup))
-    await outbox.later(deps.db, queued, now + retry_delay(exc), now)
-    log.info("chat %s must wait %s: the answer is queued", chat_id, exc.retry_after)
+    await outbox.later(context.deps.db, queued, not_before, context.deps.clock())
 
 
 async def edit(

@@ -137,8 +137,9 @@ async def typed_move(
     deps = context.deps
     team = actor.require_coordinator()
     # The meeting is the one the stored draft names, read again under the draft's lock.
-    meeting, _old = await meeting_drafts.move(deps.db, actor, text, deps.clock())
-    key = f"moved:{meeting.id}:{meeting.starts_at:%Y%m%d%H%M}"
+    meeting, move = await meeting_drafts.move(deps.db, actor, text, deps.clock())
+    # One notice per move (keyed by the move's own token): a move back to an earlier time is news too.
+    key = f"moved:{meeting.id}:{move}"
     recipients = [a for a in meeting.attendees if a.person_id != actor.person_id]
     spawn = deps.background.spawn
     await notify_attendees(deps, context.bot, meeting, team, "meeting_moved", key, recipients, spawn=spawn)

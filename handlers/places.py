@@ -26,8 +26,8 @@ from handlers.common import Callback, alert_text, current_actor, keyboard, reply
 log = logging.getLogger(__name__)
 
 GROUP_CHATS = (ChatType.GROUP, ChatType.SUPERGROUP)
-# Commands that make sense in any group: linking it, help, and deep links.
-ANY_GROUP = frozenset({"linkgroup", "help", "start"})
+# Commands that make sense in any group: linking it, and help.
+ANY_GROUP = frozenset({"linkgroup", "help"})
 
 
 def command_of(text: str, bot_username: str | None) -> str | None:

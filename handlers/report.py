@@ -98,7 +98,7 @@ async def _celebrate(context: BotContext, actor: Actor, sale_id: int) -> None:
     deps = context.deps
     team = actor.require_member()
     if await celebrations.after_sale(deps.db, team.id, actor.person_id, sale_id, deps.clock()):
-        await cheer(deps, context.bot, team.id)
+        await cheer(deps, context.bot, team.id, spawn=deps.background.spawn)
 
 
 @with_actor

@@ -118,7 +118,7 @@ async def nudge_button(update: Update, context: BotContext, actor: Actor) -> Non
         await start_report(update, context, actor)
     else:
         day = button.exactly(2).day(1)
-        await digests.mark_no_sales(deps.db, team.id, actor.person_id, day, deps.clock())
+        await digests.mark_no_sales(deps.db, team, actor.person_id, day, deps.clock())
         await edit(update, context, actor, "nudge_noted", day=day)
 
 

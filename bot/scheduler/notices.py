@@ -124,7 +124,7 @@ async def post_to_group(
     return True
 
 
-async def cheer(deps: Deps, bot: Bot, team_id: int) -> None:
+async def cheer(deps: Deps, bot: Bot, team_id: int, *, spawn: Spawn | None = None) -> None:
     """At most one cheer a minute per group, combining whatever happened since the last one."""
     deliverer = Deliverer(deps, bot)
     now = deliverer.now()
@@ -145,4 +145,5 @@ async def cheer(deps: Deps, bot: Bot, team_id: int) -> None:
 
     claim_id = await celebrations.take_safely(deliverer.db, team_id, now, queue)
     if claim_id is not None:
-        await deliverer.deliver(claim_id)
+        # From a sale's handler: a group at its 20-a-minute limit must not keep the rep waiting.
+        await _deliver(deliverer, claim_id, spawn)

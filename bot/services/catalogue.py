@@ -19,7 +19,7 @@ from bot.services.parsing import clean_text, is_number
 from bot.services.rewards import balance
 from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import Person, PointEntry, Redemption, RewardItem, Role
+from storage.models import Member, Person, PointEntry, Redemption, RewardItem, Role
 from storage.queries import insert_ignore, members
 
 
@@ -186,11 +186,12 @@ async def decide(
             raise Refused(Reason.ALREADY_DECIDED)
         item = await session.get_one(RewardItem, row.item_id, with_for_update=True)
         person = await session.get_one(Person, row.person_id)
+        # Locking the rep's membership serialises their approvals: two items approved at once
+        # cannot both pass the balance check on PostgreSQL. A rep who left is neither approved
+        # nor rejected (nor told): their request simply goes with them.
+        if await members.active_member(session, team.id, row.person_id, lock=True) is None:
+            raise Refused(Reason.LEFT_TEAM)
         if approve:
-            # Locking the rep's membership serialises their approvals: two items approved at
-            # once cannot both pass the balance check on PostgreSQL.
-            if await members.active_member(session, team.id, row.person_id, lock=True) is None:
-                raise Refused(Reason.LEFT_TEAM)
             if item.stock <= 0:
                 raise Refused(Reason.OUT_OF_STOCK, title=item.title)
             if await balance(session, team.id, row.person_id) < row.cost_points:
@@ -225,7 +226,8 @@ async def pending(db: Database, actor: Actor) -> list[RedemptionView]:
             select(Redemption, RewardItem, Person)
             .join(RewardItem, RewardItem.id == Redemption.item_id)
             .join(Person, Person.id == Redemption.person_id)
-            .where(Redemption.team_id == team.id, Redemption.status == "requested")
+            .join(Member, (Member.team_id == Redemption.team_id) & (Member.person_id == Redemption.person_id))
+            .where(Redemption.team_id == team.id, Redemption.status == "requested", members.is_active())
             .order_by(Redemption.requested_at, Redemption.id)
         )
         return [

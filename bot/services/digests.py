@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import outbox, rewards
 from bot.services.access import TeamInfo
+from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingView, between
 from bot.services.parsing import parse_hhmm
 from bot.services.periods import Span, days_span, local_date
@@ -338,7 +339,16 @@ async def nudge_targets(db: Database, team: TeamInfo, day: date) -> list[Recipie
     ]
 
 
-async def mark_no_sales(db: Database, team_id: int, person_id: int, day: date, now: datetime) -> None:
+# A nudge's "no sales" button still counts a few days later (a rep back after a weekend).
+NO_SALES_DAYS = 7
+
+
+async def mark_no_sales(db: Database, team: TeamInfo, person_id: int, day: date, now: datetime) -> None:
+    """Note that the rep sold nothing on `day`: a day of the last week, never one ahead."""
+    today = now.astimezone(team.zone).date()
+    if not today - timedelta(days=NO_SALES_DAYS) <= day <= today:
+        raise Refused(Reason.STALE_BUTTON)  # no nudge of ours names such a day
+    team_id = team.id
     async with db.write() as session:
         await insert_ignore(
             session,

@@ -172,8 +172,9 @@ async def ask_move(db: Database, actor: Actor, meeting_id: int, now: datetime) -
     return view
 
 
-async def move(db: Database, actor: Actor, text: str, now: datetime) -> tuple[MeetingView, datetime]:
-    """The asked meeting's new start time (typed like at creation); returns it and its old start."""
+async def move(db: Database, actor: Actor, text: str, now: datetime) -> tuple[MeetingView, str]:
+    """The asked meeting's new start time (typed like at creation); returns it and the move's token
+    (one per move: the notice of each move, back to an earlier time too, is news once)."""
     team = actor.require_coordinator()
     # A time that cannot be read is refused before the draft is taken: the person types again.
     new_start = parse_when(text, now, team.zone)
@@ -194,4 +195,4 @@ async def move(db: Database, actor: Actor, text: str, now: datetime) -> tuple[Me
     if unchanged:
         # The draft is done (the answer was understood), but nothing moved and no one is told.
         raise Refused(Reason.MEETING_SAME_TIME)
-    return await get(db, team, meeting_id), old
+    return await get(db, team, meeting_id), asked.token

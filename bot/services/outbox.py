@@ -140,6 +140,20 @@ async def later(db: Database, envelopes: list[Envelope], not_before: datetime, n
         queue_in(session, None, envelopes, now, not_before)
 
 
+async def answers_waiting(db: Database, chat_id: int) -> datetime | None:
+    """The latest `not_before` of answers to this chat that still wait after a 429 (None: none).
+
+    A new answer to the chat must wait behind them, or it would arrive before the older ones.
+    """
+    async with db.read() as session:
+        latest: datetime | None = await session.scalar(
+            select(func.max(Outbox.not_before)).where(
+                Outbox.status == OutboxStatus.PENDING, Outbox.claim_id.is_(None), Outbox.chat_id == chat_id
+            )
+        )
+        return latest
+
+
 async def settle_in_flight(db: Database, now: datetime) -> int:
     """Rows left "sending" by a dead process: recorded as unknown, never resent."""
     async with db.write() as session:

@@ -29,6 +29,8 @@ from tests.support.harness import Harness, button, make_roster, running_bot
 
 # Ids no column holds, or none of ours: 25 digits, negative, zero, over 32 bits, over 64 bits.
 BAD_NUMBERS = (str(10**24), "-1", "0", "3000000000", str(2**63))
+# Days no button of ours names: long past, far ahead, not a day at all.
+BAD_DAYS = ("0001-01-01", "9999-12-31", "2026-02-30", "2027-11-02")
 # Bookkeeping that every update changes by design, whatever it asks: the update inbox stores each
 # update and marks it taken and handled. Nothing else is excluded.
 BOOKKEEPING = {"inbox"}
@@ -141,6 +143,9 @@ def forgeries(data: str, rng: random.Random, *, every_prefix: bool) -> Iterator[
     for index, value in enumerate(fields):
         for bad in BAD_NUMBERS if value.isdigit() or value == "-" else BAD_NUMBERS[:1]:
             yield SEPARATOR.join([prefix, *fields[:index], bad, *fields[index + 1 :]])
+        if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", value):  # a day: none the bot would name
+            for bad in BAD_DAYS:
+                yield SEPARATOR.join([prefix, *fields[:index], bad, *fields[index + 1 :]])
     others = [p.value for p in Prefix if p.value != prefix] if every_prefix else []
     for other in [*others, "zz", prefix.upper(), ""]:
         yield SEPARATOR.join([other, *fields])

@@ -147,3 +147,23 @@ async def test_answers_that_meet_a_429_wait_in_the_outbox_and_arrive_later_in_or
     await tick(Deliverer(h.deps, h.app.bot))
     assert len(h.server.messages_to(anna.id)) == before + 2
     assert (await h.say(anna, "/help"))[0].shown  # the chat is served directly again
+
+
+async def test_an_answer_after_the_wait_is_over_still_goes_behind_the_answers_that_wait(h: Harness) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    anna = h.server.user(10, "Anna", language_code="en")
+    await h.coordinator(boss)
+    await h.rep(boss, anna)
+    before = len(h.server.messages_to(anna.id))
+    h.server.fail("sendMessage", chat_id=anna.id, kind="retry_after", retry_after=1)
+    h.server.send_message(anna, "/help")
+    await h.settle(boss)
+    assert len(h.server.messages_to(anna.id)) == before  # the help waits in the outbox
+    await asyncio.sleep(1.1)  # Telegram's wait is over, but the scheduler has not sent it yet
+    h.server.send_message(anna, "/me")
+    await h.settle(boss)
+    assert len(h.server.messages_to(anna.id)) == before  # /me's answer did not overtake it
+    h.clock.now += timedelta(seconds=2)
+    await tick(Deliverer(h.deps, h.app.bot))
+    arrived = h.server.messages_to(anna.id)[before:]
+    assert len(arrived) == 2 and "/report" in arrived[0].shown and "/report" not in arrived[1].shown

@@ -139,3 +139,28 @@ async def test_moving_a_meeting_to_its_current_time_changes_nothing_and_tells_no
     assert len(h.server.messages_to(anna.id)) == told + 1  # the /help answer of settle, nothing more
     assert "10:00" in (await h.say(anna, "/meetings"))[0].shown
     assert "To report a sale" in (await h.say(t.boss, "2026-12-01 12:00"))[0].shown  # the move ended
+
+
+async def test_a_deep_link_in_a_group_opens_nothing_there(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    group = h.server.group(GROUP, "Team")
+    assert_pointer(h, (await h.say(t.reps["Anna"], "/start report", group))[0])
+    # No report was begun in the group, so a private message is not taken as its client.
+    assert "To report a sale" in (await h.say(t.reps["Anna"], "hello there"))[0].shown
+    invite = (await h.say(t.boss, "/invite"))[0]
+    code = invite.shown.split("?start=")[1].split()[0]
+    stranger = h.server.user(77, "Olek", language_code="en")
+    assert_pointer(h, (await h.say(stranger, f"/start {code}", group))[0])
+    assert "invite link" in (await h.say(stranger, "/help"))[0].shown  # still not in the team
+
+
+async def test_moving_a_meeting_back_to_an_earlier_time_is_news_again(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    await create_meeting(h, t.boss, "2026-12-01 10:00")
+    for when in ("01.12 12:00", "01.12 10:00", "01.12 12:00"):
+        listing = (await h.say(t.boss, "/meetings"))[0]
+        await h.tap(t.boss, listing, tap_data(listing, "🔁"))
+        assert "moved" in (await h.say(t.boss, when))[0].shown
+    moved = [m.shown for m in h.server.messages_to(anna.id) if "moved" in m.shown]
+    assert len(moved) == 3 and "12:00" in moved[-1]

@@ -12,6 +12,7 @@ from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
 from bot.services import digests, teams
 from bot.services.schedule import Kind
+from tests.e2e.test_catalogue import add_item
 from tests.support.botapi import FakeUser
 from tests.support.clock import FakeClock, local
 from tests.support.english_team import GROUP, group_posts, make_team
@@ -88,3 +89,22 @@ async def test_a_cheer_waiting_for_its_minute_is_not_posted_for_a_rep_removed_me
     cheers = group_posts(h, "Big deal!")
     assert len(cheers) == 2 and "Bartek" in cheers[1]
     assert group_posts(h, "Anna") == []
+
+
+async def test_a_removed_reps_reward_request_is_neither_listed_nor_decided_nor_reported_to_them(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    await add_item(h, t.boss, "Cinema", "100", "3")
+    await t.give_points("Anna", 150)
+    catalogue = (await h.say(anna, "/rewards"))[0]
+    await h.tap(anna, catalogue, button(catalogue, "Cinema"))
+    review = h.server.last_to(t.boss.id)
+    assert "Waiting for your decision" in (await h.say(t.boss, "/rewards"))[0].shown
+    await h.remove(t.boss, anna)
+    assert "Waiting for your decision" not in (await h.say(t.boss, "/rewards"))[0].shown
+    for label in ("Reject", "Approve"):
+        answer = await h.tap(t.boss, review, button(review, label))
+        assert answer is not None and "left the team" in answer
+    assert await h.told(anna, "approved") == []  # neither "approved" nor "not approved"
