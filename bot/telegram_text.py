@@ -21,7 +21,7 @@ _Break = tuple[int, int, Opened]  # (where the part ends, index of the atom the 
 
 
 def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
-    """Parts of at most `limit` characters, each valid HTML on its own.
+    """Parts of at most `limit` UTF-16 units (Telegram's count), each valid HTML on its own.
 
     A part ends at a line break if one fits; a line too long for one message ends a part
     between items (after ", ", "; " or " · "), else at a space, and only an item longer than a
@@ -30,15 +30,16 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     start of the next part. The line break or space a part ends at is dropped. Counting the raw
     length keeps the visible one (what Telegram limits) within the limit too.
     """
-    if len(text) <= limit:
+    if utf16_length(text) <= limit:
         return [text]
+    units = _units(text)
     atoms = [(m.start(), m.group()) for m in _ATOM.finditer(text)]
     parts: list[str] = []
     index = 0
     opened: Opened = ()
     while index < len(atoms):
         start = atoms[index][0]
-        end, index, closing = _next_break(text, atoms, index, opened, limit)
+        end, index, closing = _next_break(units, atoms, index, opened, limit)
         if _TAG.sub("", text[start:end]).strip():  # Telegram refuses a message with nothing to show
             reopen = "".join(tag for _, tag in opened)
             close = "".join(f"</{name}>" for name, _ in reversed(closing))
@@ -47,29 +48,44 @@ def split_message(text: str, limit: int = MESSAGE_LIMIT) -> list[str]:
     return parts
 
 
-def _next_break(text: str, atoms: list[tuple[int, str]], first: int, opened: Opened, limit: int) -> _Break:
+def utf16_length(text: str) -> int:
+    """Length as Telegram counts it: in UTF-16 code units (an emoji beyond the BMP counts two)."""
+    return len(text) + sum(1 for c in text if ord(c) > 0xFFFF)
+
+
+def _units(text: str) -> list[int]:
+    """UTF-16 units before each position of `text` (one more entry than characters)."""
+    units = [0]
+    for c in text:
+        units.append(units[-1] + (2 if ord(c) > 0xFFFF else 1))
+    return units
+
+
+def _next_break(
+    units: list[int], atoms: list[tuple[int, str]], first: int, opened: Opened, limit: int
+) -> _Break:
     """The best place to end the part starting at atom `first`: the latest of the best kind."""
-    start = atoms[first][0]
-    budget = limit - sum(len(tag) for _, tag in opened)
+    start = units[atoms[first][0]]
+    budget = limit - sum(utf16_length(tag) for _, tag in opened)
     stack = list(opened)
     best: dict[int, _Break] = {}
     for index in range(first, len(atoms)):
         pos, atom = atoms[index]
-        if pos - start > budget:
+        if units[pos] - start > budget:
             break
-        if pos - start + _closing_length(stack) <= budget:
+        if units[pos] - start + _closing_length(stack) <= budget:
             for rank, resume in _breaks_before(atoms, index, first):
                 best[rank] = (pos, resume, tuple(stack))
         _track(stack, atom)
     else:
-        if len(text) - start + _closing_length(stack) <= budget:
-            return len(text), len(atoms), tuple(stack)
+        if units[-1] - start + _closing_length(stack) <= budget:
+            return len(units) - 1, len(atoms), tuple(stack)
     if best:
         return best[max(best)]
     # Nothing fits (a part reopening more tags than the limit allows): one atom, to go on.
     stack = list(opened)
     _track(stack, atoms[first][1])
-    end = atoms[first + 1][0] if first + 1 < len(atoms) else len(text)
+    end = atoms[first + 1][0] if first + 1 < len(atoms) else len(units) - 1
     return end, first + 1, tuple(stack)
 
 

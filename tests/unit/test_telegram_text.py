@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from bot.telegram_text import MESSAGE_LIMIT, split_message
+from bot.telegram_text import MESSAGE_LIMIT, split_message, utf16_length
 from tests.support.botapi.model import visible_text
 
 ENTITY = re.compile(r"&(?:#[0-9]+|[A-Za-z]+);")
@@ -154,7 +154,7 @@ def test_random_texts_split_into_valid_parts_that_keep_every_name() -> None:
         text, names = random_text(rng)
         limit = rng.randint(150, 600)
         parts = split_message(text, limit)
-        assert all(len(p) <= limit for p in parts), (text, limit)
+        assert all(utf16_length(p) <= limit for p in parts), (text, limit)
         assert all(shown(p).strip() for p in parts) or not shown(text).strip()
         seen = []
         for part in parts:
@@ -163,3 +163,12 @@ def test_random_texts_split_into_valid_parts_that_keep_every_name() -> None:
         assert seen == names, (text, limit)
         squeezed = re.sub(r"\s", "", "".join(shown(p) for p in parts))
         assert squeezed == re.sub(r"\s", "", shown(text)), (text, limit)
+
+
+def test_emoji_count_twice_as_telegram_counts_them_in_utf16() -> None:
+    names = [f"😀 Anna{i:03d}" for i in range(700)]
+    text = ", ".join(names)
+    assert len(text) < 2 * MESSAGE_LIMIT < utf16_length(text)
+    parts = split_message(text)
+    assert all(utf16_length(p) <= MESSAGE_LIMIT for p in parts) and len(parts) == 3
+    assert re.findall(r"😀 Anna\d{3}", " ".join(parts)) == names

@@ -219,7 +219,7 @@ def visible(params: JSON, key: str, limit: int) -> str:
     text = visible_text(raw, params.get("parse_mode")) if isinstance(raw, str) else ""
     if not text.strip():
         raise ApiError(400, f"Bad Request: message {key} is empty")
-    if len(text) > limit:
+    if len(text.encode("utf-16-le")) // 2 > limit:  # Telegram counts UTF-16 units
         raise ApiError(400, f"Bad Request: message {'caption ' if key == 'caption' else ''}is too long")
     return text
 
