@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from bot.services import teams
 from storage.db import Database, upgrade
-from storage.models import InboxUpdate, Team, TeamHoliday
+from storage.models import InboxUpdate, Invite, Role, Team, TeamHoliday
 from tests.support.botapi import BotApiServer
 from tests.support.cli import SALESBOT
 from tests.support.factories import T0
@@ -129,10 +129,13 @@ async def test_a_bot_killed_right_after_a_burst_was_delivered_handles_each_updat
             server.send_message(boss, f"/start {code}")
             await server.wait_for_messages(boss.id, 1, timeout=30)
             base = await stored()
+            # Holidays (each its own row) and invites: an invite is not idempotent, a new row each
+            # time, so an update handled twice would show as an extra invite.
             for day in days:
                 server.send_message(boss, f"/holiday {day}")
+                server.send_message(boss, "/invite")
             deadline = time.monotonic() + 30
-            while await stored() < base + len(days):
+            while await stored() < base + 2 * len(days):
                 assert time.monotonic() < deadline, "the burst was never fetched"
                 await asyncio.sleep(0.02)
         finally:
@@ -157,5 +160,8 @@ async def test_a_bot_killed_right_after_a_burst_was_delivered_handles_each_updat
         assert proc.returncode == 0
     async with db.read() as session:
         holidays = (await session.scalars(select(TeamHoliday.day).order_by(TeamHoliday.day))).all()
+        rep_invites = select(func.count()).select_from(Invite).where(Invite.role == Role.REP)
+        invites = await session.scalar(rep_invites)
     await db.dispose()
     assert [day.isoformat() for day in holidays] == days
+    assert invites == len(days)
