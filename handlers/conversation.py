@@ -7,6 +7,7 @@ a typed answer); the composition root reads those tables into the one router reg
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Coroutine, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
@@ -16,11 +17,13 @@ from telegram import InlineKeyboardMarkup, Update
 
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
-from bot.services import drafts
+from bot.services import drafts, inbox
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from handlers.common import Callback, edit, keyboard, reply, with_actor
+from handlers.common import Callback, edit, keyboard, reply, settled, with_actor
+
+log = logging.getLogger(__name__)
 
 # (update, context, actor, the draft's step, the draft's data, the typed text)
 TypedAnswer = Callable[[Update, BotContext, Actor, str, dict[str, Any], str], Coroutine[Any, Any, None]]
@@ -47,6 +50,11 @@ def typed_answer_router(conversations: Iterable[Conversation]) -> Callback:
         deps = context.deps
         assert update.effective_message is not None
         draft = await drafts.current(deps.db, actor.person_id, deps.clock())
+        if not await inbox.answering(deps.db, update.update_id, drafts.fingerprint(draft)):
+            # Handled before a crash, up to its answer: the draft moved on because of it.
+            log.info("update %s already answered its draft; not applied again", update.update_id)
+            await settled(update, context)
+            return
         if draft is None:
             raise Refused(Reason.NO_DRAFT)
         conversation = table.get(draft.kind)

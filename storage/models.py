@@ -147,6 +147,8 @@ class InboxUpdate(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
     started_at: Mapped[datetime | None]
     handled_at: Mapped[datetime | None] = mapped_column(index=True)
+    # A typed answer's: the fingerprint of the draft it was given to (see services.inbox.answering).
+    answers: Mapped[str | None] = mapped_column(String(64))
 
 
 class TeamNamed:

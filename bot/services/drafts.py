@@ -8,6 +8,8 @@ take today's message as its reason.
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -101,3 +103,11 @@ async def end(db: Database, person_id: int, token: str | None = None) -> bool:
             stmt = stmt.where(Draft.token == token)
         result = await session.execute(stmt)
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def fingerprint(draft: Draft | None) -> str:
+    """The draft's state as one string: it changes whenever an answer moves the draft on."""
+    if draft is None:
+        return "none"
+    state = json.dumps([draft.token, draft.kind, draft.step, draft.data], sort_keys=True, default=str)
+    return hashlib.sha256(state.encode()).hexdigest()[:32]

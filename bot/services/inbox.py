@@ -6,7 +6,8 @@ committed as they are fetched (before PTB even parses them, let alone asks for m
 takes one by claiming it, and it is marked handled just before its answer goes out (services
 have committed its effect by then) or, at the latest, when every handler is done. At start, what
 was taken but not handled is handed out again: its effect had not been answered for, and the
-effects that could still run twice are idempotent (draft tokens, claims). A redelivery of a handled or
+effects that could still run twice are idempotent (draft tokens, claims; a typed answer is
+checked against the draft it was first given to, `answering`). A redelivery of a handled or
 taken update is not taken again.
 """
 
@@ -87,3 +88,20 @@ async def forget_before(db: Database, cutoff: datetime) -> None:
         await session.execute(
             delete(InboxUpdate).where(InboxUpdate.received_at < cutoff, InboxUpdate.handled_at.is_not(None))
         )
+
+
+async def answering(db: Database, update_id: int, fingerprint: str) -> bool:
+    """Record that this typed answer is given to the draft in state `fingerprint`.
+
+    False when the update was given to another state of the draft before (a process died after
+    the answer took effect and before the update was marked handled): the draft has moved on
+    because of this very answer, which must not answer the next step too.
+    """
+    async with db.write() as session:
+        row = await session.get(InboxUpdate, update_id, with_for_update=True)
+        if row is None:
+            return True  # not from getUpdates (a test feeding the Application): nothing to compare
+        if row.answers is not None and row.answers != fingerprint:
+            return False
+        row.answers = fingerprint
+        return True

@@ -7,14 +7,15 @@ import signal
 import subprocess
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from bot.services import teams
 from storage.db import Database, upgrade
-from storage.models import Sale
+from storage.models import Draft, InboxUpdate, Sale
 from tests.support.botapi import BotApiServer
 from tests.support.cli import SALESBOT
 from tests.support.factories import T0
+from tests.support.harness import running_bot
 
 
 def start_bot(env: dict[str, str], cwd: Path) -> subprocess.Popen[bytes]:
@@ -67,3 +68,32 @@ async def test_kill_9_mid_report_resumes_at_the_same_step(tmp_path: Path, db_url
         amounts = (await session.scalars(select(Sale.amount_minor))).all()
     await db.dispose()
     assert amounts == [123450]
+
+
+async def test_a_typed_answer_resumed_after_its_effect_does_not_answer_the_next_step(db_url: str) -> None:
+    """The process died after the answer moved the draft on and before the update was marked
+    handled: handed out again at the next start, the answer is not given to the next step too."""
+    with BotApiServer() as server:
+        async with running_bot(db_url, server=server) as h:
+            boss = server.user(1, "Kasia", language_code="en")
+            await h.coordinator(boss, locale="en")
+            await h.say(boss, "/report")
+            # "500" is a client's name here, and would be a valid amount at the next step.
+            assert "What is the amount" in (await h.say(boss, "500"))[0].shown
+            answer_id = max(u for u in server.updates)
+        async with h.db.write() as session:  # the state a kill between effect and mark leaves
+            await session.execute(
+                update(InboxUpdate)
+                .where(InboxUpdate.update_id == answer_id)
+                .values(started_at=None, handled_at=None)
+            )
+        async with running_bot(db_url, server=server) as h:
+            await h.settle(boss)
+            async with h.db.read() as session:
+                draft = await session.get_one(Draft, boss.id)
+                handled = await session.scalar(
+                    select(InboxUpdate.handled_at).where(InboxUpdate.update_id == answer_id)
+                )
+            assert draft.step == "amount" and draft.data["client"] == "500"
+            assert draft.data.get("amount_minor") is None and handled is not None
+            assert "product" in (await h.say(boss, "1 234,50"))[0].shown  # the conversation goes on
