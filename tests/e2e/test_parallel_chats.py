@@ -167,3 +167,30 @@ async def test_an_answer_after_the_wait_is_over_still_goes_behind_the_answers_th
     await tick(Deliverer(h.deps, h.app.bot))
     arrived = h.server.messages_to(anna.id)[before:]
     assert len(arrived) == 2 and "/report" in arrived[0].shown and "/report" not in arrived[1].shown
+
+
+async def test_a_chat_told_to_wait_5_s_holds_up_no_other_rep_and_gets_its_answers_later_in_order(
+    h: Harness,
+) -> None:
+    boss = h.server.user(1, "Kasia", language_code="en")
+    anna = h.server.user(10, "Anna", language_code="en")
+    bartek = h.server.user(11, "Bartek", language_code="en")
+    await h.coordinator(boss)
+    for rep in (anna, bartek):
+        await h.rep(boss, rep)
+    before = len(h.server.messages_to(anna.id))
+    h.server.fail("sendMessage", chat_id=anna.id, kind="retry_after", retry_after=5)
+    h.server.send_message(anna, "/help")
+    h.server.send_message(anna, "/me")
+    # Bartek's whole report goes through while Anna's chat must still wait.
+    card = (await h.say(bartek, "/report 100 Acme"))[0]
+    await h.tap(bartek, card, button(card, "Save"))
+    async with h.db.read() as session:
+        sellers = list((await session.scalars(select(Sale.person_id))).all())
+    assert sellers == [bartek.id]
+    assert len(h.server.messages_to(anna.id)) == before
+    await asyncio.sleep(5.1)  # Telegram's wait (the pacer remembers it on real time)
+    h.clock.now += timedelta(seconds=6)
+    await tick(Deliverer(h.deps, h.app.bot))
+    later = h.server.messages_to(anna.id)[before:]
+    assert len(later) == 2 and "/report" in later[0].shown and "/report" not in later[1].shown
