@@ -93,7 +93,7 @@ async def settings_answer(
 @with_actor
 async def holiday_command(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
-    day = await team_settings.add_holiday(deps.db, actor, " ".join(context.args or []))
+    day = await team_settings.add_holiday(deps.db, actor, " ".join(context.args or []), deps.clock())
     await reply(update, context, actor, "holiday_added", day=day)
 
 

@@ -34,6 +34,7 @@ class Reason(StrEnum):
     BAD_TIME = "bad_time"
     BAD_COUNTRY = "bad_country"
     BAD_DATE = "bad_date"
+    HOLIDAY_RANGE = "holiday_range"
     BAD_WHEN = "bad_when"
     WHEN_PAST = "when_past"
     BAD_DURATION = "bad_duration"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import holidays
@@ -144,12 +144,19 @@ async def toggle_day(db: Database, actor: Actor, weekday: int) -> None:
         row.post_days = format_days(frozenset(days))
 
 
-async def add_holiday(db: Database, actor: Actor, text: str) -> date:
+# A day off is planned ahead (or noted just after): a month back to two years ahead.
+HOLIDAY_BACK, HOLIDAY_AHEAD = timedelta(days=31), timedelta(days=2 * 366)
+
+
+async def add_holiday(db: Database, actor: Actor, text: str, now: datetime) -> date:
     team = actor.require_coordinator()
     try:
         day = date.fromisoformat(text.strip())
     except ValueError as exc:
         raise Refused(Reason.BAD_DATE) from exc
+    today = now.astimezone(team.zone).date()
+    if not today - HOLIDAY_BACK <= day <= today + HOLIDAY_AHEAD:
+        raise Refused(Reason.HOLIDAY_RANGE)
     async with db.write() as session:
         await insert_ignore(session, TeamHoliday, {"team_id": team.id, "day": day}, ["team_id", "day"])
     return day

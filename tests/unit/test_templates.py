@@ -125,6 +125,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "bad_time",
             "bad_country",
             "bad_date",
+            "holiday_range",
             "last_post_day",
             "bad_when",
             "when_past",
