@@ -252,3 +252,47 @@ async def test_a_removed_reps_clients_pass_to_the_coordinator_who_is_told_the_li
     assert [label for label, d in listing.buttons() if d.startswith("cl:card:")] == ["Bartek Own"]
     card = (await h.say(t.boss, "/client Acme"))[0]
     assert "Owner: Kasia" in card.shown
+
+
+def reminders(h: Harness, user_id: int) -> list[str]:
+    return [m.shown for m in h.server.messages_to(user_id) if "has had no contact" in m.shown]
+
+
+async def test_a_quiet_key_client_is_in_the_digest_and_its_owner_is_reminded_once_per_lapse_not_a_removed_rep(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna", "Bartek")
+    anna, bartek = t.reps["Anna"], t.reps["Bartek"]
+    screen = (await h.say(t.boss, "/settings"))[0]
+    await h.tap(t.boss, screen, button(screen, "Key clients"))
+    assert "up to 365" in (await h.say(t.boss, "0"))[0].shown
+    shown = (await h.say(t.boss, "10"))[0]
+    assert "Key clients without contact for 10 days" in shown.shown
+    await report(h, t, "Anna", f"100 {EVIL}")  # Monday 2 November, 09:00
+    await report(h, t, "Bartek", "100 Beta")
+    await report(h, t, "Bartek", "100 Gamma")  # not a key client: never listed
+    for name in ("<b>x", "Beta"):
+        card = (await h.say(t.boss, f"/clients {name}"))[0]
+        await h.tap(t.boss, card, button(card, name.strip("<b>")))
+        await h.tap(t.boss, card, button(card, "Mark as a key client"))
+    await h.remove(t.boss, anna)
+    await t.tick_at(local(11, 12, 8, 30))  # 9 days 23.5 hours: not yet
+    assert not reminders(h, t.boss.id) and not reminders(h, bartek.id)
+    await t.tick_at(local(11, 13, 8, 0))  # the digest's hour, 10 days on
+    digest = [m for m in h.server.messages_to(t.boss.id) if "⭐ Key clients without contact" in m.shown]
+    assert len(digest) == 1 and EVIL in digest[0].shown and "Beta" in digest[0].shown
+    assert "Gamma" not in digest[0].shown and "&lt;b&gt;x" in str(digest[0].text)
+    assert len(reminders(h, t.boss.id)) == 1 and EVIL in reminders(h, t.boss.id)[0]  # Anna's, now Kasia's
+    assert len(reminders(h, bartek.id)) == 1 and "Beta" in reminders(h, bartek.id)[0]
+    assert not reminders(h, anna.id)
+    await t.tick_at(local(11, 13, 9, 0))
+    assert len(reminders(h, t.boss.id)) == 1 and len(reminders(h, bartek.id)) == 1  # once per lapse
+    # A contact starts a new lapse: reminded again only after another 10 days.
+    await h.say(bartek, "/contact")
+    step = (await h.say(bartek, "beta"))[0]
+    await h.tap(bartek, step, button(step, "Call"))
+    await h.tap(bartek, step, button(step, "Skip"))
+    await t.tick_at(local(11, 23, 8, 30))
+    assert len(reminders(h, bartek.id)) == 1
+    await t.tick_at(local(11, 23, 9, 30))
+    assert len(reminders(h, bartek.id)) == 2 and not reminders(h, anna.id)

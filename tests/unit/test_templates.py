@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -15,6 +16,7 @@ from bot.services.catalogue import ItemView, RedemptionView
 from bot.services.celebrations import Cheer
 from bot.services.client_desk import Choice as ClientChoice
 from bot.services.client_desk import ContactStep, ContactView
+from bot.services.client_lapses import Lapse
 from bot.services.clients import ClientCard, ClientRow, Contact, Note, OwnerChoice, Totals
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
@@ -51,6 +53,7 @@ BOARD = Ranking(
 )
 
 CLIENT = ClientRow(1, EVIL, "k", "company", True, 3)
+LAPSE = Lapse(1, 2, EVIL, NOW, 15, 3, EVIL, "pl", True)
 
 ATTENDEES = [
     AttendeeView(1, EVIL, "yes", True),
@@ -273,7 +276,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "digest": DailyDigest(date(2026, 11, 30), date(2026, 11, 29), date(2026, 11, 29), [], [], [], 0),
             "team": TEAM,
         },
+        {
+            "digest": DailyDigest(
+                date(2026, 11, 30),
+                date(2026, 11, 29),
+                date(2026, 11, 29),
+                [],
+                [],
+                [],
+                0,
+                quiet_clients=[LAPSE, replace(LAPSE, owner_name=None, days=1)],
+            ),
+            "team": TEAM,
+        },
     ],
+    "key_client_reminder": [{"lapse": replace(LAPSE, days=days)} for days in (1, 3, 22)],
     "digest_weekly": [
         {
             "digest": WeeklyDigest(
