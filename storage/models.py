@@ -230,6 +230,8 @@ class Sale(Base):
             "voided_at",
         ),
         Index("ix_sales_person_occurred", "person_id", "occurred_at"),
+        # A client's card (its month and year) and its last sale, the key-client lapses.
+        Index("ix_sales_client_occurred", "client_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -1,5 +1,5 @@
 """clients desk: clients matched across punctuation (colliding ones merged), owner, kind, key flag,
-contacts and notes; the team's key-client threshold
+contacts and notes; the team's key-client threshold; sales indexed by client
 
 Today's clients whose names now share a key are merged: the oldest keeps its spelling, the
 others' sales point to it and the others go. A downgrade cannot split them again; it puts back
@@ -108,6 +108,8 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f("fk_clients_owner_id_people"), "people", ["owner_id"], ["id"])
         batch_op.create_index(batch_op.f("ix_clients_owner_id"), ["owner_id"], unique=False)
     first_sellers(conn)
+    with op.batch_alter_table("sales", schema=None) as batch_op:
+        batch_op.create_index("ix_sales_client_occurred", ["client_id", "occurred_at"], unique=False)
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.add_column(sa.Column("key_client_days", sa.Integer(), server_default="14", nullable=False))
     op.create_table(
@@ -160,6 +162,8 @@ def downgrade() -> None:
     op.drop_table("client_contacts")
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.drop_column("key_client_days")
+    with op.batch_alter_table("sales", schema=None) as batch_op:
+        batch_op.drop_index("ix_sales_client_occurred")
     with op.batch_alter_table("clients", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_clients_owner_id"))
         batch_op.drop_constraint(batch_op.f("fk_clients_owner_id_people"), type_="foreignkey")
