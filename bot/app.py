@@ -31,6 +31,7 @@ from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
 from bot.settings import SUPPORTED_LOCALES
 from handlers import (
     catalogue,
+    clients,
     contests,
     conversation,
     groups,
@@ -65,6 +66,9 @@ PRIVATE_COMMANDS = (
     "contest",
     "leaderboard",
     "sales",
+    "clients",
+    "client",
+    "contact",
     "invite",
     "team",
     "help",
@@ -86,6 +90,9 @@ PRIVATE_ONLY = (
     "meetings",
     "cancel",
     "undo",
+    "client",
+    "clients",
+    "contact",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -168,6 +175,9 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("contest", contests.contest_command),
     ("meeting", meetings.meeting_command),
     ("meetings", meetings.meetings_command),
+    ("client", clients.client_command),
+    ("clients", clients.clients_command),
+    ("contact", clients.contact_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -185,6 +195,8 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_DRAFT: meetings.draft_button,
     Prefix.MEETING_MANAGE: meetings.manage_button,
     Prefix.MEETING_ANSWER: meetings.answer_button,
+    Prefix.CLIENT: clients.client_button,
+    Prefix.CONTACT: clients.contact_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -195,6 +207,7 @@ CONVERSATIONS = [
     *catalogue.CONVERSATIONS,
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
+    *clients.CONVERSATIONS,
 ]
 
 

@@ -43,6 +43,8 @@ class Prefix(StrEnum):
     MEETING_DRAFT = "mt"
     MEETING_MANAGE = "mm"
     MEETING_ANSWER = "ma"
+    CLIENT = "cl"
+    CONTACT = "co"
 
     @property
     def pattern(self) -> str:

@@ -48,6 +48,7 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
             ask("set_country", Field.COUNTRY),
             ask("set_points", Field.POINTS),
             ask("set_big_deal", Field.BIG_DEAL),
+            ask("set_key_days", Field.KEY_DAYS),
         ]
     )
 

@@ -7,7 +7,8 @@ from telegram.constants import ChatType
 
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
-from bot.services import teams
+from bot.scheduler.notices import notify_people
+from bot.services import catalogue, teams
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
 from bot.services.paging import matching, page_of, search_query
@@ -118,6 +119,21 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
         await edit(update, context, actor, "team_remove_confirm", markup, member=member)
     elif action == "rmok":
         member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
+        if member.handed_clients:
+            team_info = actor.require_coordinator()
+            await notify_people(
+                deps,
+                context.bot,
+                team_info,
+                await catalogue.coordinators_of(deps.db, team_info),
+                f"clients-handed:{member.member_id}",
+                "clients_handed",
+                None,
+                spawn=deps.background.spawn,
+                rep=member.name,
+                clients=member.handed_clients,
+                owner=actor.display_name,
+            )
         await _show_team(update, context, actor, editing=True, removed=member.name)
     else:
         number, query = pressed_page(button, 1)

@@ -70,6 +70,8 @@ class Team(Base):
     reward_points: Mapped[dict[str, Any] | None]
     # A sale of at least this much is cheered in the group (None: no big-deal cheers).
     big_deal_minor: Mapped[int | None] = mapped_column(BigInteger)
+    # A key client without contact for this many days is listed in the coordinators' digest.
+    key_client_days: Mapped[int] = mapped_column(Integer, server_default="14")
 
 
 class Person(Base):
@@ -162,9 +164,53 @@ class TeamNamed:
     created_at: Mapped[datetime]
 
 
+class ClientKind(StrEnum):
+    COMPANY = "company"
+    PERSON = "person"
+
+
 class Client(TeamNamed, Base):
+    """A team's client; `key` folds case, spacing and punctuation (bot.services.parsing.client_key)."""
+
     __tablename__ = "clients"
     __table_args__ = (UniqueConstraint("team_id", "key", name="uq_clients_team_key"),)
+
+    # The rep who sold to it first (or added it), changeable by a coordinator; None: the team's.
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16), server_default=ClientKind.COMPANY)
+    is_key: Mapped[bool] = mapped_column(Boolean, server_default="0")
+
+
+class ContactKind(StrEnum):
+    CALL = "call"
+    VISIT = "visit"
+    EMAIL = "email"
+    MEETING = "meeting"
+
+
+class ClientContact(Base):
+    """A call, visit, e-mail or meeting with a client (a sale counts as a contact too)."""
+
+    __tablename__ = "client_contacts"
+    __table_args__ = (Index("ix_client_contacts_client_at", "client_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str | None] = mapped_column(Text)
+    at: Mapped[datetime]
+
+
+class ClientNote(Base):
+    __tablename__ = "client_notes"
+    __table_args__ = (Index("ix_client_notes_client_at", "client_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
 
 
 class Product(TeamNamed, Base):
@@ -186,6 +232,8 @@ class Sale(Base):
             "voided_at",
         ),
         Index("ix_sales_person_occurred", "person_id", "occurred_at"),
+        # A client's card (its month and year) and its last sale, the key-client lapses.
+        Index("ix_sales_client_occurred", "client_id", "occurred_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import logging
-from datetime import timedelta
+from datetime import date, time, timedelta
 
 from bot.deps import BotContext
 from bot.scheduler.delivery import Deliverer
-from bot.scheduler.notices import cheer, notify_attendees, post_to_group
+from bot.scheduler.notices import cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
-from bot.services import celebrations, contests, digests, meetings, outbox
-from bot.services.schedule import Kind, days_to_close, due_day
+from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
+from bot.services.access import TeamInfo
+from bot.services.schedule import DIGEST_TIME, Kind, days_to_close, due_day
 
 log = logging.getLogger(__name__)
 
 TICK_INTERVAL = timedelta(seconds=30)
+# Key-client reminders go out in the team's daytime: a lapse noticed at night waits for the morning.
+REMINDERS_UNTIL = time(20, 0)
 
 
 async def send_reminders(deliverer: Deliverer) -> None:
@@ -22,6 +25,30 @@ async def send_reminders(deliverer: Deliverer) -> None:
         team = await digests.team_info(deliverer.db, due.team_id)
         await notify_attendees(
             deliverer.deps, deliverer.bot, due.meeting, team, "meeting_reminder", due.key, due.recipients
+        )
+
+
+async def key_client_reminders(deliverer: Deliverer) -> None:
+    """Each lapsed key client's owner, once per lapse (the claim key holds the lapse's start)."""
+    db, now = deliverer.db, deliverer.now()
+    teams: dict[int, TeamInfo] = {}
+    for lapse in await client_lapses.due_reminders(db, now):
+        if lapse.team_id not in teams:
+            teams[lapse.team_id] = await digests.team_info(db, lapse.team_id)
+        team = teams[lapse.team_id]
+        if not DIGEST_TIME <= now.astimezone(team.zone).time() < REMINDERS_UNTIL or lapse.owner_id is None:
+            continue
+        if await outbox.is_claimed(db, team.id, lapse.key, date.min):
+            continue
+        await notify_people(
+            deliverer.deps,
+            deliverer.bot,
+            team,
+            [(lapse.owner_id, lapse.owner_language)],
+            lapse.key,
+            "key_client_reminder",
+            None,
+            lapse=lapse,
         )
 
 
@@ -71,7 +98,7 @@ async def tick(deliverer: Deliverer) -> None:
                     await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
                 except Exception:  # one team's failure must not stop the others
                     log.exception("producing %s for team %s failed", kind, schedule.name)
-    for step in (send_reminders, contest_events):
+    for step in (send_reminders, key_client_reminders, contest_events):
         try:
             await step(deliverer)
         except Exception:  # one step failing must not stop the others or the pending fan-outs

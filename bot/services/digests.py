@@ -12,12 +12,12 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import outbox, rewards
+from bot.services import client_lapses, outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingView, between
 from bot.services.parsing import parse_hhmm
-from bot.services.periods import Span, days_span, local_date
+from bot.services.periods import Span, days_span, local_date, local_midnight
 from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import TeamSchedule, parse_days, previous_post_day
 from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
@@ -93,6 +93,8 @@ class DailyDigest:
     voided_late: list[VoidedLate] = field(default_factory=list)
     # Messages of the team sent since the span began that may or may not have arrived.
     unknown: int = 0
+    # Key clients without contact for the team's threshold, as the day begins.
+    quiet_clients: list[client_lapses.Lapse] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await between(db, team.id, today.start, today.end),
         await voided_late(db, team, span),
         await outbox.unknown_since(db, team.id, span.start),
+        await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
     )
 
 

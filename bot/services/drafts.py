@@ -36,6 +36,9 @@ class DraftKind(StrEnum):
     CONTEST = "contest"
     MEETING = "meeting"
     MEETING_MOVE = "meeting_move"
+    CLIENT = "client"
+    CLIENT_NOTE = "client_note"
+    CONTACT = "contact"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

@@ -54,6 +54,8 @@ class Reason(StrEnum):
     OUT_OF_STOCK = "out_of_stock"
     NOT_ENOUGH_POINTS = "not_enough_points"
     ALREADY_DECIDED = "already_decided"
+    CLIENT_TAKEN = "client_taken"
+    CLIENT_UNKNOWN = "client_unknown"
 
 
 class Refused(Exception):

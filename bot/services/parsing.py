@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import enum
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -42,6 +43,17 @@ def clean_text(text: str, limit: int = NAME_MAX) -> str:
 def name_key(name: str) -> str:
     """How names are matched: case-insensitive, with runs of white space as one space."""
     return " ".join(name.split()).casefold()
+
+
+def client_key(name: str) -> str:
+    """How a team's clients are matched: case, spacing and punctuation folded.
+
+    "ACME sp. z o.o.", "Acme  Sp. z o.o." and "ACME Sp z o o" are one client: punctuation counts
+    as a space, so "o.o." and "o o" agree. A name of punctuation only keeps it (else all such
+    names would be one client). Migration 0008 holds a frozen copy of this rule.
+    """
+    spaced = "".join(" " if unicodedata.category(c).startswith("P") else c for c in name.casefold())
+    return " ".join(spaced.split()) or name_key(name)
 
 
 # --- amounts ---------------------------------------------------------------------------------

@@ -12,13 +12,20 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
-from bot.services.parsing import AmountError, clean_text, name_key, parse_amount, split_quick_report
+from bot.services.parsing import (
+    AmountError,
+    clean_text,
+    client_key,
+    name_key,
+    parse_amount,
+    split_quick_report,
+)
 from bot.services.periods import same_time_day_before
 from bot.services.wizard import Answer, DraftData, State, Wizard
 from storage.db import Database
@@ -223,7 +230,8 @@ async def set_yesterday(db: Database, actor: Actor, token: str, yesterday: bool,
 async def _named(
     session: AsyncSession, model: type[TeamNamed], team_id: int, name: str, now: datetime
 ) -> int:
-    key = name_key(name)
+    # Clients fold punctuation too ("ACME sp. z o.o." is "ACME Sp z o o"); products case and spaces.
+    key = client_key(name) if model is Client else name_key(name)
     await insert_ignore(
         session,
         model,
@@ -290,6 +298,10 @@ async def _insert_sale(
         raise Refused(Reason.STALE_BUTTON)
     occurred = same_time_day_before(now, team.zone) if data.yesterday else now
     client_id = await _named(session, Client, team.id, data.client, now)
+    # The first to sell to a client nobody owns becomes its owner.
+    await session.execute(
+        update(Client).where(Client.id == client_id, Client.owner_id.is_(None)).values(owner_id=person_id)
+    )
     product_id = await _named(session, Product, team.id, data.product, now) if data.product else None
     sale = Sale(
         team_id=team.id,

@@ -30,6 +30,7 @@ class Field(StrEnum):
     COUNTRY = "country"
     POINTS = "points"
     BIG_DEAL = "big_deal"
+    KEY_DAYS = "key_days"
 
 
 @dataclass
@@ -40,6 +41,7 @@ class SettingsData(DraftData):
 WIZARD = Wizard(DraftKind.SETTINGS, Field, SettingsData)
 FIELDS = tuple(field.value for field in Field)
 MAX_POINTS = 10_000
+MAX_KEY_DAYS = 365
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,7 @@ class SettingsView:
     own_holidays: list[date]
     points: dict[str, int]
     big_deal_minor: int | None = None
+    key_client_days: int = 14
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -72,6 +75,7 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         list(days),
         points_table(team),
         team.big_deal_minor,
+        team.key_client_days,
     )
 
 
@@ -107,6 +111,11 @@ def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
         if text.strip() == "-":
             return {"big_deal_minor": None}
         return {"big_deal_minor": parse_target_amount(text, max_minor)}
+    if field is Field.KEY_DAYS:
+        days = text.strip()
+        if not is_number(days) or not 1 <= int(days) <= MAX_KEY_DAYS:
+            raise Refused(Reason.BAD_NUMBER, limit=MAX_KEY_DAYS)
+        return {"key_client_days": int(days)}
     if field is Field.POINTS:
         return {"reward_points": _parse_points(text)}
     if field is Field.COUNTRY:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import secrets
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from enum import StrEnum
 
@@ -15,6 +15,7 @@ from bot.services.errors import Reason, Refused
 from bot.settings import SUPPORTED_LOCALES, check_currency, check_timezone
 from storage.db import Database
 from storage.models import NAME_MAX, Invite, Member, Person, Role, Team
+from storage.queries import clients as client_rows
 from storage.queries import members
 from storage.queries import teams as team_rows
 
@@ -42,6 +43,8 @@ class MemberView:
     name: str
     username: str | None
     role: Role
+    # Set by remove_rep: the clients that passed from the removed rep to the coordinator.
+    handed_clients: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -246,7 +249,12 @@ async def member_of_team(db: Database, actor: Actor, member_id: int) -> MemberVi
 
 
 async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) -> MemberView:
-    """Remove a rep; their sales stay in the team's records."""
+    """Remove a rep; their sales stay in the team's records, their clients pass to the coordinator.
+
+    The coordinator who removes them becomes the clients' owner (so the clients stay out of the
+    other reps' lists and reminders go to someone in the team); they can give them on from the cards.
+    """
+    team = actor.require_coordinator()
     view = await member_of_team(db, actor, member_id)
     if view.role is not Role.REP:
         raise Refused(Reason.CANNOT_REMOVE_COORDINATOR)
@@ -258,4 +266,5 @@ async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) 
         )
         if not result.rowcount:  # type: ignore[attr-defined]
             raise Refused(Reason.NOT_FOUND)
-    return view
+        handed = await client_rows.hand_over(session, team.id, view.person_id, actor.person_id)
+    return replace(view, handed_clients=tuple(handed))

@@ -36,7 +36,9 @@ BAD_DAYS = ("0001-01-01", "9999-12-31", "2026-02-30", "2027-11-02")
 BOOKKEEPING = {"inbox"}
 # A page of a paged list is genuine whatever its number (past the end it shows the last page), so
 # such a "forgery" is a real button: it shows a page and changes nothing (checked all the same).
-PAGE_BUTTON = re.compile(r"(mm:page|rw:page|tg:page|team:list|mm:att:[1-9][0-9]{0,3}):[0-9]{1,4}")
+PAGE_BUTTON = re.compile(
+    r"(mm:page|rw:page|tg:page|team:list|cl:list|cl:owners:[1-9][0-9]{0,9}|mm:att:[1-9][0-9]{0,3}):[0-9]{1,4}"
+)
 
 
 @pytest.fixture
@@ -74,6 +76,13 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     listing = (await h.say(boss, "/team"))[0]
     await h.tap(boss, listing, button(listing, "Bartek"))
     seen.collect()
+    # The clients: the list, a card with the coordinator's buttons, and its owner choice.
+    listing = (await h.say(boss, "/clients"))[0]
+    seen.collect()
+    await h.tap(boss, listing, button(listing, "Acme"))
+    seen.collect()
+    await h.tap(boss, listing, button(listing, "Change the owner"))
+    seen.collect()
     # The reward catalogue: an item, a rep's request, the coordinator's review.
     listing = (await h.say(boss, "/rewards"))[0]
     await h.tap(boss, listing, "rw:add")
@@ -110,6 +119,13 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     await h.tap(boss, step, button(step, "30"))
     await h.say(boss, "Room 4")
     await h.say(anna, "/report")
+    # The other rep's contact left at its note step (the kind buttons shown on the way).
+    bartek = t.reps["Bartek"]
+    await h.say(bartek, "/client Beta")
+    await h.say(bartek, "/contact")
+    step = (await h.say(bartek, "Beta"))[0]
+    seen.collect()
+    await h.tap(bartek, step, button(step, "Call"))
     # Another team's coordinator with a contest draft open at the squads step.
     olek, zosia = h.server.user(2, "Olek", language_code="en"), h.server.user(20, "Zosia", language_code="en")
     await h.coordinator(olek, "South", locale="en")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from bot.services import teams
 from bot.services.access import Actor, PersonData, identify
-from bot.services.parsing import name_key
+from bot.services.parsing import client_key
 from storage.db import Database
 from storage.models import Client, Role, Sale
 
@@ -45,10 +45,10 @@ async def add_sale(db: Database, actor: Actor, amount_minor: int, at: datetime, 
     assert actor.team is not None
     async with db.write() as session:
         client_id = await session.scalar(
-            select(Client.id).where(Client.team_id == actor.team.id, Client.key == name_key(client))
+            select(Client.id).where(Client.team_id == actor.team.id, Client.key == client_key(client))
         )
         if client_id is None:
-            row = Client(team_id=actor.team.id, name=client, key=name_key(client), created_at=at)
+            row = Client(team_id=actor.team.id, name=client, key=client_key(client), created_at=at)
             session.add(row)
             await session.flush()
             client_id = row.id

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, inspect
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from storage.db import alembic_config, downgrade, upgrade
@@ -101,3 +102,73 @@ async def test_models_match_the_migrations(backend: str, tmp_path: Path) -> None
         )
     await engine.dispose()
     assert diff == []
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+async def test_the_clients_migration_merges_spellings_into_the_oldest_and_repoints_their_sales(
+    backend: str, tmp_path: Path
+) -> None:
+    """Three spellings of one company at 0008 are one client at 0009: the first spelling, every sale."""
+    url = await fresh_database_url(backend, tmp_path)
+    await upgrade(url, "0008")
+    engine = create_async_engine(url)
+    t0 = datetime(2026, 11, 2, 9, tzinfo=UTC)
+    spellings = ["ACME sp. z o.o.", "Acme  Sp. z o.o", "ACME Sp z o o", "Other"]
+    try:
+        async with engine.begin() as conn:
+            await conn.execute(
+                text(
+                    "INSERT INTO teams (id, name, timezone, locale, currency, created_at) "
+                    "VALUES (1, 'North', 'Europe/Warsaw', 'pl', 'PLN', :t), "
+                    "(2, 'South', 'Europe/Warsaw', 'pl', 'PLN', :t)"
+                ),
+                {"t": t0},
+            )
+            await conn.execute(
+                text(
+                    "INSERT INTO people (id, first_name, created_at, updated_at) VALUES (10, 'Anna', :t, :t)"
+                ),
+                {"t": t0},
+            )
+            await conn.execute(
+                text("INSERT INTO members (team_id, person_id, role, joined_at) VALUES (1, 10, 'rep', :t)"),
+                {"t": t0},
+            )
+            rows = [(i + 1, 1, name, " ".join(name.split()).casefold()) for i, name in enumerate(spellings)]
+            rows.append((5, 2, "ACME sp. z o.o.", "acme sp. z o.o."))  # another team's stays apart
+            for client_id, team_id, name, key in rows:
+                await conn.execute(
+                    text(
+                        "INSERT INTO clients (id, team_id, name, key, created_at) "
+                        "VALUES (:i, :team, :n, :k, :t)"
+                    ),
+                    {
+                        "i": client_id,
+                        "team": team_id,
+                        "n": name,
+                        "k": key,
+                        "t": t0 + timedelta(minutes=client_id),
+                    },
+                )
+            for sale_id, client_id in ((1, 1), (2, 2), (3, 3), (4, 3), (5, 4)):
+                await conn.execute(
+                    text(
+                        "INSERT INTO sales (id, team_id, person_id, client_id, amount_minor, currency, "
+                        "occurred_at, created_at) VALUES (:i, 1, 10, :c, 100, 'PLN', :t, :t)"
+                    ),
+                    {"i": sale_id, "c": client_id, "t": t0 + timedelta(hours=sale_id)},
+                )
+        await upgrade(url, "0009")
+        async with engine.connect() as conn:
+            clients = (
+                await conn.execute(text("SELECT id, team_id, name, key, owner_id FROM clients ORDER BY id"))
+            ).all()
+            sales: dict[int, int] = dict((await conn.execute(text("SELECT id, client_id FROM sales"))).all())
+    finally:
+        await engine.dispose()
+    assert [tuple(c) for c in clients] == [
+        (1, 1, "ACME sp. z o.o.", "acme sp z o o", 10),
+        (4, 1, "Other", "other", 10),
+        (5, 2, "ACME sp. z o.o.", "acme sp z o o", None),
+    ]
+    assert sales == {1: 1, 2: 1, 3: 1, 4: 1, 5: 4}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,10 @@ from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
 from bot.services.catalogue import ItemView, RedemptionView
 from bot.services.celebrations import Cheer
+from bot.services.client_desk import Choice as ClientChoice
+from bot.services.client_desk import ContactStep, ContactView
+from bot.services.client_lapses import Lapse
+from bot.services.clients import ClientCard, ClientRow, Contact, Note, OwnerChoice, Totals
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
@@ -46,6 +51,9 @@ BOARD = Ranking(
     8,
     "PLN",
 )
+
+CLIENT = ClientRow(1, EVIL, "k", "company", True, 3)
+LAPSE = Lapse(1, 2, EVIL, NOW, 15, 3, EVIL, "pl", True)
 
 ATTENDEES = [
     AttendeeView(1, EVIL, "yes", True),
@@ -269,7 +277,21 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "digest": DailyDigest(date(2026, 11, 30), date(2026, 11, 29), date(2026, 11, 29), [], [], [], 0),
             "team": TEAM,
         },
+        {
+            "digest": DailyDigest(
+                date(2026, 11, 30),
+                date(2026, 11, 29),
+                date(2026, 11, 29),
+                [],
+                [],
+                [],
+                0,
+                quiet_clients=[LAPSE, replace(LAPSE, owner_name=None, days=1)],
+            ),
+            "team": TEAM,
+        },
     ],
+    "key_client_reminder": [{"lapse": replace(LAPSE, days=days)} for days in (1, 3, 22)],
     "digest_weekly": [
         {
             "digest": WeeklyDigest(
@@ -398,6 +420,59 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
     "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
     "holiday_added": [{"day": date(2026, 12, 24)}],
+    "clients_list": [
+        {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))
+    ]
+    + [{"page": page_of([], 0, query)} for query in ("", EVIL)]
+    + [{"page": page_of([CLIENT] * 25, 1)}],
+    "client_card": [
+        {"card": card, "done": done}
+        for card in (
+            ClientCard(
+                CLIENT,
+                EVIL,
+                Totals(12345, 1),
+                Totals(99900, 5),
+                "PLN",
+                "Europe/Warsaw",
+                Contact("call", NOW, EVIL),
+                [Note(EVIL, NOW, EVIL)] * 5,
+                True,
+            ),
+            ClientCard(
+                ClientRow(2, EVIL, "k", "person", False, None),
+                None,
+                Totals(0, 0),
+                Totals(0, 0),
+                "PLN",
+                "Europe/Warsaw",
+                None,
+            ),
+            ClientCard(
+                CLIENT, None, Totals(0, 0), Totals(0, 22), "PLN", "Europe/Warsaw", Contact("sale", NOW, EVIL)
+            ),
+        )
+        for done in (None, "added", "known", "contact", "note")
+    ],
+    "client_step": [{"step": "name", "view": None, "problem": None, "name_max": 200}]
+    + [
+        {"step": "client_note", "view": CLIENT, "problem": p, "name_max": 200}
+        for p in (None, "name_too_long")
+    ]
+    + [
+        {
+            "step": step.value,
+            "view": ContactView("t", step, EVIL, "visit", [ClientChoice(1, EVIL)], problem),
+            "problem": problem,
+            "name_max": 200,
+        }
+        for step in ContactStep
+        for problem in (None, "client_unknown", "name_empty")
+    ],
+    "clients_handed": [{"rep": EVIL, "clients": [EVIL] * n, "owner": EVIL} for n in (1, 2, 5, 40)],
+    "client_owners": [
+        {"client": CLIENT, "page": page_of([OwnerChoice(1, EVIL, True)] * n, 0)} for n in (1, 25)
+    ],
     "leaderboard": [
         {"board": BOARD, "team": TEAM},
         {"board": Ranking(Period.DAY, SPAN, [], 0, 0, "PLN"), "team": TEAM},
