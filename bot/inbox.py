@@ -26,6 +26,21 @@ log = logging.getLogger(__name__)
 PRUNE_AFTER = timedelta(days=7)
 
 
+def without_nul(value: Any) -> Any:
+    """The update with every NUL character removed from its strings.
+
+    Nothing a person means holds one, and PostgreSQL refuses it in any text, so a forged update
+    carrying one would reach a traceback in whichever query first met it.
+    """
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {without_nul(key): without_nul(item) for key, item in value.items()}
+    return value
+
+
 class InboxRequest(HTTPXRequest):
     """The getUpdates connection: every answer is stored before PTB parses it."""
 
@@ -48,9 +63,10 @@ class InboxRequest(HTTPXRequest):
         )
         if status == 200 and url.endswith("/getUpdates"):
             try:
-                answer = json.loads(payload)
+                answer = without_nul(json.loads(payload))
                 updates = answer.get("result") if answer.get("ok") else None
                 await inbox.store(self._db, list(updates or []), self._clock())
+                payload = json.dumps(answer).encode()
             except Exception as exc:
                 # Not stored, so not handed on: PTB asks again with the same offset, and Telegram
                 # keeps the updates meanwhile.
