@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from telegram import BotCommand, BotCommandScopeAllGroupChats, BotCommandScopeAllPrivateChats, Update
+from telegram import Update
 from telegram.constants import ParseMode
 from telegram.ext import (
     Application,
@@ -21,14 +21,14 @@ from telegram.ext import (
     filters,
 )
 
+from bot import menus
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
 from bot.inbox import InboxApplication, InboxRequest, prune_job, resume
 from bot.ordering import ChatOrder
 from bot.pacing import Pacer
-from bot.render import Renderer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
-from bot.settings import SUPPORTED_LOCALES
+from bot.services import teams
 from handlers import (
     catalogue,
     clients,
@@ -55,26 +55,6 @@ def file_base_url(api_base_url: str) -> str:
     return f"{head}/file/{tail}"
 
 
-# Private-chat and group menus; the descriptions are translated in templates/labels.j2.
-PRIVATE_COMMANDS = (
-    "report",
-    "undo",
-    "me",
-    "points",
-    "badges",
-    "rewards",
-    "contest",
-    "leaderboard",
-    "sales",
-    "clients",
-    "client",
-    "contact",
-    "invite",
-    "team",
-    "help",
-    "cancel",
-)
-GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 # Management and conversations: in a group these answer with a pointer to the private chat.
 PRIVATE_ONLY = (
     "start",  # a deep link joins a team or opens a report: the answer belongs in the private chat
@@ -99,23 +79,14 @@ PRIVATE_ONLY = (
 UPDATE_SLOTS = 16
 
 
-async def set_command_menus(app: App, renderer: Renderer) -> None:
-    for scope, names in (
-        (BotCommandScopeAllPrivateChats(), PRIVATE_COMMANDS),
-        (BotCommandScopeAllGroupChats(), GROUP_COMMANDS),
-    ):
-        for locale in (None, *SUPPORTED_LOCALES):
-            commands = [
-                BotCommand(name, renderer.label(locale or "en", "command", name=name)) for name in names
-            ]
-            await app.bot.set_my_commands(commands=commands, scope=scope, language_code=locale)
-
-
 def build_application(deps: Deps) -> App:
     settings = deps.settings
 
     async def post_init(app: App) -> None:
-        await set_command_menus(app, deps.renderer)
+        await menus.set_shared_menus(app.bot, deps.renderer)
+        # Coordinators' own menus beside the first updates: a big company has many of them.
+        coordinators = await teams.coordinators_everywhere(deps.db)
+        deps.background.spawn(menus.set_coordinator_menus(app.bot, deps.renderer, coordinators))
         # Before polling starts: what the last process fetched and did not finish comes first.
         await resume(app, deps)
         if app.job_queue is not None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import menus
 from bot.deps import BotContext
 from bot.services.access import Actor
 from bot.services.teams import JoinOutcome, join
@@ -25,6 +26,8 @@ async def start(update: Update, context: BotContext, actor: Actor) -> None:
     if result.outcome is JoinOutcome.JOINED:
         actor = await current_actor(update, context, fresh=True)
     await reply(update, context, actor, "joined", result=result, actor=actor)
+    if result.outcome is JoinOutcome.JOINED and actor.is_coordinator and actor.team is not None:
+        await menus.set_coordinator_menu(context.bot, deps.renderer, actor.person_id, actor.team.locale)
 
 
 @with_actor

@@ -136,6 +136,18 @@ async def list_teams(db: Database) -> list[TeamSummary]:
         ]
 
 
+async def coordinators_everywhere(db: Database) -> list[tuple[int, str]]:
+    """Every active coordinator's Telegram id and their team's language, for their command menus."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Member.person_id, Team.locale)
+            .join(Team, Team.id == Member.team_id)
+            .where(members.is_active(), Member.role == Role.COORDINATOR)
+            .order_by(Member.person_id)
+        )
+        return [(int(person_id), str(locale)) for person_id, locale in rows]
+
+
 async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinResult:
     """Open an invite link. Coordinator links work once; rep links until revoked or expired."""
     if person_id == ANONYMOUS_ADMIN_ID:

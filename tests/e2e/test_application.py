@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import AsyncIterator
 
@@ -9,6 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from storage.models import Sale
+from tests.support.botapi import BotApiServer
 from tests.support.english_team import make_team
 from tests.support.harness import Harness, button, running_bot
 
@@ -33,6 +35,36 @@ async def test_help_is_per_role_and_command_menus_are_set_per_language(h: Harnes
         v for (scope, lang), v in h.server.commands.items() if lang == "pl" and "private" in scope
     )
     assert any(c["description"] == "Zgłoś sprzedaż" for c in pl_private)
+
+
+def menu(h: Harness, scope: dict[str, object], lang: str = "") -> list[str]:
+    return [c["command"] for c in h.server.commands.get((json.dumps(scope, sort_keys=True), lang), [])]
+
+
+async def test_a_coordinator_gets_their_own_menu_and_reps_the_shared_one_without_management(
+    db_url: str,
+) -> None:
+    with BotApiServer() as server:
+        await menus_across_a_restart(db_url, server)
+
+
+async def menus_across_a_restart(db_url: str, server: BotApiServer) -> None:
+    async with running_bot(db_url, server=server) as h:
+        boss = h.server.user(1, "Kasia", language_code="pl")
+        await h.coordinator(boss)
+        rep = h.server.user(2, "Rep", language_code="en")
+        await h.rep(boss, rep)
+        own = {"type": "chat", "chat_id": boss.id}
+        assert {"invite", "team", "target", "settings", "report"} <= set(menu(h, own, "pl"))
+        assert set(menu(h, own)) == set(menu(h, own, "en")) == set(menu(h, own, "pl"))
+        shared = menu(h, {"type": "all_private_chats"}, "en")
+        assert "report" in shared and not {"invite", "team", "target", "settings"} & set(shared)
+        assert not menu(h, {"type": "chat", "chat_id": rep.id})  # a rep sees the shared menu
+        server.commands.clear()
+    async with running_bot(db_url, server=server) as again:
+        await again.deps.background.wait()
+        # Set again at start, for the coordinators already in teams.
+        assert "invite" in menu(again, own, "pl")
 
 
 async def test_a_handler_error_is_logged_and_apologised_for_and_the_bot_goes_on(

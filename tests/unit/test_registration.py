@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from telegram.ext import CommandHandler
 
-from bot import app
+from bot import app, menus
 from bot.callbacks import Prefix
 from bot.services.drafts import DraftKind
 
@@ -24,7 +24,9 @@ def test_every_command_in_the_menus_is_registered_once() -> None:
     for names, _callback in app.COMMANDS:
         registered += [names] if isinstance(names, str) else names
     assert len(registered) == len(set(registered))
-    assert set(app.PRIVATE_COMMANDS) | set(app.GROUP_COMMANDS) <= set(registered)
+    assert set(menus.REP_COMMANDS) | set(menus.COORDINATOR_COMMANDS) | set(menus.GROUP_COMMANDS) <= set(
+        registered
+    )
     # PTB accepts the names as they are: lower case letters, digits and underscores.
     for names, callback in app.COMMANDS:
         CommandHandler(names, callback)
