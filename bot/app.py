@@ -28,7 +28,7 @@ from bot.inbox import InboxApplication, InboxRequest, prune_job, resume
 from bot.ordering import ChatOrder
 from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
-from bot.services import teams
+from bot.services import managers
 from handlers import (
     catalogue,
     clients,
@@ -44,6 +44,7 @@ from handlers import (
     targets,
     team,
 )
+from handlers import managers as managers_handlers
 from handlers.common import Callback, gate, on_error, stale_button
 
 App = Application[Any, BotContext, Any, Any, Any, Any]
@@ -73,6 +74,7 @@ PRIVATE_ONLY = (
     "client",
     "clients",
     "contact",
+    "teams",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -84,9 +86,9 @@ def build_application(deps: Deps) -> App:
 
     async def post_init(app: App) -> None:
         await menus.set_shared_menus(app.bot, deps.renderer)
-        # Coordinators' own menus beside the first updates: a big company has many of them.
-        coordinators = await teams.coordinators_everywhere(deps.db)
-        deps.background.spawn(menus.set_coordinator_menus(app.bot, deps.renderer, coordinators))
+        # Coordinators' and managers' own menus beside the first updates: a company has many.
+        holders = await managers.menu_holders(deps.db)
+        deps.background.spawn(menus.set_own_menus(app.bot, deps.renderer, holders))
         # Before polling starts: what the last process fetched and did not finish comes first.
         await resume(app, deps)
         if app.job_queue is not None:
@@ -149,6 +151,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("client", clients.client_command),
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
+    ("teams", managers_handlers.teams_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.

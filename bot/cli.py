@@ -17,13 +17,14 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
+from bot import menus
 from bot.app import build_application
 from bot.deps import Deps, utc_now
 from bot.pacing import Pacer
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
-from bot.services import digests, teams
+from bot.services import digests, managers, teams
 from bot.services.schedule import Kind, next_fire
 from bot.settings import Settings
 from storage.db import Database, upgrade
@@ -55,6 +56,13 @@ def _parser() -> argparse.ArgumentParser:
     link = team.add_parser("coordinator-link", help="print a new one-time coordinator invite link")
     link.add_argument("name")
     team.add_parser("list", help="list teams with their member counts")
+    manager_link = team.add_parser("manager-link", help="print a new one-time manager invite link")
+    manager_link.add_argument("name")
+    managers_list = team.add_parser("managers", help="list a team's managers: Telegram id and name")
+    managers_list.add_argument("name")
+    unmanage = team.add_parser("remove-manager", help="stop a manager overseeing a team")
+    unmanage.add_argument("name")
+    unmanage.add_argument("telegram_id", type=_telegram_id)
 
     export = sub.add_parser("export", help="export a team's sales")
     export.add_argument("--team", required=True)
@@ -71,6 +79,12 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--date", type=_date, default=None)
     run.add_argument("--force", action="store_true")
     return parser
+
+
+def _telegram_id(value: str) -> int:
+    if not value.isascii() or not value.isdigit() or len(value) > 19:
+        raise argparse.ArgumentTypeError(f"not a Telegram id: {value!r}")
+    return int(value)
 
 
 def _date(value: str) -> date:
@@ -98,7 +112,20 @@ async def _team_command(args: argparse.Namespace, settings: Settings, db: Databa
         for summary in await teams.list_teams(db):
             print(f"{summary.name}\t{summary.members}")
         return
+    if args.team_command == "managers":
+        for row in await managers.list_managers(db, args.name):
+            print(f"{row.person_id}\t{row.name}")
+        return
+    if args.team_command == "remove-manager":
+        await managers.remove_manager(db, args.name, args.telegram_id)
+        print(f"removed manager {args.telegram_id} from {args.name}")
+        await _refresh_menu(settings, db, args.telegram_id)
+        return
     username = await _bot_username(settings)
+    if args.team_command == "manager-link":
+        code = await teams.create_coordinator_invite(db, args.name, utc_now(), teams.MANAGER_LINK)
+        print(f"https://t.me/{username}?start={code}")
+        return
     if args.team_command == "create":
         team = await teams.create_team(
             db,
@@ -127,6 +154,21 @@ async def _export_command(args: argparse.Namespace, db: Database) -> None:
         return
     with args.output.open("w", encoding="utf-8", newline="") as out:
         await write_csv(db, team, args.date_from, args.date_to, out)
+
+
+async def _refresh_menu(settings: Settings, db: Database, person_id: int) -> None:
+    """Their own menu as it is now: the shared one again, unless they still coordinate or manage."""
+    if not settings.token:
+        return  # the removal stands; the menu is tidied at the bot's next start for those who keep one
+    holder = next((h for h in await managers.menu_holders(db) if h.person_id == person_id), None)
+    try:
+        async with Bot(settings.token, base_url=settings.api_base_url) as bot:
+            if holder is None:
+                await menus.drop_own_menu(bot, person_id)
+            else:
+                await menus.set_own_menu(bot, Renderer(), holder)
+    except TelegramError as exc:
+        print(f"salesbot: the menu of {person_id} was not changed: {exc}", file=sys.stderr)
 
 
 async def _jobs_command(args: argparse.Namespace, settings: Settings, db: Database) -> None:

@@ -1,7 +1,7 @@
-"""The command menus: a rep's in every private chat, a coordinator's in their own chat, the group's.
+"""The command menus: a rep's in every private chat, a coordinator's or manager's in their own chat.
 
 Telegram picks the narrowest scope it has for a chat, so the rep's menu is the private default and
-each coordinator gets their own chat's menu (set when they join and again at every start).
+each coordinator and manager gets their own chat's menu (set when they join and at every start).
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from telegram import (
 from telegram.error import TelegramError
 
 from bot.render import Renderer
+from bot.services.managers import MenuHolder
 from bot.settings import SUPPORTED_LOCALES
+from storage.models import Role
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +64,20 @@ COORDINATOR_COMMANDS = (
     "help",
     "cancel",
 )
+# A manager's own commands, after those of their role in a team (if they have one).
+MANAGER_COMMANDS = ("teams",)
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
+
+
+def commands_of(holder: MenuHolder) -> tuple[str, ...]:
+    names: tuple[str, ...]
+    if holder.role is Role.COORDINATOR:
+        names = COORDINATOR_COMMANDS
+    elif holder.role is Role.REP:
+        names = REP_COMMANDS
+    else:
+        names = ("help", "cancel")
+    return (*names, *MANAGER_COMMANDS) if holder.manager else names
 
 
 async def _set(
@@ -82,17 +97,21 @@ async def set_shared_menus(bot: Bot, renderer: Renderer) -> None:
     await _set(bot, renderer, BotCommandScopeAllGroupChats(), GROUP_COMMANDS, "en")
 
 
-async def set_coordinator_menu(bot: Bot, renderer: Renderer, chat_id: int, team_locale: str) -> None:
-    """A coordinator's own menu; a failure is logged, never a reason to fail what called it."""
+async def set_own_menu(bot: Bot, renderer: Renderer, holder: MenuHolder) -> None:
+    """A coordinator's or manager's own menu; a failure is logged, never a reason to fail the caller."""
     try:
-        await _set(bot, renderer, BotCommandScopeChat(chat_id), COORDINATOR_COMMANDS, team_locale)
+        await _set(bot, renderer, BotCommandScopeChat(holder.person_id), commands_of(holder), holder.locale)
     except TelegramError:
         # The shared menu stays: every command works whatever the menu shows.
-        log.warning("could not set the coordinator menu of %s", chat_id, exc_info=True)
+        log.warning("could not set the menu of %s", holder.person_id, exc_info=True)
 
 
-async def set_coordinator_menus(
-    bot: Bot, renderer: Renderer, coordinators: Sequence[tuple[int, str]]
-) -> None:
-    for chat_id, team_locale in coordinators:
-        await set_coordinator_menu(bot, renderer, chat_id, team_locale)
+async def set_own_menus(bot: Bot, renderer: Renderer, holders: Sequence[MenuHolder]) -> None:
+    for holder in holders:
+        await set_own_menu(bot, renderer, holder)
+
+
+async def drop_own_menu(bot: Bot, chat_id: int) -> None:
+    """Back to the shared menu (a manager removed who is nobody's coordinator)."""
+    for locale in (None, *SUPPORTED_LOCALES):
+        await bot.delete_my_commands(scope=BotCommandScopeChat(chat_id), language_code=locale)

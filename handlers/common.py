@@ -94,7 +94,7 @@ async def _admit(update: Update, context: BotContext) -> bool:
     if update.effective_user is None:
         return True
     actor = await current_actor(update, context)
-    if actor.is_member:
+    if actor.is_member or actor.is_manager:
         return True
     message = update.effective_message
     text = (message.text or "") if message else ""

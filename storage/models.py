@@ -515,3 +515,15 @@ class Celebration(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     posted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class TeamManager(Base):
+    """A coordinator's superior overseeing a team: not a member, never selling in it."""
+
+    __tablename__ = "team_managers"
+    __table_args__ = (UniqueConstraint("team_id", "person_id", name="uq_team_managers"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
+    added_at: Mapped[datetime]

@@ -50,6 +50,8 @@ class Actor:
     locale: str
     role: Role | None = None
     team: TeamInfo | None = None
+    # The teams this person oversees as a manager (a manager may also be a member of one team).
+    managed: tuple[TeamInfo, ...] = ()
 
     @property
     def is_member(self) -> bool:
@@ -58,6 +60,15 @@ class Actor:
     @property
     def is_coordinator(self) -> bool:
         return self.is_member and self.role is Role.COORDINATOR
+
+    @property
+    def is_manager(self) -> bool:
+        return bool(self.managed) and self.person_id != ANONYMOUS_ADMIN_ID
+
+    def require_manager(self) -> tuple[TeamInfo, ...]:
+        if not self.is_manager:
+            raise Refused(Reason.MANAGERS_ONLY)
+        return self.managed
 
     def require_member(self) -> TeamInfo:
         if self.team is None or not self.is_member:
@@ -77,6 +88,7 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
         person = await session.get(Person, who.id)
         member = await members.membership(session, who.id)
         team_row = await teams.by_id(session, member.team_id) if member is not None else None
+        managed = tuple(TeamInfo.of(t) for t in await teams.managed_by(session, who.id))
     profile = (who.first_name, who.last_name, who.username, who.language_code)
     if person is None or profile != (
         person.first_name,
@@ -91,9 +103,10 @@ async def identify(db: Database, who: PersonData, now: datetime, default_locale:
             await members.set_unreachable(session, who.id, None)
     team = TeamInfo.of(team_row) if team_row is not None else None
     role = Role(member.role) if member is not None else None
-    locale = pick_locale(who.language_code, team.locale if team else None, default_locale)
+    home = team or (managed[0] if managed else None)
+    locale = pick_locale(who.language_code, home.locale if home else None, default_locale)
     name = f"{who.first_name} {who.last_name}" if who.last_name else who.first_name
-    return Actor(person_id=who.id, display_name=name, locale=locale, role=role, team=team)
+    return Actor(person_id=who.id, display_name=name, locale=locale, role=role, team=team, managed=managed)
 
 
 async def _save_person(db: Database, who: PersonData, now: datetime) -> None:

@@ -11,6 +11,7 @@ class Reason(StrEnum):
     # who may ask
     NOT_MEMBER = "not_member"
     COORDINATORS_ONLY = "coordinators_only"
+    MANAGERS_ONLY = "managers_only"
     PRIVATE_ONLY = "private_only"
     GROUP_ONLY = "group_only"
     GROUP_TAKEN = "group_taken"

@@ -9,12 +9,13 @@ from enum import StrEnum
 
 from sqlalchemy import Select, func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import ANONYMOUS_ADMIN_ID, Actor, TeamInfo
 from bot.services.errors import Reason, Refused
 from bot.settings import SUPPORTED_LOCALES, check_currency, check_timezone
 from storage.db import Database
-from storage.models import NAME_MAX, Invite, Member, Person, Role, Team
+from storage.models import NAME_MAX, Invite, Member, Person, Role, Team, TeamManager
 from storage.queries import clients as client_rows
 from storage.queries import members
 from storage.queries import teams as team_rows
@@ -60,6 +61,12 @@ class JoinOutcome(StrEnum):
     OTHER_TEAM = "other_team"
     INVALID = "invalid"
     EXPIRED = "expired"
+    MANAGING = "managing"  # a manager link opened: the team is added to the person's
+    ALREADY_MANAGING = "already_managing"
+
+
+# An invite's role for a manager link (members' roles are `Role`; a manager is not a member).
+MANAGER_LINK = "manager"
 
 
 @dataclass(frozen=True)
@@ -109,11 +116,14 @@ async def find_team(db: Database, name: str) -> TeamInfo:
     return TeamInfo.of(await _team_by_name(db, name))
 
 
-async def create_coordinator_invite(db: Database, team_name: str, now: datetime) -> str:
+async def create_coordinator_invite(
+    db: Database, team_name: str, now: datetime, role: str = Role.COORDINATOR
+) -> str:
+    """A one-time link for a coordinator (or, with `MANAGER_LINK`, for a manager)."""
     team = await _team_by_name(db, team_name)
     code = _new_code()
     async with db.write() as session:
-        session.add(Invite(team_id=team.id, code=code, role=Role.COORDINATOR, created_at=now))
+        session.add(Invite(team_id=team.id, code=code, role=role, created_at=now))
     return code
 
 
@@ -136,18 +146,6 @@ async def list_teams(db: Database) -> list[TeamSummary]:
         ]
 
 
-async def coordinators_everywhere(db: Database) -> list[tuple[int, str]]:
-    """Every active coordinator's Telegram id and their team's language, for their command menus."""
-    async with db.read() as session:
-        rows = await session.execute(
-            select(Member.person_id, Team.locale)
-            .join(Team, Team.id == Member.team_id)
-            .where(members.is_active(), Member.role == Role.COORDINATOR)
-            .order_by(Member.person_id)
-        )
-        return [(int(person_id), str(locale)) for person_id, locale in rows]
-
-
 async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinResult:
     """Open an invite link. Coordinator links work once; rep links until revoked or expired."""
     if person_id == ANONYMOUS_ADMIN_ID:
@@ -157,6 +155,8 @@ async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinRe
         if invite is None or invite.revoked_at is not None:
             return JoinResult(JoinOutcome.INVALID)
         team = TeamInfo.of(await team_rows.by_id(session, invite.team_id))
+        if invite.role == MANAGER_LINK:
+            return await _take_manager_link(session, invite, person_id, team, now)
         current = await members.membership(session, person_id)
         if current is not None and current.team_id != invite.team_id:
             return JoinResult(JoinOutcome.OTHER_TEAM, Role(current.role), team)
@@ -194,6 +194,28 @@ async def join(db: Database, person_id: int, code: str, now: datetime) -> JoinRe
         session.add(Member(team_id=team.id, person_id=person_id, role=role, joined_at=now))
         invite.used_by, invite.used_at = person_id, now
     return JoinResult(JoinOutcome.JOINED, role, team)
+
+
+async def _take_manager_link(
+    session: AsyncSession, invite: Invite, person_id: int, team: TeamInfo, now: datetime
+) -> JoinResult:
+    # Membership does not matter: a manager oversees teams beside being a member of one.
+    if await session.scalar(
+        select(TeamManager.id).where(TeamManager.team_id == team.id, TeamManager.person_id == person_id)
+    ):
+        return JoinResult(JoinOutcome.ALREADY_MANAGING, None, team)
+    if invite.used_at is not None:
+        return JoinResult(JoinOutcome.INVALID)
+    # One-time, taken atomically like a coordinator's link.
+    taken = await session.execute(
+        update(Invite)
+        .where(Invite.id == invite.id, Invite.used_at.is_(None))
+        .values(used_by=person_id, used_at=now)
+    )
+    if not taken.rowcount:  # type: ignore[attr-defined]
+        return JoinResult(JoinOutcome.INVALID)
+    session.add(TeamManager(team_id=team.id, person_id=person_id, added_at=now))
+    return JoinResult(JoinOutcome.MANAGING, None, team)
 
 
 async def create_rep_invite(db: Database, actor: Actor, now: datetime) -> InviteView:

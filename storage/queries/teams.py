@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Team
+from storage.models import Team, TeamManager
 
 
 @lru_cache(maxsize=256)
@@ -38,3 +39,14 @@ async def move_group(session: AsyncSession, old_chat_id: int, new_chat_id: int) 
         update(Team).where(Team.group_chat_id == old_chat_id).values(group_chat_id=new_chat_id)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def managed_by(session: AsyncSession, person_id: int) -> Sequence[Team]:
+    """The teams a person oversees as a manager, in the order they were given them."""
+    found = await session.scalars(
+        select(Team)
+        .join(TeamManager, TeamManager.team_id == Team.id)
+        .where(TeamManager.person_id == person_id)
+        .order_by(TeamManager.added_at, Team.name)
+    )
+    return found.all()

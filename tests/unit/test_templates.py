@@ -20,6 +20,7 @@ from bot.services.client_lapses import Lapse
 from bot.services.clients import ClientCard, ClientRow, Contact, Note, OwnerChoice, Totals
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.paging import page_of
 from bot.services.periods import Period, Span
@@ -106,7 +107,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "apology": [{}],
     "stranger": [{}],
     "stranger_short": [{}],
-    "help": [{"actor": COORD}, {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM)}],
+    "help": [
+        {"actor": COORD},
+        {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM)},
+        {"actor": Actor(3, EVIL, "pl", managed=(TEAM, TEAM))},  # a manager only
+        {"actor": Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,))},
+    ],
+    "teams_list": [
+        {"lines": [TeamLine(EVIL, "PLN", 1, 12_345, None), TeamLine(EVIL, "EUR", 300, 5, 1_000_000)]},
+        {"lines": []},
+    ],
     "joined": [
         {"actor": COORD, "result": JoinResult(outcome, Role.COORDINATOR, TEAM)} for outcome in JoinOutcome
     ]
@@ -116,6 +126,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for reason in (
             "not_member",
             "coordinators_only",
+            "managers_only",
             "private_only",
             "group_only",
             "group_taken",
