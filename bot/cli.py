@@ -24,7 +24,8 @@ from bot.pacing import Pacer
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
-from bot.services import digests, managers, teams
+from bot.services import digests, export, managers, teams
+from bot.services.access import TeamInfo
 from bot.services.schedule import Kind, next_fire
 from bot.settings import Settings
 from storage.db import Database, upgrade
@@ -68,7 +69,7 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--team", required=True)
     export.add_argument("--from", dest="date_from", type=_date, default=None)
     export.add_argument("--to", dest="date_to", type=_date, default=None)
-    export.add_argument("--format", choices=["csv"], required=True)
+    export.add_argument("--format", choices=["csv", "xlsx"], required=True)
     export.add_argument("-o", "--output", type=Path, default=None)
 
     jobs = sub.add_parser("jobs", help="scheduled outputs").add_subparsers(dest="jobs_command", required=True)
@@ -146,14 +147,33 @@ async def _team_command(args: argparse.Namespace, settings: Settings, db: Databa
 async def _export_command(args: argparse.Namespace, db: Database) -> None:
     from bot.services.export import write_csv
 
+    if args.format == "xlsx" and args.output is None:
+        raise CliError("--format xlsx needs -o FILE (a workbook is not written to the terminal)")
     team = await teams.find_team(db, args.team)
     if args.date_from and args.date_to and args.date_from > args.date_to:
         raise CliError("--from is after --to")
+    if args.format == "xlsx":
+        await _export_xlsx(args, db, team)
+        return
     if args.output is None:
         await write_csv(db, team, args.date_from, args.date_to, sys.stdout)
         return
     with args.output.open("w", encoding="utf-8", newline="") as out:
         await write_csv(db, team, args.date_from, args.date_to, out)
+
+
+async def _export_xlsx(args: argparse.Namespace, db: Database, team: TeamInfo) -> None:
+    from bot.services.workbook import write_workbook  # openpyxl only when a workbook is asked for
+
+    today = utc_now().astimezone(team.zone).date()
+    first = args.date_from or await export.first_day(db, team) or today
+    last = args.date_to or today
+    renderer = Renderer()
+
+    def words(what: str, key: str) -> str:
+        return renderer.label(team.locale, what, name=key)
+
+    await write_workbook(db, [team], first, last, args.output, words)
 
 
 async def _refresh_menu(settings: Settings, db: Database, person_id: int) -> None:

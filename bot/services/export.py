@@ -6,7 +6,7 @@ import csv
 from datetime import date
 from typing import TextIO
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from bot.services.access import TeamInfo
 from bot.services.money import format_amount_plain
@@ -57,3 +57,10 @@ async def write_csv(
             )
             count += 1
     return count
+
+
+async def first_day(db: Database, team: TeamInfo) -> date | None:
+    """The local day of the team's first sale: where "everything" starts."""
+    async with db.read() as session:
+        first = await session.scalar(select(func.min(Sale.occurred_at)).where(Sale.team_id == team.id))
+    return first.astimezone(team.zone).date() if first is not None else None

@@ -11,6 +11,7 @@ import subprocess
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -66,6 +67,7 @@ def test_team_create_prints_link_last_from_any_directory(env: dict[str, str], tm
         (("team", "coordinator-link", "Nowhere"), "no team named"),
         (("export", "--team", "North", "--format", "csv", "--from", "2026-13-01"), "not a date"),
         (("export", "--team", "Nowhere", "--format", "csv"), "no team named"),
+        (("export", "--team", "North", "--format", "xlsx"), "needs -o FILE"),
     ],
 )
 def test_errors_are_one_line_and_exit_1(
@@ -222,3 +224,25 @@ def test_jobs_run_daily_rewards_closes_once(env: dict[str, str], tmp_path: Path)
     assert (first.returncode, first.stdout) == (0, "sent 0\n"), first.stderr  # closed; nobody earned
     again = salesbot(env, tmp_path, *args)
     assert (again.returncode, again.stdout) == (0, "already sent\n")
+
+
+def test_export_xlsx_writes_a_workbook_that_opens(env: dict[str, str], tmp_path: Path, db_url: str) -> None:
+    from openpyxl import load_workbook
+
+    assert salesbot(env, tmp_path, "team", "create", "North", "--locale", "en").returncode == 0
+
+    async def seed() -> None:
+        db = Database(db_url)
+        rep = await make_member(db, "North", 2, first_name="Anna")
+        await add_sale(db, rep, 123450, datetime(2026, 3, 28, 10, 0, tzinfo=UTC), client="=HYPERLINK(1)")
+        await db.dispose()
+
+    asyncio.run(seed())
+    out = tmp_path / "north.xlsx"
+    done = salesbot(env, tmp_path, "export", "--team", "North", "--format", "xlsx", "-o", str(out))
+    assert done.returncode == 0, done.stderr
+    book: Any = load_workbook(out)  # openpyxl types cell values as a wide union
+    assert book.sheetnames[:2] == ["Summary", "Sales"]
+    sale = next(iter(book["Sales"].iter_rows(min_row=2)))
+    assert sale[3].value == "=HYPERLINK(1)" and sale[3].data_type == "s"
+    assert sale[5].value == 1234.5
