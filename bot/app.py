@@ -34,6 +34,7 @@ from handlers import (
     clients,
     contests,
     conversation,
+    exports,
     groups,
     meetings,
     places,
@@ -75,6 +76,7 @@ PRIVATE_ONLY = (
     "clients",
     "contact",
     "teams",
+    "export",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -152,6 +154,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
     ("teams", managers_handlers.teams_command),
+    ("export", exports.export_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -171,6 +174,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_ANSWER: meetings.answer_button,
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
+    Prefix.EXPORT: exports.export_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.

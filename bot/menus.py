@@ -59,13 +59,14 @@ COORDINATOR_COMMANDS = (
     "client",
     "contact",
     "digest",
+    "export",
     "settings",
     "holiday",
     "help",
     "cancel",
 )
 # A manager's own commands, after those of their role in a team (if they have one).
-MANAGER_COMMANDS = ("teams",)
+MANAGER_COMMANDS = ("teams", "export")
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 
 
@@ -77,7 +78,7 @@ def commands_of(holder: MenuHolder) -> tuple[str, ...]:
         names = REP_COMMANDS
     else:
         names = ("help", "cancel")
-    return (*names, *MANAGER_COMMANDS) if holder.manager else names
+    return (*names, *(n for n in MANAGER_COMMANDS if n not in names)) if holder.manager else names
 
 
 async def _set(

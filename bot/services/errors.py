@@ -44,6 +44,7 @@ class Reason(StrEnum):
     END_BEFORE_START = "end_before_start"
     TARGET_USAGE = "target_usage"
     TARGET_AMOUNT = "target_amount"
+    EXPORT_USAGE = "export_usage"
     # the state of things
     UNDO_EXPIRED = "undo_expired"
     ALREADY_VOIDED = "already_voided"
@@ -57,6 +58,7 @@ class Reason(StrEnum):
     ALREADY_DECIDED = "already_decided"
     CLIENT_TAKEN = "client_taken"
     CLIENT_UNKNOWN = "client_unknown"
+    EXPORT_TOO_BIG = "export_too_big"
 
 
 class Refused(Exception):

@@ -7,6 +7,7 @@ module knows no template. Every text cell is stored as text, never as a formula.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
@@ -204,6 +205,8 @@ async def _stream(
     async for values in rows:
         writer.row(ws, columns, values, currency)
         n += 1
+        if n % 500 == 0:
+            await asyncio.sleep(0)  # a big export must not hold up the other chats
     writer.finish(ws, columns, n)
     return n
 

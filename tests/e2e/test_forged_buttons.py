@@ -21,8 +21,9 @@ import pytest
 from sqlalchemy import select
 
 from bot.callbacks import SEPARATOR, Prefix, encode
+from bot.services import teams
 from bot.services.digests import Nudge
-from storage.models import Base
+from storage.models import Base, TeamManager
 from tests.support.botapi import FakeUser, SentMessage
 from tests.support.clock import FakeClock, local
 from tests.support.harness import Harness, button, make_roster, running_bot
@@ -136,6 +137,12 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     await h.tap(olek, step, button(step, "Squads"))
     for answer in ("2026-11-03", "2026-11-04", "Voucher"):
         await h.say(olek, answer)
+    seen.collect()
+    # The coordinator also manages South: /export offers a button per team.
+    async with h.db.write() as session:
+        south = await teams.find_team(h.db, "South")
+        session.add(TeamManager(team_id=south.id, person_id=boss.id, added_at=h.clock()))
+    await h.say(boss, "/export")
     seen.collect()
     # Buttons only the scheduler shows, or only a past meeting: built as the bot builds them.
     seen.seen |= {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +21,7 @@ from bot.services.client_lapses import Lapse
 from bot.services.clients import ClientCard, ClientRow, Contact, Note, OwnerChoice, Totals
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.exports import Workbook as ExportedBook
 from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.paging import page_of
@@ -113,6 +115,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": Actor(3, EVIL, "pl", managed=(TEAM, TEAM))},  # a manager only
         {"actor": Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,))},
     ],
+    "export_choose": [{"first": NOW.date(), "last": NOW.date()}],
+    "export_sent": [
+        {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM], NOW.date(), NOW.date())},
+        {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM, TEAM], NOW.date(), NOW.date())},
+    ],
     "teams_list": [
         {"lines": [TeamLine(EVIL, "PLN", 1, 12_345, None), TeamLine(EVIL, "EUR", 300, 5, 1_000_000)]},
         {"lines": []},
@@ -127,6 +134,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "not_member",
             "coordinators_only",
             "managers_only",
+            "export_usage",
+            "export_too_big",
             "private_only",
             "group_only",
             "group_taken",
