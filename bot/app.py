@@ -6,6 +6,8 @@ wires together lives below it (shared dependencies in `bot.deps`).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from typing import Any
 
 from telegram import Update
@@ -47,8 +49,10 @@ from handlers import (
 )
 from handlers import managers as managers_handlers
 from handlers.common import Callback, gate, on_error, stale_button
+from storage.instance import ActiveLock
 
 App = Application[Any, BotContext, Any, Any, Any, Any]
+log = logging.getLogger(__name__)
 
 
 def file_base_url(api_base_url: str) -> str:
@@ -83,10 +87,37 @@ PRIVATE_ONLY = (
 UPDATE_SLOTS = 16
 
 
+# A standby asks for the active lock this often: it takes over within seconds of the active one dying.
+STANDBY_POLL = 2.0
+LOCK_CHECK_INTERVAL = 5.0
+
+
+async def become_active(app: App, deps: Deps, lock: ActiveLock) -> None:
+    """Wait as a standby until this process holds the active lock; then watch that it keeps it."""
+    if not await lock.try_acquire(deps.clock()):
+        log.info("standby: another instance is active; waiting to take over")
+        while True:  # polled: the lock's holder may be a process on another machine
+            await asyncio.sleep(STANDBY_POLL)
+            if await lock.try_acquire(deps.clock()):
+                break
+    log.info("active")
+
+    async def watch(_context: BotContext) -> None:
+        if not await lock.alive():
+            # Another instance takes over: this one stops before it could send anything twice.
+            log.error("lost the active lock (the database connection broke); stopping")
+            app.stop_running()
+
+    if app.job_queue is not None:
+        app.job_queue.run_repeating(watch, interval=LOCK_CHECK_INTERVAL, first=LOCK_CHECK_INTERVAL)
+
+
 def build_application(deps: Deps) -> App:
     settings = deps.settings
 
     async def post_init(app: App) -> None:
+        if deps.active_lock is not None:
+            await become_active(app, deps, deps.active_lock)
         await menus.set_shared_menus(app.bot, deps.renderer)
         # Coordinators' and managers' own menus beside the first updates: a company has many.
         holders = await managers.menu_holders(deps.db)
@@ -103,6 +134,8 @@ def build_application(deps: Deps) -> App:
 
     async def post_shutdown(_app: App) -> None:
         await deps.db.dispose()
+        if deps.active_lock is not None:
+            await deps.active_lock.release()
 
     app: App = (
         Application.builder()

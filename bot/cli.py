@@ -25,10 +25,13 @@ from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
 from bot.services import digests, export, managers, teams
+from bot.services import status as status_service
 from bot.services.access import TeamInfo
 from bot.services.schedule import Kind, next_fire
 from bot.settings import Settings
+from storage import backups
 from storage.db import Database, upgrade
+from storage.instance import ActiveLock, active_holder, is_sqlite
 
 log = logging.getLogger("salesbot")
 
@@ -71,6 +74,13 @@ def _parser() -> argparse.ArgumentParser:
     export.add_argument("--to", dest="date_to", type=_date, default=None)
     export.add_argument("--format", choices=["csv", "xlsx"], required=True)
     export.add_argument("-o", "--output", type=Path, default=None)
+
+    sub.add_parser(
+        "status", help="the database, the schema, the active instance and the outbox (never upgrades)"
+    )
+    backup = sub.add_parser("backup", help="an online, consistent copy of a SQLite database")
+    backup.add_argument("file", type=Path)
+    backup.add_argument("--force", action="store_true", help="replace FILE if it exists")
 
     jobs = sub.add_parser("jobs", help="scheduled outputs").add_subparsers(dest="jobs_command", required=True)
     jobs.add_parser("list", help="what fires next for each team, local and UTC")
@@ -229,6 +239,8 @@ async def _prepare(settings: Settings) -> Database:
 
 
 async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
+    if args.command == "backup" and not backups.is_sqlite_file(settings.database_url):
+        raise CliError("backup copies a SQLite database; on PostgreSQL use pg_dump (see the README)")
     db = await _prepare(settings)
     try:
         if args.command == "team":
@@ -237,6 +249,8 @@ async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
             await _export_command(args, db)
         elif args.command == "jobs":
             await _jobs_command(args, settings, db)
+        elif args.command == "backup":
+            await _backup(args, settings, db)
     finally:
         await db.dispose()
 
@@ -245,7 +259,14 @@ def _run_bot(settings: Settings) -> None:
     if not settings.token:
         raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
     asyncio.run(upgrade(settings.database_url))
-    app = build_application(Deps(settings, Database(settings.database_url), Renderer()))
+    lock = ActiveLock(settings.database_url)
+    if is_sqlite(settings.database_url) and not asyncio.run(lock.try_acquire(utc_now())):
+        # A file database has no standby: a second process would only fight the first for it.
+        holder = asyncio.run(active_holder(settings.database_url))
+        raise CliError(
+            f"another salesbot run is active on this database ({holder}); only one may run on SQLite"
+        )
+    app = build_application(Deps(settings, Database(settings.database_url), Renderer(), active_lock=lock))
     try:
         app.run_polling(
             stop_signals=(signal.SIGINT, signal.SIGTERM), close_loop=True, allowed_updates=Update.ALL_TYPES
@@ -256,6 +277,30 @@ def _run_bot(settings: Settings) -> None:
         raise CliError(f"cannot reach the Bot API at {settings.api_base_url}: {exc}") from exc
     except TelegramError as exc:
         raise CliError(f"the Bot API failed: {exc}") from exc
+
+
+async def _status(settings: Settings) -> int:
+    """The one subcommand that never upgrades: it must tell an old schema from a current one."""
+    found = await status_service.status(settings.database_url)
+    if not found.reachable:
+        print("database unreachable")
+        return 1
+    print("database ok")
+    print("schema current" if found.current else "schema behind")
+    print(f"active {found.active}" if found.active else "active none")
+    print(f"pending {found.pending}")
+    print(f"unknown {found.unknown}")
+    print(f"failed {found.failed}")
+    return 0
+
+
+async def _backup(args: argparse.Namespace, settings: Settings, db: Database) -> None:
+    url = settings.database_url
+    target = args.file.resolve()
+    if target.exists() and not args.force:
+        raise CliError(f"{target} exists (add --force to replace it)")
+    await backups.backup(url, target)
+    print(target)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -279,6 +324,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if args.command == "run":
             _run_bot(settings)
+        elif args.command == "status":
+            return asyncio.run(_status(settings))
         else:
             asyncio.run(_run_subcommand(args, settings))
     except (CliError, teams.TeamError) as exc:

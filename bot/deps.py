@@ -17,6 +17,7 @@ from bot.background import Background
 from bot.render import Renderer
 from bot.settings import Settings
 from storage.db import Database
+from storage.instance import ActiveLock
 
 Clock = Callable[[], datetime]
 
@@ -37,6 +38,8 @@ class Deps:
     scheduler: bool = True
     # Notices a handler sends beside its answer (awaited before the database closes).
     background: Background = field(default_factory=Background)
+    # `salesbot run` holds it: one active instance per database (None in tests and one-shot commands).
+    active_lock: ActiveLock | None = None
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

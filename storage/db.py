@@ -13,6 +13,7 @@ import fcntl
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from importlib import resources
+from pathlib import Path
 from typing import IO, Any
 
 from alembic import command
@@ -164,3 +165,25 @@ async def downgrade(url: str, revision: str) -> None:
 
 def upgrade_sync(url: str) -> None:
     asyncio.run(upgrade(url))
+
+
+def database_missing(url: str) -> bool:
+    """A SQLite file that is not there (connecting would create an empty one)."""
+    if not _is_sqlite(url):
+        return False
+    database = make_url(url).database
+    return database is not None and database not in ("", ":memory:") and not Path(database).exists()
+
+
+async def schema_is_current(db: Database) -> bool:
+    """The database's revision is the newest migration's (read only: nothing is upgraded)."""
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    heads = set(ScriptDirectory.from_config(alembic_config(db.url)).get_heads())
+
+    def current(sync_conn: Connection) -> set[str]:
+        return set(MigrationContext.configure(sync_conn).get_current_heads())
+
+    async with db.engine.connect() as conn:
+        return await conn.run_sync(current) == heads
