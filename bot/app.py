@@ -32,6 +32,7 @@ from bot.settings import SUPPORTED_LOCALES
 from handlers import (
     catalogue,
     clients,
+    competitors,
     contests,
     conversation,
     groups,
@@ -73,6 +74,8 @@ PRIVATE_COMMANDS = (
     "team",
     "help",
     "cancel",
+    "competitor",
+    "competitors",
 )
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 # Management and conversations: in a group these answer with a pointer to the private chat.
@@ -93,6 +96,8 @@ PRIVATE_ONLY = (
     "client",
     "clients",
     "contact",
+    "competitor",
+    "competitors",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -178,6 +183,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("client", clients.client_command),
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
+    ("competitor", competitors.competitor_command),
+    ("competitors", competitors.competitors_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -197,6 +204,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_ANSWER: meetings.answer_button,
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
+    Prefix.COMPETITOR: competitors.competitor_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -208,6 +216,7 @@ CONVERSATIONS = [
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
+    *competitors.CONVERSATIONS,
 ]
 
 

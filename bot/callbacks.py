@@ -45,6 +45,7 @@ class Prefix(StrEnum):
     MEETING_ANSWER = "ma"
     CLIENT = "cl"
     CONTACT = "co"
+    COMPETITOR = "cm"
 
     @property
     def pattern(self) -> str:
