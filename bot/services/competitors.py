@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from bot.services.access import Actor, TeamInfo
 from bot.services.paging import matching
+from bot.services.parsing import client_key
 from bot.services.periods import Span, local_date, local_midnight
 from storage.db import Database
 from storage.models import Client, Competitor, CompetitorKind, CompetitorNote, Person
@@ -92,7 +93,7 @@ async def recent(db: Database, actor: Actor, now: datetime, query: str = "") -> 
     team = actor.require_coordinator()
     since = local_midnight(local_date(now, team.zone) - timedelta(days=LIST_DAYS - 1), team.zone)
     groups = await _grouped(db, team.id, since, now + timedelta(seconds=1))
-    found = matching(groups, query, lambda g: g.name)
+    found = matching(groups, query, lambda g: f"{g.name} {client_key(g.name)}")  # any spelling
     return NotesList(since, team.timezone, found, query)
 
 
