@@ -226,6 +226,7 @@ async def test_forged_competitor_buttons_are_refused_and_store_nothing(h: Harnes
         south_rival = await session.scalar(select(Competitor.id).where(Competitor.name == "South Rival"))
         south_client = await session.scalar(select(Client.id).where(Client.name == "South Client"))
         bartek_own = await session.scalar(select(Client.id).where(Client.name == "Bartek Own"))
+    assert south_rival is not None and south_client is not None and bartek_own is not None
     card = (await h.say(anna, "/competitor"))[0]
     token = button(card, "Cancel").split(":")[1]
     before = (await count(h, Competitor), await count(h, CompetitorNote), await count(h, Client))
@@ -268,12 +269,15 @@ async def test_forged_competitor_buttons_are_refused_and_store_nothing(h: Harnes
     assert (await count(h, Competitor), await count(h, CompetitorNote), await count(h, Client)) == before
 
 
-async def test_a_note_too_long_is_refused_with_the_limit_and_asked_again(h: Harness) -> None:
+async def test_typing_at_the_kind_step_or_a_note_too_long_is_refused_and_asked_again(h: Harness) -> None:
     t = await make_team(h, "Anna")
     anna = t.reps["Anna"]
     await h.say(anna, "/competitor")
-    card = (await h.say(anna, "Rival"))[0]
-    await h.tap(anna, card, button(card, "Other"))
+    kinds = (await h.say(anna, "Rival"))[0]
+    typed = (await h.say(anna, "other"))[0]
+    assert "What did you see?" in kinds.shown
+    assert "Choose what you saw with the buttons below." in typed.shown and "What did you see?" in typed.shown
+    await h.tap(anna, typed, button(typed, "Other"))
     again = (await h.say(anna, "x" * 1001))[0]
     assert "at most 1000 characters" in again.shown and "Type a short note" in again.shown
     typed = (await h.say(anna, "a shorter note"))[0]
