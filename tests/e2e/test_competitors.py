@@ -338,3 +338,30 @@ async def test_a_removed_reps_notes_stay_in_the_history_and_they_are_told_nothin
     await t.tick_at(local(11, 30, 8, 0))
     assert "Rival — price 1, promotion 1" in weekly(h, t.boss)
     assert await h.told(anna, "") == told_before  # nothing more, sent or queued
+
+
+async def test_a_long_list_of_notes_comes_in_several_messages_within_telegrams_limit(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    await note(h, anna, "Rival", "price", "the first")
+    async with h.db.read() as session:
+        first = await session.scalar(select(CompetitorNote))
+    assert first is not None
+    async with h.db.write() as session:  # a busy month, written straight in
+        for number in range(12):
+            session.add(
+                CompetitorNote(
+                    team_id=first.team_id,
+                    competitor_id=first.competitor_id,
+                    person_id=anna.id,
+                    kind="other",
+                    text=f"note {number} " + "y" * 900,
+                    created_at=local(11, 10 + number, 12),
+                    draft_token=f"seeded-{number}",
+                )
+            )
+    parts = await h.say(t.boss, "/competitors", replies=3)
+    assert all(len(part.shown) <= 4096 for part in parts)
+    shown = "\n".join(part.shown for part in parts)
+    assert "13 notes" in parts[0].shown and "the first" in shown
+    assert all(f"note {number} y" in shown for number in range(12))
