@@ -34,6 +34,7 @@ from bot.services import managers
 from handlers import (
     catalogue,
     clients,
+    competitors,
     contests,
     conversation,
     exports,
@@ -81,6 +82,8 @@ PRIVATE_ONLY = (
     "contact",
     "teams",
     "export",
+    "competitor",
+    "competitors",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -188,6 +191,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("contact", clients.contact_command),
     ("teams", managers_handlers.teams_command),
     ("export", exports.export_command),
+    ("competitor", competitors.competitor_command),
+    ("competitors", competitors.competitors_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -208,6 +213,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
     Prefix.EXPORT: exports.export_button,
+    Prefix.COMPETITOR: competitors.competitor_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -219,6 +225,7 @@ CONVERSATIONS = [
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
+    *competitors.CONVERSATIONS,
 ]
 
 

@@ -46,6 +46,7 @@ class Prefix(StrEnum):
     CLIENT = "cl"
     CONTACT = "co"
     EXPORT = "ex"
+    COMPETITOR = "cm"
 
     @property
     def pattern(self) -> str:

@@ -39,6 +39,7 @@ REP_COMMANDS = (
     "clients",
     "client",
     "contact",
+    "competitor",
     "help",
     "cancel",
 )
@@ -58,6 +59,8 @@ COORDINATOR_COMMANDS = (
     "clients",
     "client",
     "contact",
+    "competitor",
+    "competitors",
     "digest",
     "export",
     "settings",

@@ -527,3 +527,40 @@ class TeamManager(Base):
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id", ondelete="CASCADE"), index=True)
     added_at: Mapped[datetime]
+
+
+class CompetitorKind(StrEnum):
+    """What a rep saw a competitor do; the values are stored, so they never change."""
+
+    PRICE = "price"
+    PROMOTION = "promotion"
+    NEW_PRODUCT = "new_product"
+    LOST_DEAL = "lost_deal"
+    OTHER = "other"
+
+
+class Competitor(TeamNamed, Base):
+    """A team's competitor; `key` folds case, spacing and punctuation like a client's."""
+
+    __tablename__ = "competitors"
+    __table_args__ = (UniqueConstraint("team_id", "key", name="uq_competitors_team_key"),)
+
+
+class CompetitorNote(Base):
+    """What a team member saw a competitor do, optionally at a client."""
+
+    __tablename__ = "competitor_notes"
+    # /competitors and the weekly digest read a UTC range of one team.
+    __table_args__ = (Index("ix_competitor_notes_team_created", "team_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    competitor_id: Mapped[int] = mapped_column(ForeignKey("competitors.id", ondelete="CASCADE"), index=True)
+    # The author; a removed rep's notes stay in the team's history.
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    # The draft a note was saved from: a second Save of the same draft cannot insert again.
+    draft_token: Mapped[str] = mapped_column(String(32), unique=True)

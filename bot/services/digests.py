@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import client_lapses, outbox, rewards
 from bot.services.access import TeamInfo
+from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingView, between
 from bot.services.parsing import parse_hhmm
@@ -118,6 +119,8 @@ class WeeklyDigest:
     total_before_minor: int
     # Last week's meetings with who attended.
     meetings: list[MeetingView] = field(default_factory=list)
+    # Last week's competitor notes by competitor and kind.
+    competitors: list[WeekSummary] = field(default_factory=list)
 
     @property
     def first_day(self) -> date:
@@ -304,6 +307,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         sum(t for t, _ in now_totals.values()),
         sum(t for t, _ in before_totals.values()),
         await between(db, team.id, last_week.start, last_week.end),
+        await week_summary(db, team, last_week),
     )
 
 

@@ -120,13 +120,28 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     await h.tap(boss, step, button(step, "30"))
     await h.say(boss, "Room 4")
     await h.say(anna, "/report")
-    # The other rep's contact left at its note step (the kind buttons shown on the way).
+    # The other rep's contact at its note step (the kind buttons shown on the way).
     bartek = t.reps["Bartek"]
     await h.say(bartek, "/client Beta")
     await h.say(bartek, "/contact")
     step = (await h.say(bartek, "Beta"))[0]
     seen.collect()
     await h.tap(bartek, step, button(step, "Call"))
+    # His competitor note saved, then a second one shown step by step and left at its confirmation.
+    await h.say(bartek, "/competitor")
+    step = (await h.say(bartek, "Rival"))[0]
+    await h.tap(bartek, step, button(step, "Price"))
+    step = (await h.say(bartek, "cheaper"))[0]
+    await h.tap(bartek, step, button(step, "Skip"))
+    await h.tap(bartek, step, button(step, "Save"))
+    step = (await h.say(bartek, "/competitor"))[0]
+    seen.collect()
+    await h.tap(bartek, step, button(step, "Rival"))
+    seen.collect()
+    await h.tap(bartek, step, button(step, "Promotion"))
+    step = (await h.say(bartek, "two for one"))[0]
+    seen.collect()
+    await h.tap(bartek, step, button(step, "Skip"))
     # Another team's coordinator with a contest draft open at the squads step.
     olek, zosia = h.server.user(2, "Olek", language_code="en"), h.server.user(20, "Zosia", language_code="en")
     await h.coordinator(olek, "South", locale="en")

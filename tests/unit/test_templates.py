@@ -19,6 +19,10 @@ from bot.services.client_desk import Choice as ClientChoice
 from bot.services.client_desk import ContactStep, ContactView
 from bot.services.client_lapses import Lapse
 from bot.services.clients import ClientCard, ClientRow, Contact, Note, OwnerChoice, Totals
+from bot.services.competitor_notes import Choice as CompetitorChoice
+from bot.services.competitor_notes import NoteView, SavedNote
+from bot.services.competitor_notes import Step as CompetitorStep
+from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekSummary
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.exports import Workbook as ExportedBook
@@ -326,6 +330,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0), "team": TEAM},
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0, [MEETING]), "team": TEAM},
+        {
+            "digest": WeeklyDigest(
+                date(2026, 11, 30),
+                [],
+                None,
+                None,
+                0,
+                0,
+                [MEETING],
+                [
+                    WeekSummary(EVIL, [("price", 2), ("promotion", 1)], EVIL),
+                    WeekSummary(EVIL, [("other", 1)], EVIL),
+                ],
+            ),
+            "team": TEAM,
+        },
     ],
     "nudge": [{"day": date(2026, 11, 27)}],
     "contest_step": [
@@ -488,6 +508,39 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         }
         for step in ContactStep
         for problem in (None, "client_unknown", "name_empty")
+    ],
+    "competitor_step": [
+        {
+            "view": NoteView("t", step, EVIL, kind, note, client, [CompetitorChoice(1, EVIL)], problem),
+            "name_max": 200,
+            "note_max": 1000,
+        }
+        for step in CompetitorStep
+        for kind, note, client in (("", "", ""), ("lost_deal", EVIL, EVIL), ("price", EVIL, ""))
+        for problem in (None, "client_taken", "name_too_long", "name_empty", "use_buttons", "odd")
+    ],
+    "competitor_saved": [
+        {"saved": SavedNote(EVIL, kind, EVIL, client, NOW, already), "team": TEAM}
+        for kind in ("price", "new_product", "other")
+        for client in (EVIL, None)
+        for already in (False, True)
+    ],
+    "competitors_list": [
+        {
+            "listing": NotesList(
+                NOW,
+                "Europe/Warsaw",
+                [
+                    CompetitorNotes(1, EVIL, [NoteLine("promotion", EVIL, NOW, EVIL, EVIL)] * n),
+                    CompetitorNotes(2, EVIL, [NoteLine("lost_deal", EVIL, NOW, EVIL, None)]),
+                ][:groups],
+                query,
+            ),
+            "days": 30,
+        }
+        for n in (1, 3)
+        for groups in (0, 1, 2)
+        for query in ("", EVIL)
     ],
     "clients_handed": [{"rep": EVIL, "clients": [EVIL] * n, "owner": EVIL} for n in (1, 2, 5, 40)],
     "client_owners": [
