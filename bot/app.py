@@ -42,6 +42,7 @@ from handlers import (
     settings,
     start,
     targets,
+    tasks,
     team,
 )
 from handlers.common import Callback, gate, on_error, stale_button
@@ -71,6 +72,8 @@ PRIVATE_COMMANDS = (
     "contact",
     "invite",
     "team",
+    "task",
+    "tasks",
     "help",
     "cancel",
 )
@@ -93,6 +96,8 @@ PRIVATE_ONLY = (
     "client",
     "clients",
     "contact",
+    "task",
+    "tasks",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -178,6 +183,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("client", clients.client_command),
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
+    ("task", tasks.task_command),
+    ("tasks", tasks.tasks_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -197,6 +204,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_ANSWER: meetings.answer_button,
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
+    Prefix.TASK: tasks.task_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -208,6 +216,7 @@ CONVERSATIONS = [
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
+    *tasks.CONVERSATIONS,
 ]
 
 

@@ -45,6 +45,7 @@ class Prefix(StrEnum):
     MEETING_ANSWER = "ma"
     CLIENT = "cl"
     CONTACT = "co"
+    TASK = "tk"
 
     @property
     def pattern(self) -> str:

@@ -39,6 +39,7 @@ class DraftKind(StrEnum):
     CLIENT = "client"
     CLIENT_NOTE = "client_note"
     CONTACT = "contact"
+    TASK = "task"
 
 
 def expired(draft: Draft, now: datetime) -> bool:
