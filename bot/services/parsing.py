@@ -366,16 +366,15 @@ def parse_moment(text: str, now: datetime, zone: ZoneInfo, *, end: bool) -> date
     return parse_when(value, now, zone, allow_past=True)
 
 
-_DUE_ISO = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})\s*$")
-_DUE_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.(\d{1,2})\.?\s*$")
+# ASCII digits only: `\d` would read full-width ones, which int() then accepts.
+_DUE_ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$")
+_DUE_DAY_MONTH = re.compile(r"^\s*([0-9]{1,2})\.([0-9]{1,2})\.?\s*$")
 _DUE_WORDS = {"jutro": 1, "tomorrow": 1, "dziś": 0, "dzis": 0, "dzisiaj": 0, "today": 0}
 
 
 def parse_due(text: str, now: datetime, zone: ZoneInfo) -> date:
-    """A task's due day: `2026-12-01`, `01.12` (the next such day from today), `jutro` / `tomorrow`.
-
-    Days are the team's; today is allowed, a day already past is refused.
-    """
+    """A task's due day in the team's days: `2026-12-01`, `01.12` (the next such day from today),
+    `jutro` / `tomorrow`; today is allowed, a day already past is refused."""
     today = now.astimezone(zone).date()
     word = text.strip().casefold()
     try:

@@ -27,9 +27,9 @@ from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.rewards import Grant, PointsView
 from bot.services.sales import SaleLine, SalesPage
+from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
 from bot.services.tasks import RepChoice, TaskView
-from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
