@@ -6,6 +6,7 @@ from typing import Any
 
 from telegram import InlineKeyboardMarkup, Update
 
+from bot.callbacks import Callback as CallbackData
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext, Deps
 from bot.keyboards import pager
@@ -95,8 +96,9 @@ async def typed_task(
     await show_draft(update, context, actor, draft, editing=False)
 
 
-async def _draft_pressed(update: Update, context: BotContext, actor: Actor, token: str, value: str) -> None:
+async def _draft_pressed(update: Update, context: BotContext, actor: Actor, button: CallbackData) -> None:
     deps = context.deps
+    token, value = button.text(1), button.text(2)
     if value == CANCEL:
         await cancel_pressed(update, context, actor, token)
         return
@@ -109,7 +111,8 @@ async def _draft_pressed(update: Update, context: BotContext, actor: Actor, toke
         )
         await edit(update, context, actor, "task_saved", given=given, team=team)
         return
-    person = pressed(update, Prefix.TASK).person(2) if is_number(value) else None
+    # A number is a rep: read as a person id, range-checked.
+    person = button.person(2) if is_number(value) else None
     draft = await task_drafts.advance(deps.db, actor, token, value, deps.clock(), typed=False, person=person)
     await show_draft(update, context, actor, draft, editing=True)
 
@@ -202,7 +205,7 @@ async def task_button(update: Update, context: BotContext, actor: Actor) -> None
     action = button.choice(0, ACTIONS)
     button.exactly(*FIELDS.get(action, (2,)))
     if action == DRAFT:
-        await _draft_pressed(update, context, actor, button.text(1), button.text(2))
+        await _draft_pressed(update, context, actor, button)
         return
     if action == "list":
         await _show_list(update, context, actor, editing=True, number=pressed_page(button, 1)[0])
