@@ -46,6 +46,7 @@ from handlers import (
     settings,
     start,
     targets,
+    tasks,
     team,
 )
 from handlers import managers as managers_handlers
@@ -84,6 +85,8 @@ PRIVATE_ONLY = (
     "export",
     "competitor",
     "competitors",
+    "task",
+    "tasks",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -193,6 +196,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("export", exports.export_command),
     ("competitor", competitors.competitor_command),
     ("competitors", competitors.competitors_command),
+    ("task", tasks.task_command),
+    ("tasks", tasks.tasks_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -214,6 +219,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.CONTACT: clients.contact_button,
     Prefix.EXPORT: exports.export_button,
     Prefix.COMPETITOR: competitors.competitor_button,
+    Prefix.TASK: tasks.task_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -226,6 +232,7 @@ CONVERSATIONS = [
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
     *competitors.CONVERSATIONS,
+    *tasks.CONVERSATIONS,
 ]
 
 

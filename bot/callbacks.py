@@ -47,6 +47,7 @@ class Prefix(StrEnum):
     CONTACT = "co"
     EXPORT = "ex"
     COMPETITOR = "cm"
+    TASK = "tk"
 
     @property
     def pattern(self) -> str:

@@ -40,6 +40,7 @@ REP_COMMANDS = (
     "client",
     "contact",
     "competitor",
+    "tasks",
     "help",
     "cancel",
 )
@@ -61,6 +62,8 @@ COORDINATOR_COMMANDS = (
     "contact",
     "competitor",
     "competitors",
+    "task",
+    "tasks",
     "digest",
     "export",
     "settings",

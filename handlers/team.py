@@ -119,7 +119,7 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
         await edit(update, context, actor, "team_remove_confirm", markup, member=member)
     elif action == "rmok":
         member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
-        if member.handed_clients:
+        if member.handed_clients or member.handed_tasks:
             team_info = actor.require_coordinator()
             await notify_people(
                 deps,
@@ -132,6 +132,7 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
                 spawn=deps.background.spawn,
                 rep=member.name,
                 clients=member.handed_clients,
+                tasks=member.handed_tasks,
                 owner=actor.display_name,
             )
         await _show_team(update, context, actor, editing=True, removed=member.name)

@@ -564,3 +564,31 @@ class CompetitorNote(Base):
     created_at: Mapped[datetime]
     # The draft a note was saved from: a second Save of the same draft cannot insert again.
     draft_token: Mapped[str] = mapped_column(String(32), unique=True)
+
+
+TASK_TEXT_MAX = 1000
+
+
+class Task(Base):
+    """A coordinator's task for one rep (a task given to several is a row each, one `batch`)."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        UniqueConstraint("batch", "assignee_id", name="uq_tasks_batch_assignee"),
+        Index("ix_tasks_team_due", "team_id", "due"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    # The draft's token: a double tap on Save cannot give the same task twice.
+    batch: Mapped[str] = mapped_column(String(32))
+    given_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    assignee_id: Mapped[int] = mapped_column(ForeignKey("people.id"), index=True)
+    text: Mapped[str] = mapped_column(Text)
+    # The team's local day it is due on.
+    due: Mapped[date] = mapped_column(Date)
+    client_id: Mapped[int | None] = mapped_column(ForeignKey("clients.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    # When the current assignee got it (a reassignment tells the new one, once).
+    assigned_at: Mapped[datetime]
+    done_at: Mapped[datetime | None]

@@ -24,6 +24,7 @@ from bot.services import celebrations, digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope
+from bot.services.tasks import TaskView
 from bot.settings import pick_locale
 
 log = logging.getLogger(__name__)
@@ -146,4 +147,34 @@ async def cheer(deps: Deps, bot: Bot, team_id: int, *, spawn: Spawn | None = Non
     claim_id = await celebrations.take_safely(deliverer.db, team_id, now, queue)
     if claim_id is not None:
         # From a sale's handler: a group at its 20-a-minute limit must not keep the rep waiting.
+        await _deliver(deliverer, claim_id, spawn)
+
+
+def task_buttons(renderer: Renderer, locale: str, task_id: int) -> list[list[tuple[str, str]]]:
+    return [[(renderer.label(locale, "task_done"), encode(Prefix.TASK, "done", task_id))]]
+
+
+async def tell_assignees(
+    deps: Deps,
+    bot: Bot,
+    team: TeamInfo,
+    given: list[TaskView],
+    key: str,
+    *,
+    spawn: Spawn | None = None,
+) -> None:
+    """Each task to the rep holding it, in their language, with its Done button; once per `key`."""
+    deliverer = Deliverer(deps, bot)
+    envelopes: list[Envelope] = []
+    for task in given:
+        locale = pick_locale(task.assignee_language, team.locale, deliverer.default_locale)
+        text = deliverer.renderer.render("task_given", locale, task=task, team=team, reminder=False)
+        buttons = task_buttons(deliverer.renderer, locale, task.id)
+        envelopes += envelopes_for(Recipient(task.assignee_id, task.assignee_id, None), text, buttons)
+    if not envelopes:
+        return
+    claim_id = await outbox.claim(
+        deliverer.db, team.id, key, date.min, envelopes, deliverer.now(), force=False
+    )
+    if claim_id is not None:
         await _deliver(deliverer, claim_id, spawn)

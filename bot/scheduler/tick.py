@@ -9,6 +9,7 @@ from bot.deps import BotContext
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.notices import cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
+from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.schedule import DIGEST_TIME, Kind, days_to_close, due_day
@@ -98,7 +99,7 @@ async def tick(deliverer: Deliverer) -> None:
                     await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
                 except Exception:  # one team's failure must not stop the others
                     log.exception("producing %s for team %s failed", kind, schedule.name)
-    for step in (send_reminders, key_client_reminders, contest_events):
+    for step in (send_reminders, key_client_reminders, contest_events, task_reminders):
         try:
             await step(deliverer)
         except Exception:  # one step failing must not stop the others or the pending fan-outs

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, outbox, rewards
+from bot.services import client_lapses, outbox, rewards, tasks
 from bot.services.access import TeamInfo
 from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
@@ -96,6 +96,8 @@ class DailyDigest:
     unknown: int = 0
     # Key clients without contact for the team's threshold, as the day begins.
     quiet_clients: list[client_lapses.Lapse] = field(default_factory=list)
+    # Open tasks past their due day, as the day begins.
+    overdue_tasks: list[tasks.TaskView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -246,6 +248,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await voided_late(db, team, span),
         await outbox.unknown_since(db, team.id, span.start),
         await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
+        await tasks.overdue(db, team.id, day),
     )
 
 

@@ -40,6 +40,7 @@ class DraftKind(StrEnum):
     CLIENT_NOTE = "client_note"
     CONTACT = "contact"
     COMPETITOR = "competitor"
+    TASK = "task"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

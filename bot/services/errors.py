@@ -59,6 +59,12 @@ class Reason(StrEnum):
     CLIENT_TAKEN = "client_taken"
     CLIENT_UNKNOWN = "client_unknown"
     EXPORT_TOO_BIG = "export_too_big"
+    # tasks
+    BAD_DUE = "bad_due"
+    DUE_PAST = "due_past"
+    NO_REPS = "no_reps"
+    NO_SUCH_CLIENT = "no_such_client"
+    TASK_DONE = "task_done"
 
 
 class Refused(Exception):

@@ -364,3 +364,35 @@ def parse_moment(text: str, now: datetime, zone: ZoneInfo, *, end: bool) -> date
         return fire_at(day + timedelta(days=1) if end else day, datetime.min.time(), zone)
     # A start may be earlier today (the contest then runs from its start); the end is checked later.
     return parse_when(value, now, zone, allow_past=True)
+
+
+# ASCII digits only: `\d` would read full-width ones, which int() then accepts.
+_DUE_ISO = re.compile(r"^\s*([0-9]{4})-([0-9]{2})-([0-9]{2})\s*$")
+_DUE_DAY_MONTH = re.compile(r"^\s*([0-9]{1,2})\.([0-9]{1,2})\.?\s*$")
+_DUE_WORDS = {"jutro": 1, "tomorrow": 1, "dziś": 0, "dzis": 0, "dzisiaj": 0, "today": 0}
+
+
+def parse_due(text: str, now: datetime, zone: ZoneInfo) -> date:
+    """A task's due day in the team's days: `2026-12-01`, `01.12` (the next such day from today),
+    `jutro` / `tomorrow`; today is allowed, a day already past is refused."""
+    today = now.astimezone(zone).date()
+    word = text.strip().casefold()
+    try:
+        if word in _DUE_WORDS:
+            day = today + timedelta(days=_DUE_WORDS[word])
+        elif match := _DUE_ISO.match(text):
+            day = date(*(int(g) for g in match.groups()))
+        elif match := _DUE_DAY_MONTH.match(text):
+            d, mo = (int(g) for g in match.groups())
+            day = (
+                date(today.year, mo, d)
+                if (mo, d) >= (today.month, today.day)
+                else date(today.year + 1, mo, d)
+            )
+        else:
+            raise Refused(Reason.BAD_DUE)
+    except ValueError as exc:  # 31.02, 2026-13-01 and the like
+        raise Refused(Reason.BAD_DUE) from exc
+    if day < today:
+        raise Refused(Reason.DUE_PAST)
+    return day

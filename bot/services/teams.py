@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, func, select, update
@@ -18,6 +18,7 @@ from storage.db import Database
 from storage.models import NAME_MAX, Invite, Member, Person, Role, Team, TeamManager
 from storage.queries import clients as client_rows
 from storage.queries import members
+from storage.queries import tasks as task_rows
 from storage.queries import teams as team_rows
 
 REP_INVITE_LIFETIME = timedelta(days=7)
@@ -46,6 +47,8 @@ class MemberView:
     role: Role
     # Set by remove_rep: the clients that passed from the removed rep to the coordinator.
     handed_clients: tuple[str, ...] = ()
+    # And their open tasks (text, due day), which pass to the same coordinator.
+    handed_tasks: tuple[tuple[str, date], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -283,7 +286,7 @@ async def member_of_team(db: Database, actor: Actor, member_id: int) -> MemberVi
 
 
 async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) -> MemberView:
-    """Remove a rep; their sales stay in the team's records, their clients pass to the coordinator.
+    """Remove a rep; their sales stay in the records, their clients and open tasks pass to the coordinator.
 
     The coordinator who removes them becomes the clients' owner (so the clients stay out of the
     other reps' lists and reminders go to someone in the team); they can give them on from the cards.
@@ -301,4 +304,5 @@ async def remove_rep(db: Database, actor: Actor, member_id: int, now: datetime) 
         if not result.rowcount:  # type: ignore[attr-defined]
             raise Refused(Reason.NOT_FOUND)
         handed = await client_rows.hand_over(session, team.id, view.person_id, actor.person_id)
-    return replace(view, handed_clients=tuple(handed))
+        tasks = await task_rows.hand_over(session, team.id, view.person_id, actor.person_id, now)
+    return replace(view, handed_clients=tuple(handed), handed_tasks=tuple(tasks))

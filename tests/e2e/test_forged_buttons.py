@@ -15,6 +15,7 @@ import random
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import date
 from typing import Any
 
 import pytest
@@ -23,7 +24,7 @@ from sqlalchemy import select
 from bot.callbacks import SEPARATOR, Prefix, encode
 from bot.services import teams
 from bot.services.digests import Nudge
-from storage.models import Base, TeamManager
+from storage.models import Base, Task, TeamManager
 from tests.support.botapi import FakeUser, SentMessage
 from tests.support.clock import FakeClock, local
 from tests.support.harness import Harness, button, make_roster, running_bot
@@ -38,7 +39,8 @@ BOOKKEEPING = {"inbox"}
 # A page of a paged list is genuine whatever its number (past the end it shows the last page), so
 # such a "forgery" is a real button: it shows a page and changes nothing (checked all the same).
 PAGE_BUTTON = re.compile(
-    r"(mm:page|rw:page|tg:page|team:list|cl:list|cl:owners:[1-9][0-9]{0,9}|mm:att:[1-9][0-9]{0,3}):[0-9]{1,4}"
+    r"(mm:page|rw:page|tg:page|team:list|cl:list|cl:owners:[1-9][0-9]{0,9}|mm:att:[1-9][0-9]{0,3}"
+    r"|tk:list|tk:re:[1-9][0-9]{0,9}):[0-9]{1,4}"
 )
 
 
@@ -146,6 +148,28 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     olek, zosia = h.server.user(2, "Olek", language_code="en"), h.server.user(20, "Zosia", language_code="en")
     await h.coordinator(olek, "South", locale="en")
     await h.rep(olek, zosia)
+    # Tasks: the picker of /task (the other team's coordinator's: his draft is replaced by the
+    # contest's below; the coordinator's chat is near Telegram's pace here), a task of Anna's
+    # written as /task saves one (the flow has its own tests), and her list with its Done.
+    await h.say(olek, "/task")
+    seen.collect()
+    team_id = (await t.actor("Anna")).require_member().id
+    async with h.db.write() as session:
+        task = Task(
+            team_id=team_id,
+            batch="forged-buttons",
+            given_by=boss.id,
+            assignee_id=anna.id,
+            text="Call Acme",
+            due=date(2026, 12, 1),
+            created_at=h.clock(),
+            assigned_at=h.clock(),
+        )
+        session.add(task)
+        await session.flush()
+        task_id = task.id
+    await h.say(anna, "/tasks")
+    seen.collect()
     listing = (await h.say(olek, "/contest"))[0]
     await h.tap(olek, listing, "ct:new")
     step = (await h.say(olek, "Cup"))[0]
@@ -167,6 +191,11 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
         encode(Prefix.MEETING_MANAGE, "tog", meeting_id, anna.id),
         encode(Prefix.SALES, "page", 0),  # "newer" from the second page
         encode(Prefix.SALES, "page", 5),
+        # The coordinator's /tasks, the task's card and its reassign choice.
+        encode(Prefix.TASK, "list"),
+        encode(Prefix.TASK, "card", task_id),
+        encode(Prefix.TASK, "re", task_id),
+        encode(Prefix.TASK, "to", task_id, t.reps["Bartek"].id),
     }
     stranger = h.server.user(99, "Obcy", language_code="en")
     await h.say(stranger, "/help")  # seen once, so pressing later writes no new person

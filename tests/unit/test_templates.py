@@ -35,6 +35,8 @@ from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.rewards import Grant, PointsView
 from bot.services.sales import SaleLine, SalesPage
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
+from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
+from bot.services.tasks import RepChoice, TaskView
 from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
@@ -61,6 +63,10 @@ BOARD = Ranking(
 
 CLIENT = ClientRow(1, EVIL, "k", "company", True, 3)
 LAPSE = Lapse(1, 2, EVIL, NOW, 15, 3, EVIL, "pl", True)
+TASK = TaskView(4, EVIL, date(2026, 11, 30), 3, EVIL, 1, EVIL, EVIL, None)
+TASK_DONE = replace(TASK, client=None, done_at=NOW)
+TASK_REPS = [RepChoice(i, EVIL) for i in range(1, 26)]
+TASK_DATA = TaskData([1, 2], False, 1, EVIL, EVIL, "2026-11-30", 5, EVIL)
 
 ATTENDEES = [
     AttendeeView(1, EVIL, "yes", True),
@@ -173,6 +179,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "already_decided",
             "left_team",
             "bad_number",
+            "bad_due",
+            "due_past",
+            "no_reps",
+            "no_such_client",
+            "task_done",
             "other",
         )
     ],
@@ -311,6 +322,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 [],
                 0,
                 quiet_clients=[LAPSE, replace(LAPSE, owner_name=None, days=1)],
+                overdue_tasks=[TASK, replace(TASK_DONE, due=date(2026, 11, 29))],
             ),
             "team": TEAM,
         },
@@ -542,7 +554,35 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for groups in (0, 1, 2)
         for query in ("", EVIL)
     ],
-    "clients_handed": [{"rep": EVIL, "clients": [EVIL] * n, "owner": EVIL} for n in (1, 2, 5, 40)],
+    "clients_handed": [
+        {"rep": EVIL, "clients": [EVIL] * n, "owner": EVIL, "tasks": [(EVIL, date(2026, 11, 30))] * t}
+        for n in (0, 1, 2, 5, 40)
+        for t in (0, 1, 3)
+        if n or t
+    ],
+    "task_step": [
+        {
+            "draft": TaskDraft("t", step, data, TASK_REPS, problem),
+            "page": TaskDraft("t", step, data, TASK_REPS).page,
+        }
+        | {"name_max": 200, "text_max": 1000}
+        for step in TaskStep
+        for data in (TASK_DATA, TaskData(everyone=True), TaskData(list(range(1, 15))), TaskData())
+        for problem in (None, "bad_due", "due_past", "no_reps", "no_such_client", "name_too_long")
+    ],
+    "task_saved": [{"given": Given("b", [TASK] * n), "team": TEAM} for n in (0, 1, 3, 12)],
+    "task_given": [
+        {"task": t, "team": TEAM, "reminder": r} for t in (TASK, TASK_DONE) for r in (False, True)
+    ],
+    "task_done_notice": [{"task": t, "team": TEAM} for t in (TASK, TASK_DONE)],
+    "tasks_list": [
+        {"page": page_of(items, number), "actor": actor, "team": TEAM}
+        for items in ([], [TASK], [TASK, replace(TASK, assignee_id=9)] * 12)
+        for number in (0, 1)
+        for actor in (COORD, Actor(2, EVIL, "pl", Role.REP, TEAM))
+    ],
+    "task_card": [{"task": t, "team": TEAM, "moved": m} for t in (TASK, TASK_DONE) for m in (None, EVIL)],
+    "task_assign": [{"task": TASK, "team": TEAM, "page": page_of(TASK_REPS[:n], 1)} for n in (0, 3, 25)],
     "client_owners": [
         {"client": CLIENT, "page": page_of([OwnerChoice(1, EVIL, True)] * n, 0)} for n in (1, 25)
     ],
