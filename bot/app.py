@@ -30,6 +30,7 @@ from bot.render import Renderer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
 from bot.settings import SUPPORTED_LOCALES
 from handlers import (
+    announce,
     catalogue,
     clients,
     contests,
@@ -73,6 +74,7 @@ PRIVATE_COMMANDS = (
     "team",
     "help",
     "cancel",
+    "announce",
 )
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 # Management and conversations: in a group these answer with a pointer to the private chat.
@@ -93,6 +95,7 @@ PRIVATE_ONLY = (
     "client",
     "clients",
     "contact",
+    "announce",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -178,6 +181,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("client", clients.client_command),
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
+    ("announce", announce.announce_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -197,6 +201,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_ANSWER: meetings.answer_button,
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
+    Prefix.ANNOUNCE: announce.announce_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -208,6 +213,7 @@ CONVERSATIONS = [
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
+    *announce.CONVERSATIONS,
 ]
 
 

@@ -39,6 +39,7 @@ class DraftKind(StrEnum):
     CLIENT = "client"
     CLIENT_NOTE = "client_note"
     CONTACT = "contact"
+    ANNOUNCE = "announce"
 
 
 def expired(draft: Draft, now: datetime) -> bool:
