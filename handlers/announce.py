@@ -99,6 +99,8 @@ async def announce_button(update: Update, context: BotContext, actor: Actor) -> 
     button.exactly(3 if action == CHOOSE else 2)
     actor.require_coordinator()
     if action == CANCEL:
+        # Only an announcement's draft: a forged token of another conversation's must not end it.
+        await announcements.check_draft(deps.db, actor, token, deps.clock())
         await cancel_pressed(update, context, actor, token)
         return
     if action == CHOOSE:

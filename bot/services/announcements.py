@@ -246,9 +246,10 @@ async def send(db: Database, actor: Actor, token: str, now: datetime) -> Queued:
         return Queued(announcement.id, claim_id, audience, len(reps), to_group)
 
 
-async def cancel(db: Database, actor: Actor, token: str) -> bool:
+async def check_draft(db: Database, actor: Actor, token: str, now: datetime) -> None:
+    """Refuse a button whose token is not the actor's live announcement draft (of another kind too)."""
     actor.require_coordinator()
-    return await WIZARD.cancel(db, actor.person_id, token)
+    await WIZARD.load(db, actor.person_id, token, now)
 
 
 # --- who received it ---------------------------------------------------------------------------

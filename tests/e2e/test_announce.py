@@ -319,3 +319,21 @@ async def test_a_report_waits_for_messages_held_by_a_429_and_comes_once_from_the
     assert len(copies(h, anna.id, "Held back")) == 1
     reports = [m for m in h.server.messages_to(t.boss.id) if "Your announcement has gone out" in m.shown]
     assert len(reports) == 1 and "Sales reps: 2 of 2 received it." in reports[0].shown
+
+
+async def test_cancel_ends_the_announcement_and_a_forged_cancel_ends_no_other_conversation(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna")
+    boss = t.boss
+    _, card = await prepare(h, boss, "Never mind")
+    await h.tap(boss, card, button(card, "Cancel"))
+    assert "Cancelled. Nothing was saved." in card.shown
+    assert await announcements(h) == 0 and not copies(h, GROUP, "Never mind")
+    # The coordinator's next conversation is a client's; an announcement's Cancel with its token ends nothing.
+    ask = (await h.say(boss, "/client"))[0]
+    token = button(ask, "Cancel").split(":")[1]
+    answer = await h.tap(boss, ask, encode(Prefix.ANNOUNCE, token, "cancel"), check=False)
+    assert answer and "no longer active" in answer
+    card = (await h.say(boss, "Acme"))[0]
+    assert "Client added." in card.shown

@@ -130,6 +130,9 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     olek, zosia = h.server.user(2, "Olek", language_code="en"), h.server.user(20, "Zosia", language_code="en")
     await h.coordinator(olek, "South", locale="en")
     await h.rep(olek, zosia)
+    # His announcement's card (the draft replaced by the contest's below).
+    await h.say(olek, "/announce Team news", replies=2)
+    seen.collect()
     listing = (await h.say(olek, "/contest"))[0]
     await h.tap(olek, listing, "ct:new")
     step = (await h.say(olek, "Cup"))[0]
