@@ -32,6 +32,7 @@ from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
 from bot.services import managers
 from handlers import (
+    announce,
     catalogue,
     clients,
     competitors,
@@ -87,6 +88,7 @@ PRIVATE_ONLY = (
     "competitors",
     "task",
     "tasks",
+    "announce",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -198,6 +200,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("competitors", competitors.competitors_command),
     ("task", tasks.task_command),
     ("tasks", tasks.tasks_command),
+    ("announce", announce.announce_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -220,6 +223,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.EXPORT: exports.export_button,
     Prefix.COMPETITOR: competitors.competitor_button,
     Prefix.TASK: tasks.task_button,
+    Prefix.ANNOUNCE: announce.announce_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -233,6 +237,7 @@ CONVERSATIONS = [
     *clients.CONVERSATIONS,
     *competitors.CONVERSATIONS,
     *tasks.CONVERSATIONS,
+    *announce.CONVERSATIONS,
 ]
 
 

@@ -48,6 +48,7 @@ class Prefix(StrEnum):
     EXPORT = "ex"
     COMPETITOR = "cm"
     TASK = "tk"
+    ANNOUNCE = "an"
 
     @property
     def pattern(self) -> str:

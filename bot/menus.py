@@ -64,6 +64,7 @@ COORDINATOR_COMMANDS = (
     "competitors",
     "task",
     "tasks",
+    "announce",
     "digest",
     "export",
     "settings",

@@ -340,6 +340,8 @@ class Outbox(Base):
     updated_at: Mapped[datetime]
     # Telegram answered 429 for this chat: neither this row nor the chat's later ones go before.
     not_before: Mapped[datetime | None]
+    # A text sent as its author typed it: these entities (Telegram's JSON) and no parse mode.
+    entities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 
 
 class MeetingKind(StrEnum):
@@ -592,3 +594,31 @@ class Task(Base):
     # When the current assignee got it (a reassignment tells the new one, once).
     assigned_at: Mapped[datetime]
     done_at: Mapped[datetime | None]
+
+
+class AnnouncementAudience(StrEnum):
+    GROUP = "group"
+    REPS = "reps"
+    BOTH = "both"
+
+
+class Announcement(Base):
+    """A coordinator's announcement, its text and entities as typed; sent once per draft token.
+
+    Its messages are the outbox rows of its claim (one per recipient); `reported_at` is set once,
+    when the coordinator is told who received it, after every row has settled.
+    """
+
+    __tablename__ = "announcements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    # The draft's token: a double tap on Send finds it taken and sends nothing more.
+    token: Mapped[str] = mapped_column(String(32), unique=True)
+    text: Mapped[str] = mapped_column(Text)
+    entities: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    audience: Mapped[str] = mapped_column(String(8))
+    claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
+    created_at: Mapped[datetime]
+    reported_at: Mapped[datetime | None] = mapped_column(index=True)

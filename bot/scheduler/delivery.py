@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 import httpx
-from telegram import Bot
+from telegram import Bot, MessageEntity
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -38,6 +39,13 @@ def provably_unsent(exc: NetworkError) -> bool:
     a closed connection and a 5xx may all come after Telegram performed the request.
     """
     return isinstance(exc.__cause__, _BEFORE_WRITE)
+
+
+def as_entities(entities: list[dict[str, Any]] | None) -> list[MessageEntity] | None:
+    """Stored entities (Telegram's JSON) back as PTB's objects; None when the text is HTML."""
+    if entities is None:
+        return None
+    return [MessageEntity.de_json(entity, None) for entity in entities]
 
 
 def envelopes_for(
@@ -84,7 +92,9 @@ class Deliverer:
             message = await self.bot.send_message(
                 chat_id=taken.chat_id,
                 text=taken.text,
-                parse_mode=ParseMode.HTML,
+                # A text kept as typed goes with its entities and no parse mode: "<b>" stays literal.
+                parse_mode=ParseMode.HTML if taken.entities is None else None,
+                entities=as_entities(taken.entities),
                 reply_markup=keyboard(taken.buttons) if taken.buttons else None,
             )
         except Forbidden as exc:

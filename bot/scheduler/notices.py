@@ -20,7 +20,7 @@ from bot.callbacks import Prefix, encode
 from bot.deps import Deps
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer, envelopes_for
-from bot.services import celebrations, digests, meetings, outbox
+from bot.services import announcements, celebrations, digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope
@@ -178,3 +178,37 @@ async def tell_assignees(
     )
     if claim_id is not None:
         await _deliver(deliverer, claim_id, spawn)
+
+
+async def announcement_report(deliverer: Deliverer, announcement_id: int) -> None:
+    """Tell the author who received the announcement, once, when every message of it has settled."""
+    result = await announcements.outcome(deliverer.db, announcement_id)
+    if result is None:
+        return  # still being sent (a chat told to wait), or reported already
+    team = await digests.team_info(deliverer.db, result.team_id)
+    locale = pick_locale(result.author_language, team.locale, deliverer.default_locale)
+    text = deliverer.renderer.render("announce_report", locale, outcome=result)
+    envelopes = envelopes_for(Recipient(result.author_id, result.author_id, None), text)
+    claim_id = await announcements.report(deliverer.db, result, envelopes, deliverer.now())
+    if claim_id is not None:
+        await deliverer.deliver(claim_id)
+
+
+async def announcement_reports(deliverer: Deliverer) -> None:
+    """The scheduler's step: the reports of announcements whose last messages went out since."""
+    for announcement_id in await announcements.unreported(deliverer.db):
+        await announcement_report(deliverer, announcement_id)
+
+
+async def announce(deps: Deps, bot: Bot, queued: announcements.Queued, *, spawn: Spawn | None = None) -> None:
+    """Send a queued announcement at Telegram's pace, then tell its author who received it."""
+    deliverer = Deliverer(deps, bot)
+
+    async def run() -> None:
+        await deliverer.deliver(queued.claim_id)
+        await announcement_report(deliverer, queued.announcement_id)
+
+    if spawn is None:
+        await run()
+    else:
+        spawn(run())

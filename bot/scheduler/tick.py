@@ -7,7 +7,7 @@ from datetime import date, time, timedelta
 
 from bot.deps import BotContext
 from bot.scheduler.delivery import Deliverer
-from bot.scheduler.notices import cheer, notify_attendees, notify_people, post_to_group
+from bot.scheduler.notices import announcement_reports, cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
 from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
@@ -107,6 +107,10 @@ async def tick(deliverer: Deliverer) -> None:
     for team_id in await celebrations.teams_with_pending(deps.db):
         await cheer(deliverer.deps, deliverer.bot, team_id)
     await deliverer.deliver()
+    try:  # announcements whose last messages went out just now: their authors are told
+        await announcement_reports(deliverer)
+    except Exception:
+        log.exception("announcement reports failed")
 
 
 async def scheduler_job(context: BotContext) -> None:

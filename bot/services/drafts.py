@@ -41,6 +41,7 @@ class DraftKind(StrEnum):
     CONTACT = "contact"
     COMPETITOR = "competitor"
     TASK = "task"
+    ANNOUNCE = "announce"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

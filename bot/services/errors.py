@@ -65,6 +65,7 @@ class Reason(StrEnum):
     NO_REPS = "no_reps"
     NO_SUCH_CLIENT = "no_such_client"
     TASK_DONE = "task_done"
+    ANNOUNCE_NOBODY = "announce_nobody"
 
 
 class Refused(Exception):

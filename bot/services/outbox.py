@@ -35,6 +35,8 @@ class Envelope:
     text: str
     buttons: list[list[tuple[str, str]]] = field(default_factory=list)
     pin: bool = False
+    # Sent as typed: the text with these entities (Telegram's JSON) and no parse mode.
+    entities: list[dict[str, Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,7 @@ class Taken:
     buttons: list[list[tuple[str, str]]]
     pin: bool
     attempts: int
+    entities: list[dict[str, Any]] | None = None
 
 
 async def is_claimed(db: Database, team_id: int, kind: str, day: date) -> bool:
@@ -126,6 +129,7 @@ def queue_in(
                 text=envelope.text,
                 buttons={"rows": envelope.buttons} if envelope.buttons else None,
                 pin=envelope.pin,
+                entities=envelope.entities,
                 status=OutboxStatus.PENDING,
                 attempts=0,
                 updated_at=now,
@@ -220,6 +224,7 @@ async def take(db: Database, outbox_id: int, now: datetime) -> Taken | None:
             [[(label, data) for label, data in line] for line in buttons],
             row.pin,
             row.attempts,
+            row.entities,
         )
 
 

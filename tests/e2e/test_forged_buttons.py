@@ -169,6 +169,8 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
         await session.flush()
         task_id = task.id
     await h.say(anna, "/tasks")
+    # His announcement's card (the draft replaced by the contest's below).
+    await h.say(olek, "/announce Team news", replies=2)
     seen.collect()
     listing = (await h.say(olek, "/contest"))[0]
     await h.tap(olek, listing, "ct:new")

@@ -13,6 +13,7 @@ from babel.messages.pofile import read_po
 from bot.render import TEMPLATES_DIR, Renderer
 from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
+from bot.services.announcements import AnnounceStep, Audience, Outcome, Preview, Queued
 from bot.services.catalogue import ItemView, RedemptionView
 from bot.services.celebrations import Cheer
 from bot.services.client_desk import Choice as ClientChoice
@@ -586,6 +587,25 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "client_owners": [
         {"client": CLIENT, "page": page_of([OwnerChoice(1, EVIL, True)] * n, 0)} for n in (1, 25)
     ],
+    "announce_ask": [{}],
+    "announce_card": [
+        {"preview": Preview("t", AnnounceStep.CONFIRM, EVIL, [], audience, True, n)}
+        for audience in Audience
+        for n in (1, 3, 5)
+    ],
+    "announce_queued": [
+        {"queued": Queued(1, 2, Audience.BOTH, n, group)} for n in (0, 1, 4, 300) for group in (True, False)
+    ],
+    "announce_report": [
+        {"outcome": Outcome(1, 1, 1, "pl", EVIL, audience, group, 3, 1, [EVIL], unknown)}
+        for audience, group in (
+            (Audience.GROUP, "received"),
+            (Audience.REPS, None),
+            (Audience.BOTH, "unreached"),
+        )
+        for unknown in ([], [EVIL, EVIL])
+    ]
+    + [{"outcome": Outcome(1, 1, 1, None, EVIL, Audience.BOTH, "unknown", 300, 300, [], [])}],
     "leaderboard": [
         {"board": BOARD, "team": TEAM},
         {"board": Ranking(Period.DAY, SPAN, [], 0, 0, "PLN"), "team": TEAM},

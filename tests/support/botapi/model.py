@@ -137,6 +137,11 @@ class SentMessage:
         """What the user sees, "" for a file without a caption."""
         return self.plain or ""
 
+    @property
+    def entities(self) -> list[JSON]:
+        """The entities sent with the text (sendMessage without a parse mode), as Telegram's JSON."""
+        return list(self.params.get("entities") or [])
+
     def buttons(self) -> list[tuple[str, str]]:
         """(text, callback_data or url, "" for a plain keyboard button) of every button, rows flattened."""
         markup = self.reply_markup or {}
@@ -160,6 +165,8 @@ class SentMessage:
         }
         if self.method == "sendMessage":
             d["text"] = self.plain
+            if self.entities:  # Telegram echoes the entities a text was sent with
+                d["entities"] = self.entities
         else:
             if self.plain is not None:
                 d["caption"] = self.plain
