@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from telegram import Update
 
+from bot import chart_pictures
 from bot.callbacks import MAX_ID, Prefix, encode
 from bot.deps import BotContext
-from bot.services import digests, results, rewards, sales, targets
-from bot.services.access import Actor, team_of_group
+from bot.services import chart_data, digests, results, rewards, sales, targets
+from bot.services.access import Actor, TeamInfo, team_of_group
 from bot.services.errors import Reason, Refused
 from bot.services.periods import Period
 from handlers.common import is_private, keyboard, pressed, private_only, reply, respond, with_actor
@@ -18,6 +19,9 @@ from storage.models import Role
 async def me(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     team = actor.require_member()
+    if [word.casefold() for word in context.args or []] in (["chart"], ["wykres"]):
+        await _my_chart(update, context, actor, team)
+        return
     mine = await results.my_results(deps.db, actor, deps.clock())
     progress = None
     if actor.role is Role.REP:  # targets are for reps; coordinators are ranked and rewarded only
@@ -27,6 +31,16 @@ async def me(update: Update, context: BotContext, actor: Actor) -> None:
     await reply(
         update, context, actor, "me", results=mine, team=team, actor=actor, progress=progress, badges=badges
     )
+
+
+async def _my_chart(update: Update, context: BotContext, actor: Actor, team: TeamInfo) -> None:
+    deps = context.deps
+    chat = update.effective_chat
+    assert chat is not None
+    series = await chart_data.my_month(deps.db, actor, deps.clock())
+    picture = await chart_pictures.my_month(deps.renderer, actor.locale, team, actor.display_name, series)
+    caption = deps.renderer.render("me_chart", actor.locale, series=series, team=team)
+    await context.bot.send_photo(chat.id, picture, caption=caption)
 
 
 @with_actor

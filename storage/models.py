@@ -17,6 +17,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     Text,
@@ -340,6 +341,8 @@ class Outbox(Base):
     updated_at: Mapped[datetime]
     # Telegram answered 429 for this chat: neither this row nor the chat's later ones go before.
     not_before: Mapped[datetime | None]
+    # A picture (PNG) sent with `text` as its caption, e.g. the weekly digest's chart.
+    photo: Mapped[bytes | None] = mapped_column(LargeBinary)
     # A text sent as its author typed it: these entities (Telegram's JSON) and no parse mode.
     entities: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
 

@@ -11,7 +11,7 @@ from datetime import datetime
 from typing import Any
 
 import httpx
-from telegram import Bot, MessageEntity
+from telegram import Bot, Message, MessageEntity
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, RetryAfter
 
@@ -80,6 +80,25 @@ class Deliverer:
             while taken is not None:
                 taken = await self._send(taken, waiting)
 
+    async def _post(self, taken: Taken) -> Message:
+        markup = keyboard(taken.buttons) if taken.buttons else None
+        if taken.photo is not None:
+            return await self.bot.send_photo(
+                chat_id=taken.chat_id,
+                photo=taken.photo,
+                caption=taken.text or None,
+                parse_mode=ParseMode.HTML,
+                reply_markup=markup,
+            )
+        return await self.bot.send_message(
+            chat_id=taken.chat_id,
+            text=taken.text,
+            # A text kept as typed goes with its entities and no parse mode: "<b>" stays literal.
+            parse_mode=ParseMode.HTML if taken.entities is None else None,
+            entities=as_entities(taken.entities),
+            reply_markup=markup,
+        )
+
     async def _send(self, taken: Taken, waiting: set[int]) -> Taken | None:
         """Send one row and record what happened; returns the row again when it should be retried now.
 
@@ -89,14 +108,7 @@ class Deliverer:
         """
         db, now = self.db, self.now()
         try:
-            message = await self.bot.send_message(
-                chat_id=taken.chat_id,
-                text=taken.text,
-                # A text kept as typed goes with its entities and no parse mode: "<b>" stays literal.
-                parse_mode=ParseMode.HTML if taken.entities is None else None,
-                entities=as_entities(taken.entities),
-                reply_markup=keyboard(taken.buttons) if taken.buttons else None,
-            )
+            message = await self._post(taken)
         except Forbidden as exc:
             await outbox.record(db, taken.outbox_id, OutboxStatus.FORBIDDEN, now, error=str(exc))
             if taken.person_id is not None and taken.team_id is not None:

@@ -11,10 +11,11 @@ from enum import StrEnum
 
 from sqlalchemy import select
 
+from bot import chart_pictures
 from bot.callbacks import Prefix, encode
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer, envelopes_for
-from bot.services import digests, outbox, rewards
+from bot.services import chart_data, digests, outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.digests import Nudge, Recipient
 from bot.services.outbox import Envelope
@@ -74,9 +75,17 @@ async def render_output(
         content, template = await digests.daily_digest(db, team, schedule, day), "digest_daily"
     else:
         content, template = await digests.weekly_digest(db, team, day), "digest_weekly"
+    series = await chart_data.four_weeks(db, team, day) if kind is Kind.DIGEST_WEEKLY else None
+    charts: dict[str, bytes] = {}
     for coordinator in await digests.coordinators(db, team.id):
         locale = pick_locale(coordinator.language_code, team.locale, default_locale)
         out += envelopes_for(coordinator, renderer.render(template, locale, digest=content, team=team))
+        if series is not None:
+            # The chart goes in the same claim as the text: sent once, after it.
+            if locale not in charts:
+                charts[locale] = await chart_pictures.team_weeks(renderer, locale, team, series)
+            caption = renderer.label(locale, "chart_caption")
+            out.append(Envelope(coordinator.chat_id, coordinator.person_id, caption, photo=charts[locale]))
     return out
 
 

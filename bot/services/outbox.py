@@ -37,6 +37,8 @@ class Envelope:
     pin: bool = False
     # Sent as typed: the text with these entities (Telegram's JSON) and no parse mode.
     entities: list[dict[str, Any]] | None = None
+    # A PNG sent as a photo, `text` its caption.
+    photo: bytes | None = None
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,7 @@ class Taken:
     pin: bool
     attempts: int
     entities: list[dict[str, Any]] | None = None
+    photo: bytes | None = None
 
 
 async def is_claimed(db: Database, team_id: int, kind: str, day: date) -> bool:
@@ -130,6 +133,7 @@ def queue_in(
                 buttons={"rows": envelope.buttons} if envelope.buttons else None,
                 pin=envelope.pin,
                 entities=envelope.entities,
+                photo=envelope.photo,
                 status=OutboxStatus.PENDING,
                 attempts=0,
                 updated_at=now,
@@ -225,6 +229,7 @@ async def take(db: Database, outbox_id: int, now: datetime) -> Taken | None:
             row.pin,
             row.attempts,
             row.entities,
+            row.photo,
         )
 
 

@@ -16,6 +16,7 @@ from bot.services.access import Actor, TeamInfo
 from bot.services.announcements import AnnounceStep, Audience, Outcome, Preview, Queued
 from bot.services.catalogue import ItemView, RedemptionView
 from bot.services.celebrations import Cheer
+from bot.services.chart_data import Series
 from bot.services.client_desk import Choice as ClientChoice
 from bot.services.client_desk import ContactStep, ContactView
 from bot.services.client_lapses import Lapse
@@ -130,6 +131,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "export_sent": [
         {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM], NOW.date(), NOW.date())},
         {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM, TEAM], NOW.date(), NOW.date())},
+    ],
+    "me_chart": [
+        {"series": Series([NOW.date()], [None], [None]), "team": TEAM},
+        {"series": Series([NOW.date()] * 3, [5, 12_345, None], [1, 2, 300_000]), "team": TEAM},
     ],
     "teams_list": [
         {"lines": [TeamLine(EVIL, "PLN", 1, 12_345, None), TeamLine(EVIL, "EUR", 300, 5, 1_000_000)]},
