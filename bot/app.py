@@ -32,6 +32,7 @@ from bot.settings import SUPPORTED_LOCALES
 from handlers import (
     catalogue,
     clients,
+    complaints,
     contests,
     conversation,
     groups,
@@ -73,6 +74,8 @@ PRIVATE_COMMANDS = (
     "team",
     "help",
     "cancel",
+    "complaint",
+    "complaints",
 )
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 # Management and conversations: in a group these answer with a pointer to the private chat.
@@ -93,6 +96,8 @@ PRIVATE_ONLY = (
     "client",
     "clients",
     "contact",
+    "complaint",
+    "complaints",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -178,6 +183,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("client", clients.client_command),
     ("clients", clients.clients_command),
     ("contact", clients.contact_command),
+    ("complaint", complaints.complaint_command),
+    ("complaints", complaints.complaints_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -197,6 +204,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.MEETING_ANSWER: meetings.answer_button,
     Prefix.CLIENT: clients.client_button,
     Prefix.CONTACT: clients.contact_button,
+    Prefix.COMPLAINT: complaints.complaint_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -208,6 +216,7 @@ CONVERSATIONS = [
     *contests.CONVERSATIONS,
     *meetings.CONVERSATIONS,
     *clients.CONVERSATIONS,
+    *complaints.CONVERSATIONS,
 ]
 
 
@@ -230,6 +239,9 @@ def register(app: App) -> None:
         app.add_handler(CallbackQueryHandler(button, pattern=prefix.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
+    # A photo or a document in a private chat: a complaint's attachment.
+    files = filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL)
+    app.add_handler(MessageHandler(files, complaints.attachment_message))
     # Last: a plain message in a private chat answers the person's stored draft.
     typed_answer = conversation.typed_answer_router(CONVERSATIONS)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed_answer))

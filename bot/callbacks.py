@@ -45,6 +45,7 @@ class Prefix(StrEnum):
     MEETING_ANSWER = "ma"
     CLIENT = "cl"
     CONTACT = "co"
+    COMPLAINT = "cp"
 
     @property
     def pattern(self) -> str:

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, outbox, rewards
+from bot.services import client_lapses, complaint_stats, outbox, rewards
 from bot.services.access import TeamInfo
 from bot.services.errors import Reason, Refused
 from bot.services.meetings import MeetingView, between
@@ -95,6 +95,8 @@ class DailyDigest:
     unknown: int = 0
     # Key clients without contact for the team's threshold, as the day begins.
     quiet_clients: list[client_lapses.Lapse] = field(default_factory=list)
+    # The team's open complaints as the day begins.
+    complaints: complaint_stats.OpenComplaints | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +120,8 @@ class WeeklyDigest:
     total_before_minor: int
     # Last week's meetings with who attended.
     meetings: list[MeetingView] = field(default_factory=list)
+    # Complaints opened and closed last week.
+    complaints: complaint_stats.WeekComplaints | None = None
 
     @property
     def first_day(self) -> date:
@@ -243,6 +247,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await voided_late(db, team, span),
         await outbox.unknown_since(db, team.id, span.start),
         await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
+        await complaint_stats.open_at(db, team.id, local_midnight(day, zone)),
     )
 
 
@@ -304,6 +309,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         sum(t for t, _ in now_totals.values()),
         sum(t for t, _ in before_totals.values()),
         await between(db, team.id, last_week.start, last_week.end),
+        await complaint_stats.week(db, team.id, last_week.start, last_week.end),
     )
 
 

@@ -39,6 +39,8 @@ class DraftKind(StrEnum):
     CLIENT = "client"
     CLIENT_NOTE = "client_note"
     CONTACT = "contact"
+    COMPLAINT = "complaint"
+    COMPLAINT_NOTE = "complaint_note"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

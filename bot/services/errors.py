@@ -56,6 +56,7 @@ class Reason(StrEnum):
     ALREADY_DECIDED = "already_decided"
     CLIENT_TAKEN = "client_taken"
     CLIENT_UNKNOWN = "client_unknown"
+    COMPLAINT_CLOSED = "complaint_closed"
 
 
 class Refused(Exception):
