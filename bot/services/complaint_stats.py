@@ -29,14 +29,14 @@ class WeekComplaints:
 
     @property
     def median_hours(self) -> int:
-        """The median in whole hours, rounded (at least 1): shown under two days."""
+        """The median in whole hours, halves up (at least 1): shown under two days."""
         assert self.median is not None
-        return max(1, round(self.median / timedelta(hours=1)))
+        return max(1, int(self.median / timedelta(hours=1) + 0.5))
 
     @property
     def median_days(self) -> int:
         assert self.median is not None
-        return round(self.median / timedelta(days=1))
+        return int(self.median / timedelta(days=1) + 0.5)
 
 
 async def open_at(db: Database, team_id: int, at: datetime) -> OpenComplaints:
