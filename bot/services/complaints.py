@@ -89,7 +89,8 @@ async def listing(db: Database, actor: Actor, now: datetime) -> list[ComplaintRo
             .order_by(Complaint.created_at, Complaint.id)
         )
         return [
-            ComplaintRow(c.id, name, c.status, c.created_at, (now - c.created_at).days) for c, name in rows
+            ComplaintRow(c.id, name, c.status, c.created_at, max(0, (now - c.created_at).days))
+            for c, name in rows
         ]
 
 

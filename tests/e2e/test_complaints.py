@@ -343,5 +343,37 @@ async def test_a_double_tap_on_save_stores_one_complaint(h: Harness) -> None:
     await h.server.wait_for(lambda: len(h.server.callback_answers) >= before + 2)
     await h.deps.background.wait()
     assert await count(h, Complaint) == 1
-    assert "Complaint #" in step.shown
+    assert "This complaint is already saved." in step.shown  # the second tap found the first's
     assert len(sent_to(h, t.boss, "New complaint #")) == 1
+
+
+async def test_the_open_complaints_list_pages_ten_at_a_time_oldest_first_and_finds_a_client(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna")
+    team_id = (await t.actor("Kasia")).require_member().id
+    async with h.db.write() as session:  # stored directly: 48 screens would meet the chat's pace
+        for number in range(12):
+            client = Client(
+                team_id=team_id, name=f"Client {number:02}", key=f"client {number:02}", created_at=h.clock()
+            )
+            session.add(client)
+            await session.flush()
+            at = local(11, 2, 9, number)
+            session.add(
+                Complaint(
+                    team_id=team_id, client_id=client.id, reported_by=t.boss.id, text="late", created_at=at
+                )
+            )
+    h.clock.now = local(11, 2, 10)
+    listing = (await h.say(t.boss, "/complaints"))[0]
+    assert "12 complaints" in listing.shown and "Page 1 of 2." in listing.shown
+    cards = [label for label, data in listing.buttons() if data.startswith("cp:card:")]
+    assert len(cards) == 10 and "Client 00" in cards[0] and "Client 09" in cards[-1]
+    await h.tap(t.boss, listing, button(listing, "▶"))
+    cards = [label for label, data in listing.buttons() if data.startswith("cp:card:")]
+    assert len(cards) == 2 and "Client 11" in cards[-1] and "Page 2 of 2." in listing.shown
+    found = (await h.say(t.boss, "/complaints client 07"))[0]
+    assert [label for label, data in found.buttons() if data.startswith("cp:card:")] == [
+        "#8 Client 07 · 0 days"
+    ]
