@@ -29,7 +29,7 @@ from handlers.common import (
     with_actor,
 )
 from handlers.conversation import CANCEL, Conversation, DraftButtons, cancel_pressed
-from storage.models import ComplaintStatus
+from storage.models import NAME_MAX, ComplaintStatus
 
 LABEL_CHARS = 48
 TEXT_MAX = complaint_drafts.TEXT_MAX
@@ -62,7 +62,15 @@ async def show_filing(
 ) -> None:
     markup = _filing_markup(context.deps, actor, view)
     await respond(
-        update, context, actor, "complaint_step", markup, editing=editing, view=view, text_max=TEXT_MAX
+        update,
+        context,
+        actor,
+        "complaint_step",
+        markup,
+        editing=editing,
+        view=view,
+        text_max=TEXT_MAX,
+        name_max=NAME_MAX,
     )
 
 

@@ -62,7 +62,11 @@ def samples() -> dict[str, list[dict[str, Any]]]:
     daily, weekly = _digests()
     return {
         "complaint_step": [
-            {"view": FilingView("t", step, EVIL, EVIL, kind, [Choice(1, EVIL)], problem), "text_max": 1000}
+            {
+                "view": FilingView("t", step, EVIL, EVIL, kind, [Choice(1, EVIL)], problem),
+                "text_max": 1000,
+                "name_max": 200,
+            }
             for step in Step
             for kind in (None, "photo", "document")
             for problem in (None, "name_empty", "name_too_long", "use_buttons", "file_not_now", "other")
