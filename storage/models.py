@@ -541,8 +541,8 @@ class Complaint(Base):
     reported_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
     text: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), server_default=ComplaintStatus.OPEN)
-    # A photo or a document sent with it: Telegram's file id, sent again by that id.
-    file_id: Mapped[str | None] = mapped_column(String(256))
+    # A photo or a document sent with it: Telegram's file id (no documented length), sent again by it.
+    file_id: Mapped[str | None] = mapped_column(Text)
     file_kind: Mapped[str | None] = mapped_column(String(16))  # "photo" | "document"
     created_at: Mapped[datetime]
     # When it was resolved or rejected (None while open or in progress).

@@ -25,7 +25,7 @@ def upgrade() -> None:
         sa.Column("reported_by", sa.BigInteger(), nullable=False),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("status", sa.String(length=16), server_default="open", nullable=False),
-        sa.Column("file_id", sa.String(length=256), nullable=True),
+        sa.Column("file_id", sa.Text(), nullable=True),
         sa.Column("file_kind", sa.String(length=16), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("closed_at", sa.DateTime(timezone=True), nullable=True),
