@@ -36,6 +36,7 @@ from handlers import (
     catalogue,
     clients,
     competitors,
+    complaints,
     contests,
     conversation,
     exports,
@@ -89,6 +90,8 @@ PRIVATE_ONLY = (
     "task",
     "tasks",
     "announce",
+    "complaint",
+    "complaints",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -201,6 +204,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("task", tasks.task_command),
     ("tasks", tasks.tasks_command),
     ("announce", announce.announce_command),
+    ("complaint", complaints.complaint_command),
+    ("complaints", complaints.complaints_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -224,6 +229,7 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.COMPETITOR: competitors.competitor_button,
     Prefix.TASK: tasks.task_button,
     Prefix.ANNOUNCE: announce.announce_button,
+    Prefix.COMPLAINT: complaints.complaint_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -238,6 +244,7 @@ CONVERSATIONS = [
     *competitors.CONVERSATIONS,
     *tasks.CONVERSATIONS,
     *announce.CONVERSATIONS,
+    *complaints.CONVERSATIONS,
 ]
 
 
@@ -260,6 +267,9 @@ def register(app: App) -> None:
         app.add_handler(CallbackQueryHandler(button, pattern=prefix.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
+    # A photo or a document in a private chat: a complaint's attachment.
+    files = filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL)
+    app.add_handler(MessageHandler(files, complaints.attachment_message))
     # Last: a plain message in a private chat answers the person's stored draft.
     typed_answer = conversation.typed_answer_router(CONVERSATIONS)
     app.add_handler(MessageHandler(filters.ChatType.PRIVATE & filters.TEXT & ~filters.COMMAND, typed_answer))

@@ -49,6 +49,7 @@ class Prefix(StrEnum):
     COMPETITOR = "cm"
     TASK = "tk"
     ANNOUNCE = "an"
+    COMPLAINT = "cp"
 
     @property
     def pattern(self) -> str:

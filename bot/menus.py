@@ -41,6 +41,8 @@ REP_COMMANDS = (
     "contact",
     "competitor",
     "tasks",
+    "complaint",
+    "complaints",
     "help",
     "cancel",
 )
@@ -64,6 +66,8 @@ COORDINATOR_COMMANDS = (
     "competitors",
     "task",
     "tasks",
+    "complaint",
+    "complaints",
     "announce",
     "digest",
     "export",

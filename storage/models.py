@@ -625,3 +625,51 @@ class Announcement(Base):
     claim_id: Mapped[int | None] = mapped_column(ForeignKey("claims.id", ondelete="SET NULL"))
     created_at: Mapped[datetime]
     reported_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class ComplaintStatus(StrEnum):
+    """open -> in_progress -> resolved | rejected (the last two close it)."""
+
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+    REJECTED = "rejected"
+
+
+class Complaint(Base):
+    """A client's complaint, filed by a rep or a coordinator; a coordinator moves its status."""
+
+    __tablename__ = "complaints"
+    __table_args__ = (
+        Index("ix_complaints_team_created", "team_id", "created_at"),
+        Index("ix_complaints_team_closed", "team_id", "closed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    client_id: Mapped[int] = mapped_column(ForeignKey("clients.id"), index=True)
+    reported_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(16), server_default=ComplaintStatus.OPEN)
+    # A photo or a document sent with it: Telegram's file id (no documented length), sent again by it.
+    file_id: Mapped[str | None] = mapped_column(Text)
+    file_kind: Mapped[str | None] = mapped_column(String(16))  # "photo" | "document"
+    created_at: Mapped[datetime]
+    # When it was resolved or rejected (None while open or in progress).
+    closed_at: Mapped[datetime | None]
+    # The draft it was saved from: a second Save of the same draft cannot insert again.
+    draft_token: Mapped[str | None] = mapped_column(String(32), unique=True)
+
+
+class ComplaintChange(Base):
+    """One change of a complaint's status, with who made it, when, and the note typed with it."""
+
+    __tablename__ = "complaint_changes"
+    __table_args__ = (Index("ix_complaint_changes_complaint_at", "complaint_id", "at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime]

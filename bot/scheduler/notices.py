@@ -20,7 +20,7 @@ from bot.callbacks import Prefix, encode
 from bot.deps import Deps
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer, envelopes_for
-from bot.services import announcements, celebrations, digests, meetings, outbox
+from bot.services import announcements, celebrations, complaints, digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope
@@ -212,3 +212,58 @@ async def announce(deps: Deps, bot: Bot, queued: announcements.Queued, *, spawn:
         await run()
     else:
         spawn(run())
+
+
+def _complaint_button(renderer: Renderer, complaint_id: int) -> Callable[[str], list[list[tuple[str, str]]]]:
+    def rows(locale: str) -> list[list[tuple[str, str]]]:
+        return [[(renderer.label(locale, "open_complaint"), encode(Prefix.COMPLAINT, "card", complaint_id))]]
+
+    return rows
+
+
+async def complaint_filed(
+    deps: Deps,
+    bot: Bot,
+    team: TeamInfo,
+    people: list[tuple[int, str | None]],
+    complaint: complaints.ComplaintView,
+    *,
+    spawn: Spawn | None = None,
+) -> None:
+    """The team's coordinators and the client's owner hear of a new complaint, once."""
+    if people:
+        await notify_people(
+            deps,
+            bot,
+            team,
+            people,
+            f"complaint:{complaint.id}:filed",
+            "complaint_filed",
+            _complaint_button(deps.renderer, complaint.id),
+            spawn=spawn,
+            complaint=complaint,
+        )
+
+
+async def complaint_changed(
+    deps: Deps,
+    bot: Bot,
+    team: TeamInfo,
+    changed: complaints.Changed,
+    *,
+    spawn: Spawn | None = None,
+) -> None:
+    """The reporter and the client's owner (active, not the one who changed it) hear of a change, once."""
+    if changed.told:
+        await notify_people(
+            deps,
+            bot,
+            team,
+            changed.told,
+            f"complaint:{changed.view.id}:change:{changed.change_id}",
+            "complaint_changed",
+            _complaint_button(deps.renderer, changed.view.id),
+            spawn=spawn,
+            complaint=changed.view,
+            change=changed.change,
+        )

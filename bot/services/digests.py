@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, outbox, rewards, tasks
+from bot.services import client_lapses, complaint_stats, outbox, rewards, tasks
 from bot.services.access import TeamInfo
 from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
@@ -98,6 +98,8 @@ class DailyDigest:
     quiet_clients: list[client_lapses.Lapse] = field(default_factory=list)
     # Open tasks past their due day, as the day begins.
     overdue_tasks: list[tasks.TaskView] = field(default_factory=list)
+    # The team's open complaints as the day begins.
+    complaints: complaint_stats.OpenComplaints | None = None
 
 
 @dataclass(frozen=True)
@@ -123,6 +125,8 @@ class WeeklyDigest:
     meetings: list[MeetingView] = field(default_factory=list)
     # Last week's competitor notes by competitor and kind.
     competitors: list[WeekSummary] = field(default_factory=list)
+    # Complaints opened and closed last week.
+    complaints: complaint_stats.WeekComplaints | None = None
 
     @property
     def first_day(self) -> date:
@@ -249,6 +253,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await outbox.unknown_since(db, team.id, span.start),
         await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
         await tasks.overdue(db, team.id, day),
+        await complaint_stats.open_at(db, team.id, local_midnight(day, zone)),
     )
 
 
@@ -311,6 +316,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         sum(t for t, _ in before_totals.values()),
         await between(db, team.id, last_week.start, last_week.end),
         await week_summary(db, team, last_week),
+        await complaint_stats.week(db, team.id, last_week.start, last_week.end),
     )
 
 

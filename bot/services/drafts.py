@@ -42,6 +42,8 @@ class DraftKind(StrEnum):
     COMPETITOR = "competitor"
     TASK = "task"
     ANNOUNCE = "announce"
+    COMPLAINT = "complaint"
+    COMPLAINT_NOTE = "complaint_note"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

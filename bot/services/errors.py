@@ -66,6 +66,7 @@ class Reason(StrEnum):
     NO_SUCH_CLIENT = "no_such_client"
     TASK_DONE = "task_done"
     ANNOUNCE_NOBODY = "announce_nobody"
+    COMPLAINT_CLOSED = "complaint_closed"
 
 
 class Refused(Exception):

@@ -39,7 +39,7 @@ BOOKKEEPING = {"inbox"}
 # A page of a paged list is genuine whatever its number (past the end it shows the last page), so
 # such a "forgery" is a real button: it shows a page and changes nothing (checked all the same).
 PAGE_BUTTON = re.compile(
-    r"(mm:page|rw:page|tg:page|team:list|cl:list|cl:owners:[1-9][0-9]{0,9}|mm:att:[1-9][0-9]{0,3}"
+    r"(mm:page|rw:page|tg:page|team:list|cl:list|cp:list|cl:owners:[1-9][0-9]{0,9}|mm:att:[1-9][0-9]{0,3}"
     r"|tk:list|tk:re:[1-9][0-9]{0,9}):[0-9]{1,4}"
 )
 
@@ -171,6 +171,25 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     await h.say(anna, "/tasks")
     # His announcement's card (the draft replaced by the contest's below).
     await h.say(olek, "/announce Team news", replies=2)
+    # A complaint in the other team (its coordinator's chat is quiet): a recent client, a photo,
+    # Save, the rep's list and card, and the coordinator's statuses with a note's draft.
+    card = (await h.say(zosia, "/report 100 Gamma"))[0]
+    await h.tap(zosia, card, button(card, "Save"))
+    step = (await h.say(zosia, "/complaint"))[0]
+    seen.collect()
+    await h.tap(zosia, step, button(step, "Gamma"))
+    step = (await h.say(zosia, "Broken seal"))[0]
+    seen.collect()
+    before = len(h.server.messages_to(zosia.id))
+    h.server.send_file(zosia, "photo")
+    step = (await h.server.wait_for_messages(zosia.id, before + 1))[before]
+    await h.tap(zosia, step, button(step, "Save"))
+    await h.say(zosia, "/complaints")
+    seen.collect()
+    notice = h.server.last_to(olek.id)
+    await h.tap(olek, notice, button(notice, "Open the complaint"))
+    seen.collect()
+    await h.tap(olek, notice, button(notice, "In progress"))
     seen.collect()
     listing = (await h.say(olek, "/contest"))[0]
     await h.tap(olek, listing, "ct:new")

@@ -43,6 +43,7 @@ from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
 from storage.models import Role
+from tests.support import complaint_samples
 
 EVIL = '<b>x</b> & </a> "q" 😀'
 # A single page, a page of many, and a search's page (with what was typed, escaped).
@@ -617,6 +618,8 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"board": Ranking(Period.MONTH, SPAN, [], 0, 0, "PLN"), "team": TEAM},
     ],
 }
+
+complaint_samples.merge_into(SAMPLES)
 
 
 def test_every_template_has_samples(renderer: Renderer) -> None:

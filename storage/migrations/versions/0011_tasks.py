@@ -1,7 +1,7 @@
 """tasks: a coordinator's tasks for reps, with a due day, an optional client and a completion
 
 Revision ID: 0011_tasks
-Revises: 0012_competitors
+Revises: 0010_complaints
 Create Date: 2026-12-03 14:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0011_tasks"
 # The brief names "0009_clients_desk"; the clients' revision's id is "0009" (the lead re-chains).
-down_revision: str | None = "0012_competitors"
+down_revision: str | None = "0010_complaints"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """competitors: a team's competitors (matched like clients) and the notes of what was seen
 
 Revision ID: 0012_competitors
-Revises: 0014
+Revises: 0011_tasks
 Create Date: 2026-12-03 14:30:00.000000
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 
 revision: str = "0012_competitors"
 # The clients desk (storage/migrations/versions/0009_clients_desk.py, whose revision id is "0009").
-down_revision: str | None = "0014"
+down_revision: str | None = "0011_tasks"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -3,7 +3,7 @@
 The outbox keeps a row's entities (Telegram's JSON), so a text is sent with them and no parse mode.
 
 Revision ID: 0013_announcements
-Revises: 0011_tasks
+Revises: 0012_competitors
 Create Date: 2026-12-03 14:40:00.000000
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0013_announcements"
-down_revision: str | None = "0011_tasks"
+down_revision: str | None = "0012_competitors"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

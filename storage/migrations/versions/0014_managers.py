@@ -1,7 +1,7 @@
 """managers: the people overseeing teams without being members
 
 Revision ID: 0014
-Revises: 0009
+Revises: 0013_announcements
 Create Date: 2026-12-03 14:40:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0014"
-down_revision: str | None = "0009"
+down_revision: str | None = "0013_announcements"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """outbox photo: a scheduled output may carry a picture (a digest's chart), sent once like its text
 
 Revision ID: 0016
-Revises: 0013_announcements
+Revises: 0014
 Create Date: 2026-12-03 15:20:00.000000
 """
 
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0016"
-down_revision: str | None = "0013_announcements"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -169,6 +169,7 @@ class BotApiServer:
         self._faults: list[_Fault] = []
         self._open_queries: set[str] = set()
         self._files: Files = {}
+        self._file_kinds: dict[str, str] = {}  # file_id -> "photo" | "document", of files users sent
         self._seq = itertools.count(1)
         self._rate_all: deque[float] = deque()
         self._rate_group: dict[int, deque[float]] = {}
@@ -258,6 +259,56 @@ class BotApiServer:
             if reply_to is not None:
                 msg["reply_to_message"] = self._message_dict(reply_to)
             msg.update(extra or {})
+            self._user_messages[(chat.id, msg["message_id"])] = msg
+            return self.push_update({"message": msg})
+
+    def send_file(
+        self,
+        user: FakeUser,
+        kind: str,
+        *,
+        filename: str = "photo.jpg",
+        content: bytes = b"\xff\xd8\xff\xe0 a picture",
+        caption: str | None = None,
+        mime_type: str = "application/pdf",
+    ) -> int:
+        """``user`` sends a photo or a document (``kind``) in their private chat; returns update_id.
+
+        As Telegram does, a photo comes in several sizes (each its own file_id, the largest
+        last) and a document with its name and type; the bot may send either again by file_id.
+        """
+        if kind not in ("photo", "document"):
+            raise ValueError(f"unknown file kind {kind!r}")
+        with self._cond:
+            self._users[user.id] = user
+            chat = user.private_chat()
+            self._chats.setdefault(chat.id, chat)
+            file_id = f"{kind}-{next(self._seq)}"
+
+            def stored(one: str, size: int) -> JSON:
+                self._files[one] = (filename, content[:size])
+                self._file_kinds[one] = kind
+                return {"file_id": one, "file_unique_id": f"u{one}", "file_size": len(content[:size])}
+
+            msg: JSON = {
+                "message_id": self._new_message_id(chat.id),
+                "date": int(time.time()),
+                "chat": chat.to_dict(),
+                "from": user.to_dict(),
+            }
+            if kind == "photo":
+                msg["photo"] = [
+                    {**stored(f"{file_id}-s", 8), "width": 90, "height": 67},
+                    {**stored(file_id, len(content)), "width": 1280, "height": 960},
+                ]
+            else:
+                msg["document"] = {
+                    **stored(file_id, len(content)),
+                    "file_name": filename,
+                    "mime_type": mime_type,
+                }
+            if caption is not None:
+                msg["caption"] = caption
             self._user_messages[(chat.id, msg["message_id"])] = msg
             return self.push_update({"message": msg})
 
@@ -591,6 +642,8 @@ class BotApiServer:
         if part in files or key in files:
             file_id = f"{key}-{next(self._seq)}"
             self._files[file_id] = files.get(part) or files[key]
+        elif isinstance(ref, str) and self._file_kinds.get(ref, key) != key:
+            raise ApiError(400, "Bad Request: type of file mismatch")  # a document sent as a photo
         elif isinstance(ref, str) and ref in self._files:  # resent by file_id
             file_id = ref
         elif isinstance(ref, str) and ref.startswith(("http://", "https://")):
