@@ -8,7 +8,8 @@ from bot.render import Renderer
 from bot.services.access import TeamInfo
 from bot.services.chart_data import Series
 from bot.services.charts import ChartWords, bars_against_line, cumulative_against_target
-from bot.services.money import format_money
+from bot.services.money import format_amount_plain, format_money
+from bot.services.summary import TeamRow
 
 
 def _day(series: Series) -> list[str]:
@@ -46,3 +47,20 @@ async def my_month(renderer: Renderer, locale: str, team: TeamInfo, name: str, s
     return await asyncio.to_thread(
         cumulative_against_target, _day(series), series.values, target, words, money
     )
+
+
+async def teams_against_targets(renderer: Renderer, locale: str, rows: list[TeamRow]) -> bytes:
+    """The managers' chart: each team's total, and its target as a mark on the bar."""
+    words = ChartWords(
+        renderer.label(locale, "chart_teams_title"),
+        renderer.label(locale, "chart_team_total"),
+        renderer.label(locale, "chart_team_target"),
+    )
+    currency = rows[0].currency if len({r.currency for r in rows}) == 1 else ""
+
+    def money(minor: int) -> str:
+        return format_money(minor, currency, locale) if currency else format_amount_plain(minor)
+
+    labels = [row.name[:14] for row in rows]
+    targets: list[int | None] = [row.target for row in rows]
+    return await asyncio.to_thread(bars_against_line, labels, [r.total for r in rows], targets, words, money)

@@ -77,7 +77,7 @@ COORDINATOR_COMMANDS = (
     "cancel",
 )
 # A manager's own commands, after those of their role in a team (if they have one).
-MANAGER_COMMANDS = ("teams", "export")
+MANAGER_COMMANDS = ("summary", "teams", "export")
 GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
 
 

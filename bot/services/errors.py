@@ -45,6 +45,7 @@ class Reason(StrEnum):
     TARGET_USAGE = "target_usage"
     TARGET_AMOUNT = "target_amount"
     EXPORT_USAGE = "export_usage"
+    SUMMARY_USAGE = "summary_usage"
     # the state of things
     UNDO_EXPIRED = "undo_expired"
     ALREADY_VOIDED = "already_voided"

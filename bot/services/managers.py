@@ -7,7 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, func, select
 
-from bot.services.access import Actor
+from bot.services.access import Actor, TeamInfo
 from bot.services.periods import Period, period_span
 from bot.services.results import team_today, totals_by_person
 from bot.services.targets import month_start, team_target
@@ -115,3 +115,25 @@ async def my_teams(db: Database, actor: Actor, now: datetime) -> list[TeamLine]:
             total = sum(amount for amount, _count in totals.values())
             lines.append(TeamLine(team.name, team.currency, int(reps or 0), total, target))
     return lines
+
+
+@dataclass(frozen=True)
+class ManagerView:
+    person_id: int
+    language_code: str | None
+    teams: tuple[TeamInfo, ...]
+
+
+async def every_manager(db: Database) -> list[ManagerView]:
+    """Each manager with their teams (the first given first: its zone is the manager's)."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(TeamManager.person_id, Person.language_code, Team)
+            .join(Person, Person.id == TeamManager.person_id)
+            .join(Team, Team.id == TeamManager.team_id)
+            .order_by(TeamManager.person_id, TeamManager.added_at, Team.name)
+        )
+        found: dict[int, tuple[str | None, list[TeamInfo]]] = {}
+        for person_id, language, team in rows:
+            found.setdefault(int(person_id), (language, []))[1].append(TeamInfo.of(team))
+    return [ManagerView(p, lang, tuple(teams)) for p, (lang, teams) in found.items()]

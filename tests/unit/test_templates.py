@@ -36,6 +36,8 @@ from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.rewards import Grant, PointsView
 from bot.services.sales import SaleLine, SalesPage
+from bot.services.summary import Stretch as SummaryStretch
+from bot.services.summary import Summary, TeamRow
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
 from bot.services.tasks import RepChoice, TaskView
@@ -132,6 +134,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "export_sent": [
         {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM], NOW.date(), NOW.date())},
         {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM, TEAM], NOW.date(), NOW.date())},
+    ],
+    "summary": [
+        {"summary": Summary(stretch, NOW.date(), NOW.date(), rows, finished)}
+        for stretch in SummaryStretch
+        for finished in (False, True)
+        for rows in (
+            [],
+            [
+                TeamRow(EVIL * 10, "PLN", 123_456_789_012, None, 0, None, 0, 0),
+                TeamRow(EVIL, "EUR", 5, 1_000, 10, EVIL * 10, 3, 12),
+            ],
+        )
     ],
     "me_chart": [
         {"series": Series([NOW.date()], [None], [None]), "team": TEAM},
