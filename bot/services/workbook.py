@@ -23,7 +23,7 @@ from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
-from bot.services import workbook_data
+from bot.services import workbook_data, workbook_desk
 from bot.services.access import TeamInfo
 from storage.db import Database
 
@@ -183,6 +183,24 @@ MEETINGS = (
     Column("answer", Cell.WORD, 10),
     Column("attended", Cell.WORD, 10),
 )
+COMPLAINTS = (
+    Column("complaint", Cell.INT, 8),
+    Column("when", Cell.DATETIME, 18),
+    Column("client", Cell.TEXT, 28),
+    Column("reported_by", Cell.TEXT, 22),
+    Column("what_happened", Cell.TEXT, 50),
+    Column("status", Cell.WORD, 14),
+    Column("closed", Cell.DATETIME, 18),
+)
+TASKS = (
+    Column("task", Cell.TEXT, 50),
+    Column("rep", Cell.TEXT, 24),
+    Column("client", Cell.TEXT, 26),
+    Column("given", Cell.DATE, 12),
+    Column("due", Cell.DATE, 12),
+    Column("done", Cell.DATETIME, 18),
+    Column("given_by", Cell.TEXT, 22),
+)
 TEAMS = (
     Column("team", Cell.TEXT, 28),
     Column("currency", Cell.TEXT, 10),
@@ -254,6 +272,8 @@ async def write_team(
         ("sales", SALES, workbook_data.sales(db, team, first, last)),
         ("reps", REPS, workbook_data.reps(db, team, first, last)),
         ("clients", CLIENTS, workbook_data.clients(db, team, first, last)),
+        ("complaints", COMPLAINTS, workbook_desk.complaints(db, team, first, last)),
+        ("tasks", TASKS, workbook_desk.tasks(db, team, first, last)),
         ("contests", CONTESTS, workbook_data.contests(db, team, first, last)),
         ("meetings", MEETINGS, workbook_data.meetings(db, team, first, last)),
     ):

@@ -14,7 +14,7 @@ from bot.render import Renderer
 from bot.services import teams
 from bot.services.workbook import Words, sheet_name, write_workbook
 from storage.db import Database
-from storage.models import Attendee, Meeting, Sale, Target
+from storage.models import Attendee, Client, Complaint, Meeting, Sale, Target, Task
 from tests.support.factories import add_sale, make_member, make_team
 
 FORMULA = '=HYPERLINK("x")'
@@ -65,6 +65,30 @@ async def seed(db: Database) -> None:
         session.add(meeting)
         await session.flush()
         session.add(Attendee(meeting_id=meeting.id, person_id=2, answer="yes", attended=True))
+        acme = await session.scalar(select(Client.id).where(Client.team_id == team.id, Client.name == "Acme"))
+        assert acme is not None
+        session.add(
+            Complaint(
+                team_id=team.id,
+                client_id=acme,
+                reported_by=2,
+                text=FORMULA,
+                status="in_progress",
+                created_at=datetime(2026, 3, 3, 9, 0, tzinfo=UTC),
+            )
+        )
+        session.add(
+            Task(
+                team_id=team.id,
+                batch="b1",
+                given_by=9,
+                assignee_id=3,
+                text="+48 call back",
+                due=date(2026, 3, 10),
+                created_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+                assigned_at=datetime(2026, 3, 4, 9, 0, tzinfo=UTC),
+            )
+        )
         session.add(Attendee(meeting_id=meeting.id, person_id=3, answer=None))
 
 
@@ -81,6 +105,8 @@ async def test_the_workbook_has_the_team_s_sheets_real_cells_and_the_database_s_
         "Sprzedaż",
         "Handlowcy",
         "Klienci",
+        "Reklamacje",
+        "Zadania",
         "Konkursy",
         "Spotkania",
     ]
@@ -117,6 +143,11 @@ async def test_the_workbook_has_the_team_s_sheets_real_cells_and_the_database_s_
         ("Ola", "brak odpowiedzi", None),
     }
     assert all(r[1] == "Coaching lub szkolenie" for r in meetings)
+    complaint = next(iter(book["Reklamacje"].iter_rows(min_row=2)))
+    assert complaint[4].value == FORMULA and complaint[4].data_type == "s" and complaint[5].value == "w toku"
+    task = next(iter(book["Zadania"].iter_rows(min_row=2)))
+    assert task[0].value == "+48 call back" and task[0].data_type == "s"
+    assert task[4].value == datetime(2026, 3, 10) and task[1].value == "Ola"
 
 
 async def test_a_workbook_of_several_teams_starts_with_the_teams_and_prefixes_sheet_names(
@@ -134,7 +165,7 @@ async def test_a_workbook_of_several_teams_starts_with_the_teams_and_prefixes_sh
     )
     book: Any = load_workbook(out)  # openpyxl types cell values as a wide union
     assert book.sheetnames[0] == "Teams"
-    assert len(book.sheetnames) == 1 + 2 * 6
+    assert len(book.sheetnames) == 1 + 2 * 8
     assert all(len(n) <= 31 and not set(n) & set("[]:*?/\\") for n in book.sheetnames)
     assert "North Summary" in book.sheetnames
     teams_rows = list(book["Teams"].iter_rows(min_row=2, values_only=True))
