@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 import struct
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, date, datetime
 
 import pytest
@@ -13,6 +15,7 @@ import pytest
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.tick import tick
 from bot.services import teams
+from storage.db import Database
 from storage.models import Target, TeamManager
 from tests.support.botapi import FakeUser, SentMessage
 from tests.support.clock import FakeClock
@@ -133,3 +136,17 @@ async def test_managers_get_last_week_on_monday_morning_once(h: Harness) -> None
         "23 Nov 2026 – 29 Nov 2026" in digests[0].shown and "PLN\xa0100.00" in lines[lines.index("North") + 1]
     )
     assert len(photos(h, boss)) == 1 and png_size(photos(h, boss)[0]) == (1200, 600)
+
+
+async def test_two_processes_ticking_together_send_the_manager_digest_once(h: Harness) -> None:
+    boss, _, _ = await setup(h)
+    other = Database(h.deps.settings.database_url)  # a second process's own connections
+    try:
+        first = Deliverer(h.deps, h.app.bot)
+        second = Deliverer(replace(h.deps, db=other), h.app.bot)
+        h.clock.now = datetime(2026, 11, 30, 7, 45, tzinfo=UTC)
+        await asyncio.gather(tick(first), tick(second), tick(first), tick(second))
+    finally:
+        await other.dispose()
+    assert len([m for m in h.server.messages_to(boss.id) if "Your teams last week" in m.shown]) == 1
+    assert len(photos(h, boss)) == 1

@@ -131,6 +131,11 @@ async def test_the_workbook_has_the_team_s_sheets_real_cells_and_the_database_s_
     body = list(sales.iter_rows(min_row=2, values_only=True))
     assert len(body) == 2  # voided and April's are out
     assert sum(round(r[5] * 100) for r in body) == in_db
+    reps_rows = list(book["Handlowcy"].iter_rows(min_row=2, values_only=True))
+    assert sum(round(r[5] * 100) for r in reps_rows) == in_db
+    assert sum(r[6] for r in reps_rows) == len(body)
+    clients_rows = list(book["Klienci"].iter_rows(min_row=2, values_only=True))
+    assert sum(round(r[4] * 100) for r in clients_rows) == in_db
     cells = list(sales.iter_rows(min_row=2))
     assert isinstance(cells[0][1].value, datetime) and cells[0][1].value == datetime(2026, 3, 2, 11, 0)
     formula = next(c for c in sales["D"] if c.value == FORMULA)
