@@ -1,0 +1,209 @@
+"""Webhook mode (`salesbot run --webhook`): one web server, Telegram posts the updates to it.
+
+One ASGI application (Starlette under uvicorn, in the Application's own event loop, as PTB's
+custom-webhook example runs it) serves `POST /telegram` and `GET /healthz`; it will carry the
+other web pages too. An update posted to `/telegram` is stored in the inbox (`bot.services.inbox`,
+the same store getUpdates answers go to) and only then answered 200, so Telegram forgets nothing
+that is not in our database; it is handled from there by the Application, not inside the request,
+and one not handled when the process dies is resumed at the next start, as in polling mode.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import json
+import logging
+import re
+import signal
+from types import FrameType
+from typing import Any
+
+import uvicorn
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
+from telegram import Update
+from telegram.ext import Application
+
+from bot.deps import Deps
+from bot.inbox import without_nul
+from bot.services import inbox
+from bot.settings import Settings, listen_address
+
+log = logging.getLogger(__name__)
+
+App = Application[Any, Any, Any, Any, Any, Any]
+
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+MAX_BODY = 1024 * 1024  # Telegram's updates are far smaller; anything bigger is not from it
+PING_TIMEOUT = 5.0
+# What Telegram allows in a secret token.
+_SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
+
+
+class Role:
+    """Whether this instance is the one Telegram talks to ("active") or waits ("standby").
+
+    Until instances elect one among themselves, a webhook instance is active from its start;
+    the election will set it through `activate` (which points Telegram here) and `stand_by`.
+    """
+
+    def __init__(self) -> None:
+        self.active = False
+
+    @property
+    def name(self) -> str:
+        return "active" if self.active else "standby"
+
+    def stand_by(self) -> None:
+        self.active = False
+
+
+def settings_problem(settings: Settings) -> str | None:
+    """Why webhook mode cannot start with these settings (one line), or None."""
+    if not settings.webhook_url:
+        return "--webhook needs SALESBOT_WEBHOOK_URL (the public HTTPS URL Telegram posts to)"
+    if not settings.webhook_secret:
+        return "--webhook needs SALESBOT_WEBHOOK_SECRET (1-256 characters of A-Za-z0-9_-)"
+    if not _SECRET.fullmatch(settings.webhook_secret):
+        return "SALESBOT_WEBHOOK_SECRET must be 1-256 characters of A-Za-z0-9_- (as Telegram allows)"
+    return None
+
+
+async def activate(app: App, settings: Settings, role: Role) -> None:
+    """Become the active instance: Telegram posts every update type the bot handles here."""
+    await app.bot.set_webhook(
+        url=settings.webhook_url,
+        secret_token=settings.webhook_secret,
+        allowed_updates=Update.ALL_TYPES,  # message_reaction and chat_member included
+        max_connections=settings.webhook_max_connections,
+    )
+    role.active = True
+    log.info("webhook set; this instance is active")
+
+
+async def _body(request: Request) -> bytes | None:
+    """The body, or None when it is over MAX_BODY (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isascii() and declared.isdigit() and int(declared) > MAX_BODY:
+        return None
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _secret_matches(given: str | None, secret: str) -> bool:
+    if given is None:
+        return False
+    # Headers arrive as latin-1 text; compared as bytes, in constant time.
+    return hmac.compare_digest(given.encode("latin-1"), secret.encode("latin-1"))
+
+
+def web_app(app: App, deps: Deps, role: Role) -> Starlette:
+    """The ASGI application: `/telegram` for Telegram, `/healthz` for whoever watches."""
+    secret = deps.settings.webhook_secret
+
+    async def telegram(request: Request) -> Response:
+        if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
+            return Response(status_code=403)
+        body = await _body(request)
+        if body is None:
+            return Response(status_code=413)
+        try:
+            raw = without_nul(json.loads(body))
+            if not isinstance(raw, dict) or type(raw.get("update_id")) is not int:
+                raise ValueError("not an update")
+            # Parsed before it is stored: one PTB cannot read would fail again at every resume.
+            update = Update.de_json(raw, app.bot)
+        except Exception:
+            return Response(status_code=400)
+        try:
+            await inbox.store(deps.db, [raw], deps.clock())
+        except Exception:
+            log.exception("could not store posted update %s", raw["update_id"])
+            return Response(status_code=500)  # Telegram posts it again later
+        # Committed: now Telegram may forget it. A repost is stopped by the gate (inbox.take).
+        await app.update_queue.put(update)
+        return Response(status_code=200)
+
+    async def healthz(_request: Request) -> Response:
+        try:
+            await asyncio.wait_for(deps.db.ping(), PING_TIMEOUT)
+        except Exception as exc:
+            log.warning("health check: the database is unreachable: %s", exc)
+            return JSONResponse({"role": role.name, "database": "unreachable"}, status_code=503)
+        return JSONResponse({"role": role.name, "database": "ok"})
+
+    return Starlette(
+        routes=[Route("/telegram", telegram, methods=["POST"]), Route("/healthz", healthz, methods=["GET"])]
+    )
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server, telling when it listens (Telegram is pointed here only then)."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.listening = asyncio.Event()
+
+    async def startup(self, sockets: Any = None) -> None:
+        await super().startup(sockets)
+        if self.started:
+            self.listening.set()
+
+
+async def serve(app: App, deps: Deps, role: Role | None = None) -> None:
+    """Run the Application and the web server in this loop until SIGINT or SIGTERM."""
+    role = role or Role()
+    host, port = listen_address(deps.settings.listen)
+    config = uvicorn.Config(
+        web_app(app, deps, role), host=host, port=port, log_config=None, access_log=False, lifespan="off"
+    )
+    server = _Server(config)
+
+    def stop(_sig: int, _frame: FrameType | None) -> None:
+        server.should_exit = True
+
+    # uvicorn catches these while it serves and raises them again when it is done: ours then
+    # lets the Application stop cleanly (the default ones would kill it or raise mid-shutdown).
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+    await app.initialize()
+    try:
+        if app.post_init is not None:
+            await app.post_init(app)  # resumes what the last process stored and did not handle
+        await app.start()
+        try:
+            await _serve_active(app, deps.settings, role, server)
+        finally:
+            await app.stop()
+            if app.post_stop is not None:
+                await app.post_stop(app)
+    finally:
+        await app.shutdown()
+        if app.post_shutdown is not None:
+            await app.post_shutdown(app)
+
+
+async def _serve_active(app: App, settings: Settings, role: Role, server: _Server) -> None:
+    serving = asyncio.create_task(server.serve())
+    listening = asyncio.create_task(server.listening.wait())
+    await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
+    if not listening.done():  # it could not listen (uvicorn logged why)
+        listening.cancel()
+        await serving
+        raise OSError(f"cannot listen on {settings.listen}")
+    try:
+        await activate(app, settings, role)
+    except BaseException:
+        server.should_exit = True
+        await serving
+        raise
+    await serving

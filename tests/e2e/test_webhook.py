@@ -1,0 +1,188 @@
+"""`salesbot run --webhook`: real processes, Telegram's posts played by the test over HTTP.
+
+The updates are made by the Bot API test server (so the bot's replies land there), then posted
+to the process's `/telegram` as Telegram posts them, with or without the secret header.
+"""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from bot.services import inbox, teams
+from storage.db import Database
+from storage.models import InboxUpdate, Member
+from tests.support.botapi import BotApiServer
+from tests.support.cli import SALESBOT
+from tests.support.factories import T0
+from tests.support.webhook import SECRET, TcpProxy, bot_env, free_port, webhook_bot
+
+
+async def _team_with_code(db_url: str) -> str:
+    db = Database(db_url)
+    try:
+        await teams.create_team(db, "North", timezone="Europe/Warsaw", locale="en", currency="PLN", now=T0)
+        return await teams.create_coordinator_invite(db, "North", T0)
+    finally:
+        await db.dispose()
+
+
+async def _counts(db_url: str, update_id: int) -> tuple[int, int]:
+    """(inbox rows of this update, members)."""
+    db = Database(db_url)
+    try:
+        async with db.read() as session:
+            rows = await session.scalar(
+                select(func.count()).select_from(InboxUpdate).where(InboxUpdate.update_id == update_id)
+            )
+            members = await session.scalar(select(func.count()).select_from(Member))
+        return int(rows or 0), int(members or 0)
+    finally:
+        await db.dispose()
+
+
+async def test_setting_the_webhook_names_every_update_type_and_health_says_active(
+    tmp_path: Path, db_url: str
+) -> None:
+    with BotApiServer() as server:
+        async with webhook_bot(server, db_url, tmp_path, SALESBOT_WEBHOOK_MAX_CONNECTIONS="7") as bot:
+            answer = await bot.health()
+            assert answer.status_code == 200
+            assert answer.json() == {"role": "active", "database": "ok"}
+            call = server.calls_of("setWebhook")[-1]
+            assert call["url"].endswith("/telegram") and call["secret_token"] == SECRET
+            assert "message_reaction" in call["allowed_updates"]
+            assert {"message", "callback_query", "my_chat_member"} <= set(call["allowed_updates"])
+            assert int(call["max_connections"]) == 7
+        assert bot.proc.returncode == 0  # SIGTERM stops it cleanly
+
+
+async def test_an_update_without_the_secret_or_with_a_wrong_one_is_refused_and_changes_nothing(
+    tmp_path: Path, db_url: str
+) -> None:
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        join = server.updates[server.send_message(boss, f"/start {code}")]
+        async with webhook_bot(server, db_url, tmp_path) as bot:
+            assert await bot.post(join, secret=None) == 403
+            assert await bot.post(join, secret="wrong") == 403
+            assert await bot.post(join, secret=SECRET + "x") == 403
+            assert await _counts(db_url, join["update_id"]) == (0, 0)
+            # Nothing was queued either: a later update of the same chat is answered alone.
+            help_update = server.updates[server.send_message(boss, "/help")]
+            assert await bot.post(help_update) == 200
+            await server.wait_for_messages(boss.id, 1, timeout=30)
+        assert len(server.messages_to(boss.id)) == 1
+        assert "now a coordinator" not in server.messages_to(boss.id)[0].shown
+        assert await _counts(db_url, join["update_id"]) == (0, 0)
+
+
+async def test_the_same_update_posted_twice_has_one_effect(tmp_path: Path, db_url: str) -> None:
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        join = server.updates[server.send_message(boss, f"/start {code}")]
+        async with webhook_bot(server, db_url, tmp_path) as bot:
+            assert await bot.post(join) == 200
+            # Answered 200 only once it is stored.
+            assert (await _counts(db_url, join["update_id"]))[0] == 1
+            assert await bot.post(join) == 200
+            # One chat's updates are handled in order: once /me is answered, both copies were seen.
+            me = server.updates[server.send_message(boss, "/me")]
+            assert await bot.post(me) == 200
+            await server.wait_for_messages(boss.id, 2, timeout=30)
+        replies = [m.shown for m in server.messages_to(boss.id)]
+        assert len(replies) == 2, replies
+        assert "now a coordinator" in replies[0] and "now a coordinator" not in replies[1]
+        assert await _counts(db_url, join["update_id"]) == (1, 1)
+
+
+async def test_a_bad_or_oversized_body_gets_a_4xx_and_the_server_keeps_serving(
+    tmp_path: Path, db_url: str
+) -> None:
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        async with webhook_bot(server, db_url, tmp_path) as bot:
+            assert await bot.post(None, raw=b"{not json") == 400
+            assert await bot.post(None, raw=b"\xff\xfe") == 400
+            assert await bot.post([1, 2]) == 400
+            assert await bot.post({"update_id": "7"}) == 400
+            assert await bot.post({"update_id": 7, "message": "not a message"}) == 400
+            huge = {"update_id": 8, "padding": "x" * (1024 * 1024)}
+            assert await bot.post(huge) == 413
+            assert await bot.post(huge, secret="wrong") == 403  # the secret is checked first
+            join = server.updates[server.send_message(boss, f"/start {code}")]
+            assert await bot.post(join) == 200
+            assert "now a coordinator" in (await server.wait_for_messages(boss.id, 1, timeout=30))[0].shown
+            assert (await bot.health()).status_code == 200
+        db = Database(db_url)
+        async with db.read() as session:
+            ids = set((await session.scalars(select(InboxUpdate.update_id))).all())
+        await db.dispose()
+        assert ids == {join["update_id"]}  # none of the refused bodies was stored
+
+
+async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
+    tmp_path: Path, db_url: str
+) -> None:
+    """What a process killed after answering 200 and before handling leaves: resumed at start."""
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        join = server.updates[server.send_message(boss, f"/start {code}")]
+        db = Database(db_url)
+        await inbox.store(db, [join], T0)
+        await db.dispose()
+        async with webhook_bot(server, db_url, tmp_path):
+            assert "now a coordinator" in (await server.wait_for_messages(boss.id, 1, timeout=30))[0].shown
+        assert await _counts(db_url, join["update_id"]) == (1, 1)
+
+
+async def test_health_is_503_while_the_database_is_unreachable(tmp_path: Path, db_url: str) -> None:
+    url = make_url(db_url)
+    if url.get_backend_name() != "postgresql":
+        pytest.skip("cut off through a TCP proxy in front of PostgreSQL")
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.open()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    try:
+        with BotApiServer() as server:
+            async with webhook_bot(server, proxied, tmp_path) as bot:
+                await proxy.close()
+                answer = await bot.health()
+                assert answer.status_code == 503
+                assert answer.json()["role"] == "active"
+                await proxy.open()
+                assert (await bot.health()).json() == {"role": "active", "database": "ok"}
+    finally:
+        await proxy.close()
+
+
+@pytest.mark.parametrize(
+    ("unset", "secret", "says"),
+    [
+        ("SALESBOT_WEBHOOK_URL", SECRET, "SALESBOT_WEBHOOK_URL"),
+        ("SALESBOT_WEBHOOK_SECRET", "", "SALESBOT_WEBHOOK_SECRET"),
+        ("", "has space", "A-Za-z0-9_-"),
+        ("", "x" * 257, "A-Za-z0-9_-"),
+    ],
+)
+def test_webhook_settings_missing_or_bad_are_one_line_and_exit_1(
+    tmp_path: Path, unset: str, secret: str, says: str
+) -> None:
+    with BotApiServer() as server:
+        env = bot_env(server, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", free_port())
+        env["SALESBOT_WEBHOOK_SECRET"] = secret
+        env.pop(unset, None)
+        done = subprocess.run(
+            [SALESBOT, "run", "--webhook"], env=env, cwd=tmp_path, capture_output=True, timeout=60
+        )
+    lines = done.stderr.decode().strip().splitlines()
+    assert done.returncode == 1 and len(lines) == 1 and says in lines[0], lines
+    assert not (tmp_path / "x.db").exists()  # refused before anything was touched
