@@ -6,6 +6,8 @@ to the process's `/telegram` as Telegram posts them, with or without the secret 
 
 from __future__ import annotations
 
+import asyncio
+import signal
 import subprocess
 from pathlib import Path
 
@@ -15,7 +17,7 @@ from sqlalchemy.engine import make_url
 
 from bot.services import inbox, teams
 from storage.db import Database
-from storage.models import InboxUpdate, Member
+from storage.models import InboxUpdate, Member, Sale
 from tests.support.botapi import BotApiServer
 from tests.support.cli import SALESBOT
 from tests.support.factories import T0
@@ -186,3 +188,42 @@ def test_webhook_settings_missing_or_bad_are_one_line_and_exit_1(
     lines = done.stderr.decode().strip().splitlines()
     assert done.returncode == 1 and len(lines) == 1 and says in lines[0], lines
     assert not (tmp_path / "x.db").exists()  # refused before anything was touched
+
+
+async def test_a_report_delivered_as_telegram_posts_it_goes_on_after_a_kill_9(
+    tmp_path: Path, db_url: str
+) -> None:
+    """The test server posts each update to the webhook it was given, retrying until a 2xx, as
+    Telegram does; while the process is dead the updates wait, and the next process takes them."""
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        server.deliver_to_webhook = True
+        boss = server.user(1, "Kasia", language_code="en")
+
+        async def say(text: str) -> str:
+            before = len(server.messages_to(boss.id))
+            server.send_message(boss, text)
+            return (await server.wait_for_messages(boss.id, before + 1, timeout=30))[-1].shown
+
+        async with webhook_bot(server, db_url, tmp_path) as bot:
+            assert "now a coordinator" in await say(f"/start {code}")
+            assert "Who is the client" in await say("/report")
+            assert "What is the amount" in await say("Acme")
+            bot.proc.send_signal(signal.SIGKILL)
+            await asyncio.to_thread(bot.proc.wait, 30)
+        assert bot.proc.returncode == -signal.SIGKILL
+        server.send_message(boss, "1 234,50")  # posted in vain until a process listens again
+        async with webhook_bot(server, db_url, tmp_path) as bot:
+            shown = (await server.wait_for_messages(boss.id, 4, timeout=30))[-1].shown
+            assert "product" in shown  # the same conversation, at the next step
+            assert "Check the sale" in await say("Gadget")
+            save = next(data for label, data in server.last_to(boss.id).buttons() if label == "Save")
+            before = len(server.callback_answers)
+            server.press(boss, server.last_to(boss.id), save)
+            await server.wait_for(lambda: len(server.callback_answers) > before, timeout=30)
+        assert bot.proc.returncode == 0
+    db = Database(db_url)
+    async with db.read() as session:
+        amounts = (await session.scalars(select(Sale.amount_minor))).all()
+    await db.dispose()
+    assert amounts == [123450]
