@@ -275,7 +275,10 @@ def _run_bot(settings: Settings, *, with_webhook: bool) -> None:
     app = build_application(deps, webhook=with_webhook)
     try:
         if with_webhook:
-            asyncio.run(webhook.serve(app, deps))
+            try:
+                asyncio.run(webhook.serve(app, deps))
+            except OSError as exc:
+                raise CliError(str(exc)) from exc
         else:
             stop_signals = (signal.SIGINT, signal.SIGTERM)
             app.run_polling(stop_signals=stop_signals, close_loop=True, allowed_updates=Update.ALL_TYPES)

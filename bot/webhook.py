@@ -154,7 +154,11 @@ class _Server(uvicorn.Server):
         self.listening = asyncio.Event()
 
     async def startup(self, sockets: Any = None) -> None:
-        await super().startup(sockets)
+        try:
+            await super().startup(sockets)
+        except SystemExit:  # uvicorn ends the process when it cannot listen (having logged why)
+            self.should_exit = True
+            return
         if self.started:
             self.listening.set()
 
@@ -196,7 +200,7 @@ async def _serve_active(app: App, settings: Settings, role: Role, server: _Serve
     serving = asyncio.create_task(server.serve())
     listening = asyncio.create_task(server.listening.wait())
     await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
-    if not listening.done():  # it could not listen (uvicorn logged why)
+    if not listening.done():  # it could not listen
         listening.cancel()
         await serving
         raise OSError(f"cannot listen on {settings.listen}")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+import socket
 import subprocess
 from pathlib import Path
 
@@ -227,3 +228,17 @@ async def test_a_report_delivered_as_telegram_posts_it_goes_on_after_a_kill_9(
         amounts = (await session.scalars(select(Sale.amount_minor))).all()
     await db.dispose()
     assert amounts == [123450]
+
+
+def test_a_listen_address_in_use_ends_with_one_line_and_exit_1(tmp_path: Path) -> None:
+    with BotApiServer() as server, socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = int(taken.getsockname()[1])
+        env = bot_env(server, f"sqlite+aiosqlite:///{tmp_path / 'x.db'}", port)
+        done = subprocess.run(
+            [SALESBOT, "run", "--webhook"], env=env, cwd=tmp_path, capture_output=True, timeout=120
+        )
+        assert not server.calls_of("setWebhook")  # Telegram is never pointed at another process
+    last = done.stderr.decode().strip().splitlines()[-1]
+    assert done.returncode == 1 and last == f"salesbot: cannot listen on 127.0.0.1:{port}", last
