@@ -46,8 +46,8 @@ _SECRET = re.compile(r"[A-Za-z0-9_-]{1,256}")
 class Role:
     """Whether this instance is the one Telegram talks to ("active") or waits ("standby").
 
-    Until instances elect one among themselves, a webhook instance is active from its start;
-    the election will set it through `activate` (which points Telegram here) and `stand_by`.
+    A webhook instance is a standby until it holds the active lock (`bot.app.become_active`),
+    then `activate` points Telegram here.
     """
 
     def __init__(self) -> None:
@@ -113,6 +113,8 @@ def web_app(app: App, deps: Deps, role: Role) -> Starlette:
     async def telegram(request: Request) -> Response:
         if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
             return Response(status_code=403)
+        if not role.active:  # not handled here yet: Telegram posts it again (maybe to the active one)
+            return Response(status_code=503)
         body = await _body(request)
         if body is None:
             return Response(status_code=413)
@@ -164,7 +166,12 @@ class _Server(uvicorn.Server):
 
 
 async def serve(app: App, deps: Deps, role: Role | None = None) -> None:
-    """Run the Application and the web server in this loop until SIGINT or SIGTERM."""
+    """Run the web server and the Application in this loop until SIGINT or SIGTERM.
+
+    The server listens first, as a standby (`/healthz` says so, `/telegram` answers 503 so
+    Telegram tries again); post_init waits for the active lock (`bot.app.become_active`) and
+    resumes the stored updates; then the Application starts and Telegram is pointed here.
+    """
     role = role or Role()
     host, port = listen_address(deps.settings.listen)
     config = uvicorn.Config(
@@ -179,24 +186,28 @@ async def serve(app: App, deps: Deps, role: Role | None = None) -> None:
     # lets the Application stop cleanly (the default ones would kill it or raise mid-shutdown).
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, stop)
+    # PTB's stop_running stops the loop run_polling runs; here it ends the server instead (the
+    # active lock's watch calls it when the lock is lost).
+    app.stop_running = lambda: stop(signal.SIGTERM, None)  # type: ignore[method-assign]
     await app.initialize()
     try:
-        if app.post_init is not None:
-            await app.post_init(app)  # resumes what the last process stored and did not handle
-        await app.start()
+        serving = await _listen(server, deps.settings)
         try:
-            await _serve_active(app, deps.settings, role, server)
+            await _serve(app, deps.settings, role, server, serving)
         finally:
-            await app.stop()
-            if app.post_stop is not None:
-                await app.post_stop(app)
+            server.should_exit = True
+            await asyncio.gather(serving, return_exceptions=True)
+            if app.running:
+                await app.stop()
+                if app.post_stop is not None:
+                    await app.post_stop(app)
     finally:
         await app.shutdown()
         if app.post_shutdown is not None:
             await app.post_shutdown(app)
 
 
-async def _serve_active(app: App, settings: Settings, role: Role, server: _Server) -> None:
+async def _listen(server: _Server, settings: Settings) -> asyncio.Task[None]:
     serving = asyncio.create_task(server.serve())
     listening = asyncio.create_task(server.listening.wait())
     await asyncio.wait([serving, listening], return_when=asyncio.FIRST_COMPLETED)
@@ -204,10 +215,21 @@ async def _serve_active(app: App, settings: Settings, role: Role, server: _Serve
         listening.cancel()
         await serving
         raise OSError(f"cannot listen on {settings.listen}")
-    try:
-        await activate(app, settings, role)
-    except BaseException:
-        server.should_exit = True
-        await serving
-        raise
+    return serving
+
+
+async def _serve(
+    app: App, settings: Settings, role: Role, server: _Server, serving: asyncio.Task[None]
+) -> None:
+    if app.post_init is not None:
+        # As a standby this waits for the active lock; a signal meanwhile ends the server.
+        init = asyncio.create_task(app.post_init(app))
+        await asyncio.wait([init, serving], return_when=asyncio.FIRST_COMPLETED)
+        if not init.done():
+            init.cancel()
+            await asyncio.gather(init, return_exceptions=True)
+            return
+        await init
+    await app.start()
+    await activate(app, settings, role)
     await serving

@@ -242,3 +242,31 @@ def test_a_listen_address_in_use_ends_with_one_line_and_exit_1(tmp_path: Path) -
         assert not server.calls_of("setWebhook")  # Telegram is never pointed at another process
     last = done.stderr.decode().strip().splitlines()[-1]
     assert done.returncode == 1 and last == f"salesbot: cannot listen on 127.0.0.1:{port}", last
+
+
+async def test_a_second_webhook_instance_stands_by_and_takes_over_when_the_active_one_stops(
+    tmp_path: Path, db_url: str
+) -> None:
+    if make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite has no standby: a second run exits (the active lock's own tests)")
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        join = server.updates[server.send_message(boss, f"/start {code}")]
+        async with webhook_bot(server, db_url, tmp_path) as first:
+            calls = len(server.calls_of("setWebhook"))
+            async with webhook_bot(server, db_url, tmp_path, active=False) as second:
+                assert (await second.health()).json() == {"role": "standby", "database": "ok"}
+                assert await second.post(join) == 503  # not stored: Telegram posts it again
+                assert await _counts(db_url, join["update_id"]) == (0, 0)
+                assert len(server.calls_of("setWebhook")) == calls  # Telegram stays on the first
+                first.proc.send_signal(signal.SIGTERM)
+                await asyncio.to_thread(first.proc.wait, 30)
+                await server.wait_for(lambda: len(server.calls_of("setWebhook")) > calls, timeout=60)
+                url = server.calls_of("setWebhook")[-1]["url"]
+                assert url == str(second.client.base_url.join("/telegram"))
+                while (await second.health()).json()["role"] != "active":  # set once setWebhook answers
+                    await asyncio.sleep(0.05)
+                assert await second.post(join) == 200
+                reply = await server.wait_for_messages(boss.id, 1, timeout=30)
+                assert "now a coordinator" in reply[0].shown

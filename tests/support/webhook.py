@@ -69,9 +69,10 @@ def _start(env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]
 
 @contextlib.asynccontextmanager
 async def webhook_bot(
-    server: BotApiServer, db_url: str, cwd: Path, **extra: str
+    server: BotApiServer, db_url: str, cwd: Path, *, active: bool = True, **extra: str
 ) -> AsyncIterator[WebhookBot]:
-    """Start the process, wait until it listens and has set its webhook; SIGTERM at the end."""
+    """Start the process, wait until it listens (and, when `active`, has set its webhook);
+    SIGTERM at the end."""
     port = free_port()
     log = cwd / f"salesbot-{port}.log"
     before = len(server.calls_of("setWebhook"))
@@ -79,7 +80,7 @@ async def webhook_bot(
     async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=30) as client:
         bot = WebhookBot(proc, client, log)
         try:
-            await _until_ready(bot, server, before)
+            await _until_ready(bot, server, before if active else -1)
             yield bot
         finally:
             if proc.poll() is None:
