@@ -22,7 +22,7 @@ from storage.models import InboxUpdate, Member, Sale
 from tests.support.botapi import BotApiServer
 from tests.support.cli import SALESBOT
 from tests.support.factories import T0
-from tests.support.webhook import SECRET, TcpProxy, bot_env, free_port, webhook_bot
+from tests.support.webhook import SECRET, TcpProxy, bot_env, free_port, until_role, webhook_bot
 
 
 async def _team_with_code(db_url: str) -> str:
@@ -265,8 +265,7 @@ async def test_a_second_webhook_instance_stands_by_and_takes_over_when_the_activ
                 await server.wait_for(lambda: len(server.calls_of("setWebhook")) > calls, timeout=60)
                 url = server.calls_of("setWebhook")[-1]["url"]
                 assert url == str(second.client.base_url.join("/telegram"))
-                while (await second.health()).json()["role"] != "active":  # set once setWebhook answers
-                    await asyncio.sleep(0.05)
+                await until_role(second, "active")  # set once setWebhook has answered
                 assert await second.post(join) == 200
                 reply = await server.wait_for_messages(boss.id, 1, timeout=30)
                 assert "now a coordinator" in reply[0].shown

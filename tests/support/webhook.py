@@ -102,6 +102,17 @@ async def _until_ready(bot: WebhookBot, server: BotApiServer, before: int) -> No
         await asyncio.sleep(0.1)
 
 
+async def until_role(bot: WebhookBot, role: str, timeout: float = 30.0) -> None:  # noqa: ASYNC109
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while True:
+        if (await bot.health()).json()["role"] == role:
+            return
+        if loop.time() > deadline:
+            raise AssertionError(f"the role did not become {role}: {bot.log.read_text()}")
+        await asyncio.sleep(0.05)
+
+
 class TcpProxy:
     """Forwards a local port to the database; `close` cuts it (and every open connection)."""
 
