@@ -124,7 +124,7 @@ async def become_active(app: App, deps: Deps, lock: ActiveLock) -> None:
         app.job_queue.run_repeating(watch, interval=LOCK_CHECK_INTERVAL, first=LOCK_CHECK_INTERVAL)
 
 
-def build_application(deps: Deps) -> App:
+def build_application(deps: Deps, *, webhook: bool = False) -> App:
     settings = deps.settings
 
     async def post_init(app: App) -> None:
@@ -149,9 +149,9 @@ def build_application(deps: Deps) -> App:
         if deps.active_lock is not None:
             await deps.active_lock.release()
 
+    builder = Application.builder().updater(None) if webhook else Application.builder()  # bot.webhook
     app: App = (
-        Application.builder()
-        .application_class(InboxApplication)
+        builder.application_class(InboxApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))

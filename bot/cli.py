@@ -17,7 +17,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from bot import menus
+from bot import menus, webhook
 from bot.app import build_application
 from bot.deps import Deps, utc_now
 from bot.pacing import Pacer
@@ -49,7 +49,10 @@ class _Parser(argparse.ArgumentParser):
 def _parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="salesbot", description="A Telegram bot for a sales team.")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="start the bot (long polling)")
+    run_bot = sub.add_parser("run", help="start the bot (long polling, or a webhook with --webhook)")
+    run_bot.add_argument(
+        "--webhook", action="store_true", help="serve Telegram's webhook on SALESBOT_LISTEN, not polling"
+    )
 
     team = sub.add_parser("team", help="manage teams").add_subparsers(dest="team_command", required=True)
     create = team.add_parser("create", help="create a team and print a coordinator invite link")
@@ -255,9 +258,11 @@ async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
         await db.dispose()
 
 
-def _run_bot(settings: Settings) -> None:
+def _run_bot(settings: Settings, *, with_webhook: bool) -> None:
     if not settings.token:
         raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
+    if with_webhook and (problem := webhook.settings_problem(settings)):
+        raise CliError(problem)
     asyncio.run(upgrade(settings.database_url))
     lock = ActiveLock(settings.database_url)
     if is_sqlite(settings.database_url) and not asyncio.run(lock.try_acquire(utc_now())):
@@ -266,11 +271,17 @@ def _run_bot(settings: Settings) -> None:
         raise CliError(
             f"another salesbot run is active on this database ({holder}); only one may run on SQLite"
         )
-    app = build_application(Deps(settings, Database(settings.database_url), Renderer(), active_lock=lock))
+    deps = Deps(settings, Database(settings.database_url), Renderer(), active_lock=lock)
+    app = build_application(deps, webhook=with_webhook)
     try:
-        app.run_polling(
-            stop_signals=(signal.SIGINT, signal.SIGTERM), close_loop=True, allowed_updates=Update.ALL_TYPES
-        )
+        if with_webhook:
+            try:
+                asyncio.run(webhook.serve(app, deps))
+            except OSError as exc:
+                raise CliError(str(exc)) from exc
+        else:
+            stop_signals = (signal.SIGINT, signal.SIGTERM)
+            app.run_polling(stop_signals=stop_signals, close_loop=True, allowed_updates=Update.ALL_TYPES)
     except InvalidToken as exc:
         raise CliError("the Bot API refused SALESBOT_TOKEN") from exc
     except NetworkError as exc:
@@ -323,7 +334,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 1
     try:
         if args.command == "run":
-            _run_bot(settings)
+            _run_bot(settings, with_webhook=args.webhook)
         elif args.command == "status":
             return asyncio.run(_status(settings))
         else:

@@ -24,6 +24,12 @@ class Settings(BaseSettings):
     currency: str = "PLN"
     # In major units (złoty), as the coordinator thinks of it; stored and compared as grosze.
     max_amount: int = Field(default=10_000_000, gt=0)
+    # Webhook mode (`salesbot run --webhook`): where the web server listens, the public URL
+    # Telegram posts to, the secret it sends along, and how many connections it may open at once.
+    listen: str = "127.0.0.1:8080"
+    webhook_url: str = ""
+    webhook_secret: str = ""
+    webhook_max_connections: int = Field(default=40, ge=1, le=100)
 
     @field_validator("timezone")
     @classmethod
@@ -43,9 +49,24 @@ class Settings(BaseSettings):
     def _currency_code(cls, value: str) -> str:
         return check_currency(value)
 
+    @field_validator("listen")
+    @classmethod
+    def _host_and_port(cls, value: str) -> str:
+        listen_address(value)
+        return value
+
     @property
     def max_amount_minor(self) -> int:
         return self.max_amount * 100
+
+
+def listen_address(value: str) -> tuple[str, int]:
+    """`HOST:PORT` (an IPv6 host in brackets) as (host, port)."""
+    host, _, port = value.rpartition(":")
+    host = host.removeprefix("[").removesuffix("]")
+    if not host or not port.isascii() or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ValueError(f"listen is HOST:PORT, not {value!r}")
+    return host, int(port)
 
 
 def check_timezone(name: str) -> ZoneInfo:

@@ -89,6 +89,11 @@ class Database:
         async with self._reader() as session, session.begin():
             yield session
 
+    async def ping(self) -> None:
+        """Raises unless the database answers a query right now (the health check)."""
+        async with self._reader() as session:
+            await session.execute(text("SELECT 1"))
+
     async def dispose(self) -> None:
         await self.engine.dispose()
         if self._read_engine is not self.engine:

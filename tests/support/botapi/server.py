@@ -20,6 +20,7 @@ import math
 import re
 import threading
 import time
+import urllib.request
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -166,6 +167,12 @@ class BotApiServer:
         self._polling = 0
         self._allowed: set[str] | None = None  # None: Telegram's default set
         self._webhook_url = ""
+        self._webhook_secret: str | None = None
+        # Off: tests post to the bot's webhook themselves. On: setWebhook starts a thread that
+        # posts the queued updates to it, as Telegram does.
+        self.deliver_to_webhook = False
+        self.webhook_posts = 0  # updates posted and answered 2xx
+        self._pusher: threading.Thread | None = None
         self._faults: list[_Fault] = []
         self._open_queries: set[str] = set()
         self._files: Files = {}
@@ -739,7 +746,41 @@ class BotApiServer:
 
     def _m_setWebhook(self, p: JSON, f: Files) -> bool:
         self._webhook_url = str(p["url"])
+        self._webhook_secret = p.get("secret_token")
+        if (allowed := p.get("allowed_updates")) is not None:
+            self._allowed = set(allowed) or None
+        if self.deliver_to_webhook and self._pusher is None:
+            self._pusher = threading.Thread(target=self._push_updates, daemon=True)
+            self._pusher.start()
+        self._cond.notify_all()
         return True
+
+    def _push_updates(self) -> None:
+        """As Telegram does with a webhook: POST each queued update, in order, until it gets a 2xx
+        (then it is gone), retrying otherwise. One at a time, with the secret header if set."""
+        while not self._stopping.is_set():
+            with self._cond:
+                url, secret = self._webhook_url, self._webhook_secret
+                batch = self._take(1) if url else []
+                if not batch:
+                    self._cond.wait(0.1)
+                    continue
+            headers = {"Content-Type": "application/json"}
+            if secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+            request = urllib.request.Request(url, json.dumps(batch[0]).encode(), headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    posted = 200 <= answer.status < 300
+            except (OSError, ValueError):
+                posted = False
+            with self._cond:
+                if posted:
+                    self._queue = [q for q in self._queue if q.id != batch[0]["update_id"]]
+                    self.webhook_posts += 1
+                    self._cond.notify_all()
+            if not posted:
+                self._stopping.wait(0.2)
 
     def _m_deleteWebhook(self, p: JSON, f: Files) -> bool:
         self._webhook_url = ""
