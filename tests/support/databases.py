@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import create_async_engine
 
 PG_URL = os.environ.get("SALESBOT_TEST_DATABASE_URL", "")
@@ -21,12 +22,36 @@ BACKENDS = [
 ]
 
 
+# Under pytest-xdist each worker empties its own database ("test_gw0", ...), created when missing.
+WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+_worker_url: str | None = None
+
+
+async def worker_url() -> str:
+    global _worker_url
+    if not WORKER:
+        return PG_URL
+    if _worker_url is None:
+        name = f"{make_url(PG_URL).database}_{WORKER}"
+        admin = create_async_engine(PG_URL, isolation_level="AUTOCOMMIT")
+        try:
+            async with admin.connect() as conn:
+                found = await conn.scalar(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name})
+                if not found:
+                    await conn.execute(text(f'CREATE DATABASE "{name}"'))
+        finally:
+            await admin.dispose()
+        _worker_url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+    return _worker_url
+
+
 async def fresh_database_url(backend: str, tmp_path: Path) -> str:
     if backend == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'salesbot.db'}"
-    engine = create_async_engine(PG_URL)
+    url = await worker_url()
+    engine = create_async_engine(url)
     async with engine.begin() as conn:
         await conn.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
         await conn.execute(text("CREATE SCHEMA public"))
     await engine.dispose()
-    return PG_URL
+    return url
