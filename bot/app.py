@@ -26,7 +26,7 @@ from telegram.ext import (
 from bot import menus
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
-from bot.inbox import InboxApplication, InboxRequest, prune_job, resume
+from bot.inbox import STRANDED_AFTER, InboxApplication, InboxRequest, prune_job, redeliver_job, resume
 from bot.ordering import ChatOrder
 from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
@@ -138,6 +138,7 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
         await resume(app, deps)
         if app.job_queue is not None:
             app.job_queue.run_repeating(prune_job, interval=6 * 3600, first=60)
+            app.job_queue.run_repeating(redeliver_job, interval=STRANDED_AFTER, first=STRANDED_AFTER)
             if deps.scheduler:
                 app.job_queue.run_repeating(scheduler_job, interval=TICK_INTERVAL, first=1, name="scheduler")
 

@@ -102,3 +102,21 @@ async def resume(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> 
 async def prune_job(context: BotContext) -> None:
     deps = context.deps
     await inbox.forget_before(deps.db, deps.clock() - PRUNE_AFTER)
+
+
+# An update stored this long ago and never taken is handed out again (see `inbox.stranded`).
+STRANDED_AFTER = timedelta(seconds=30)
+
+
+async def redeliver_job(context: BotContext) -> None:
+    """Every half minute: updates the gate could not take (a database outage) are tried again."""
+    deps = context.deps
+    try:
+        stranded = await inbox.stranded(deps.db, deps.clock() - STRANDED_AFTER)
+    except Exception:  # the database is still away: the next run tries again
+        log.warning("could not look for stranded updates", exc_info=True)
+        return
+    for raw in stranded:
+        await context.application.update_queue.put(Update.de_json(raw, context.bot))
+    if stranded:
+        log.info("handing out %s stranded updates again", len(stranded))

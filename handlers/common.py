@@ -26,7 +26,9 @@ from bot.services import inbox, outbox
 from bot.services.access import Actor, PersonData, identify
 from bot.services.errors import Reason, Refused
 from bot.services.paging import MAX_PAGE, Page, search_query
+from bot.settings import pick_locale
 from bot.telegram_text import split_message
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -66,12 +68,21 @@ async def gate(update: Update, context: BotContext) -> None:
         passed = await _admit(update, context)
     except ApplicationHandlerStop:
         raise
-    except Exception:
+    except Exception as error:
         log.exception("gate failed for update %s; stopped", update.update_id)
-        await _answer_quietly(update)
+        if is_unavailable(error):
+            # Stored but not taken: `redeliver_job` hands it out again once the database is back.
+            await on_error(update, _with_error(context, error))
+        else:
+            await _answer_quietly(update)
         raise ApplicationHandlerStop from None
     if not passed:
         raise ApplicationHandlerStop
+
+
+def _with_error(context: BotContext, error: Exception) -> BotContext:
+    context.error = error
+    return context
 
 
 async def _answer_quietly(update: Update) -> None:
@@ -304,9 +315,15 @@ async def on_error(update: object, context: BotContext) -> None:
     if not isinstance(update, Update) or update.effective_chat is None:
         return
     try:
-        actor = await current_actor(update, context) if update.effective_user else None
-        locale = actor.locale if actor else context.deps.settings.locale
-        text = context.deps.renderer.render("apology", locale)
+        if is_unavailable(context.error):
+            # No database to ask for the person's team: their Telegram language, else the default.
+            user = update.effective_user
+            locale = pick_locale(user.language_code if user else None, None, context.deps.settings.locale)
+            text = context.deps.renderer.render("unavailable", locale)
+        else:
+            actor = await current_actor(update, context) if update.effective_user else None
+            locale = actor.locale if actor else context.deps.settings.locale
+            text = context.deps.renderer.render("apology", locale)
         if update.callback_query is not None:
             await update.callback_query.answer(alert_text(text), show_alert=True)
         else:

@@ -192,3 +192,33 @@ async def schema_is_current(db: Database) -> bool:
 
     async with db.engine.connect() as conn:
         return await conn.run_sync(current) == heads
+
+
+def is_unavailable(error: BaseException | None) -> bool:
+    """The database could not be reached or answered (down, cut off, locked too long): an outage to
+    wait out, not a bug. Looks through the chain of causes, as drivers wrap their errors."""
+    from sqlalchemy import exc
+
+    seen = 0
+    while error is not None and seen < 10:
+        if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+            return True
+        if isinstance(
+            error, exc.OperationalError | exc.InterfaceError | exc.TimeoutError | exc.DisconnectionError
+        ):
+            return True
+        if isinstance(error, ConnectionError | TimeoutError) or type(error).__name__ in _DRIVER_OUTAGES:
+            return True
+        error, seen = error.__cause__ or error.__context__, seen + 1
+    return False
+
+
+# asyncpg's own names for a connection that is gone (not imported: SQLite installs need not have it).
+_DRIVER_OUTAGES = {
+    "ConnectionDoesNotExistError",
+    "CannotConnectNowError",
+    "ConnectionFailureError",
+    "InterfaceError",
+    "AdminShutdownError",
+    "ConnectionRejectionError",
+}

@@ -82,6 +82,24 @@ async def resume(db: Database) -> list[dict[str, Any]]:
         return [payload for payload in rows.all() if payload]
 
 
+async def stranded(db: Database, before: datetime) -> list[dict[str, Any]]:
+    """Stored before `before` and never taken: the gate failed on them (the database went away
+    between storing and taking), or a standby stored them. Taking is atomic, so handing them out
+    again can only make them run once."""
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(InboxUpdate.payload)
+            .where(
+                InboxUpdate.handled_at.is_(None),
+                InboxUpdate.started_at.is_(None),
+                InboxUpdate.received_at < before,
+            )
+            .order_by(InboxUpdate.received_at, InboxUpdate.update_id)
+            .limit(500)
+        )
+        return [dict(p) for p in rows if p]
+
+
 async def forget_before(db: Database, cutoff: datetime) -> None:
     # Telegram keeps undelivered updates for 24 hours; a week of ids is plenty to catch repeats.
     async with db.write() as session:

@@ -44,3 +44,22 @@ def test_a_connection_never_opened_is_safe_to_send_again(error: NetworkError) ->
 )
 def test_a_failure_after_the_request_may_have_been_written_is_never_resent(error: NetworkError) -> None:
     assert not provably_unsent(error)
+
+
+def test_an_outage_is_told_from_a_bug_through_the_chain_of_causes() -> None:
+    from sqlalchemy import exc
+
+    from storage.db import is_unavailable
+
+    refused = ConnectionRefusedError(111, "Connect call failed")
+    wrapped = exc.OperationalError("SELECT 1", {}, refused)
+    try:
+        try:
+            raise refused
+        except ConnectionRefusedError as inner:
+            raise RuntimeError("while handling") from inner
+    except RuntimeError as outer:
+        chained = outer
+    assert is_unavailable(wrapped) and is_unavailable(chained) and is_unavailable(TimeoutError())
+    assert not is_unavailable(ValueError("a bug")) and not is_unavailable(None)
+    assert not is_unavailable(exc.IntegrityError("INSERT", {}, ValueError("duplicate")))

@@ -122,6 +122,7 @@ CONTEST_DATA = {
 
 SAMPLES: dict[str, list[dict[str, Any]]] = {
     "apology": [{}],
+    "unavailable": [{}],
     "stranger": [{}],
     "stranger_short": [{}],
     "help": [
