@@ -110,8 +110,9 @@ async def announce_button(update: Update, context: BotContext, actor: Actor) -> 
         await edit(update, context, actor, "announce_card", markup, preview=preview)
         return
     queued = await announcements.send(deps.db, actor, token, deps.clock())
-    await edit(update, context, actor, "announce_queued", queued=queued)
+    # Handed off before the card changes: whoever sees the answer sees the sending under way.
     await notices.announce(deps, context.bot, queued, spawn=deps.background.spawn)
+    await edit(update, context, actor, "announce_queued", queued=queued)
 
 
 async def typed_announcement(

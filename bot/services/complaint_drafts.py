@@ -23,6 +23,7 @@ from bot.services.parsing import clean_text, client_key
 from bot.services.wizard import DraftData, State, Wizard
 from storage.db import Database
 from storage.models import Client, Complaint, Sale
+from storage.queries import clients as client_rows
 from storage.queries import insert_ignore
 
 TEXT_MAX = 1000
@@ -78,6 +79,8 @@ async def _recent(session: AsyncSession, actor: Actor) -> list[Choice]:
     rows = await session.execute(
         select(Client.id, Client.name)
         .join(sub, sub.c.id == Client.id)
+        # A client sold to may since have passed to another rep: only those the actor may see.
+        .where(client_rows.visible_to(team.id, actor.person_id, coordinator=actor.is_coordinator))
         .order_by(sub.c.at.desc(), Client.id)
         .limit(RECENT_CHOICES)
     )
@@ -110,8 +113,10 @@ async def choose_client(db: Database, actor: Actor, token: str, client_id: int, 
         if state.step is not Step.CLIENT:
             raise Refused(Reason.STALE_BUTTON)
         async with db.read() as session:
-            client = await session.get(Client, client_id)
-        if client is None or client.team_id != team.id:  # another team's: the button was never ours
+            client = await client_rows.visible(
+                session, client_id, team.id, actor.person_id, coordinator=actor.is_coordinator
+            )
+        if client is None:  # another team's or another rep's: the button was never ours
             raise Refused(Reason.STALE_BUTTON)
         return Step.TEXT, replace(state.data, client=client.name)
 

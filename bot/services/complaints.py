@@ -188,7 +188,8 @@ def _check_move(complaint: Complaint, status: str) -> None:
     if complaint.status in CLOSED:
         raise Refused(Reason.COMPLAINT_CLOSED)
     if status not in NEXT.get(complaint.status, ()):
-        raise Refused(Reason.STALE_BUTTON)
+        # Another coordinator moved it first (or the button is old): say so, never act twice.
+        raise Refused(Reason.COMPLAINT_MOVED)
 
 
 async def start_change(
@@ -221,7 +222,12 @@ async def finish_change(db: Database, actor: Actor, typed: str, now: datetime) -
     try:
         return await _change(db, actor, team.id, note, now)
     except Refused as refusal:
-        if refusal.reason in (Reason.COMPLAINT_CLOSED, Reason.NOT_FOUND, Reason.DRAFT_EXPIRED):
+        if refusal.reason in (
+            Reason.COMPLAINT_CLOSED,
+            Reason.COMPLAINT_MOVED,
+            Reason.NOT_FOUND,
+            Reason.DRAFT_EXPIRED,
+        ):
             await CHANGE_WIZARD.cancel(db, actor.person_id)  # it cannot go on: the draft ends
         raise
 

@@ -68,6 +68,7 @@ class Reason(StrEnum):
     TASK_DONE = "task_done"
     ANNOUNCE_NOBODY = "announce_nobody"
     COMPLAINT_CLOSED = "complaint_closed"
+    COMPLAINT_MOVED = "complaint_moved"
 
 
 class Refused(Exception):

@@ -18,6 +18,7 @@ from tests.support.clock import FakeClock, local
 from tests.support.english_team import GROUP, make_team
 from tests.support.harness import Harness, button, running_bot, seed_reps
 
+REPORT_MARK = re.compile(r"Your announcement has gone out|Twoje ogłoszenie zostało wysłane")
 EVIL = "<b>x</b> & </a> 😀"
 
 
@@ -59,8 +60,16 @@ async def send(h: Harness, boss: FakeUser, card: SentMessage, audience: str) -> 
         await h.tap(boss, card, button(card, audience))
     chosen = [label for label, _ in card.buttons() if label.startswith("✅")]
     assert len(chosen) == 1 and audience in chosen[0]
+    before = len(h.server.messages_to(boss.id))
     await h.tap(boss, card, button(card, "Send"))  # waits for the delivery handed off, and the report
-    assert "on its way" in card.shown
+    assert card.shown.startswith("✅")  # the card now says it is on its way, in either language
+    # The report comes last, once everything settled: wait for it rather than trust the timing.
+    await h.server.wait_for(
+        lambda: any(
+            m.message_id for m in h.server.messages_to(boss.id)[before:] if REPORT_MARK.search(m.shown)
+        ),
+        timeout=120,
+    )
     return h.server.last_to(boss.id)
 
 

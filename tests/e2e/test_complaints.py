@@ -377,3 +377,51 @@ async def test_the_open_complaints_list_pages_ten_at_a_time_oldest_first_and_fin
     assert [label for label, data in found.buttons() if data.startswith("cp:card:")] == [
         "#8 Client 07 · 0 days"
     ]
+
+
+async def test_a_forged_client_button_cannot_file_against_another_reps_client(h: Harness) -> None:
+    """Another rep's client, named by its real id in a forged button, is refused and never shown."""
+    t = await make_team(h, "Anna", "Bartek")
+    anna, bartek = t.reps["Anna"], t.reps["Bartek"]
+    await h.say(bartek, "/client Bartek Secret")
+    async with h.db.read() as session:
+        secret = await session.scalar(select(Client.id).where(Client.name == "Bartek Secret"))
+    assert secret is not None
+    step = (await h.say(anna, "/complaint"))[0]
+    token = next(d for _, d in step.buttons() if d.endswith(":cancel")).split(":")[1]
+    answer = await h.tap(anna, step, encode(Prefix.COMPLAINT, token, "c", secret), check=False)
+    assert answer and "no longer active" in answer
+    assert "Bartek Secret" not in step.shown
+    assert all("Bartek Secret" not in m.shown for m in h.server.messages_to(anna.id))
+
+
+async def test_a_second_coordinator_s_note_after_the_first_moved_it_is_told_and_ends(h: Harness) -> None:
+    """Two coordinators press In progress; the second one's note is refused once, with why, and
+    the draft ends (no stuck conversation), and the complaint moved once."""
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    second = h.server.user(3, "Marta", language_code="en")
+    await h.coordinator(second, "North", create=False, locale="en")
+    await h.say(anna, "/complaint")
+    await h.say(anna, "Acme")
+    step = (await h.say(anna, "Broken"))[0]
+    await h.tap(anna, step, button(step, "Skip"))
+    await h.tap(anna, step, button(step, "Save"))
+    async with h.db.read() as session:
+        complaint = await session.scalar(select(Complaint))
+    assert complaint is not None
+    cards = []
+    for boss in (t.boss, second):
+        card = (await h.say(boss, "/complaints"))[0]
+        await h.tap(boss, card, encode(Prefix.COMPLAINT, "card", complaint.id))
+        cards.append(card)
+    for boss, card in zip((t.boss, second), cards, strict=True):
+        await h.tap(boss, card, button(card, "In progress"))
+    await h.say(t.boss, "on it")
+    refused = (await h.say(second, "me too"))[0].shown
+    assert "Someone else has changed this complaint" in refused
+    after = (await h.say(second, "hello?"))[0].shown
+    assert "Someone else" not in after and "no longer active" not in after  # the draft ended
+    async with h.db.read() as session:
+        changes = await session.scalar(select(func.count()).select_from(ComplaintChange))
+    assert changes == 1

@@ -166,6 +166,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "not_member",
             "coordinators_only",
             "managers_only",
+            "complaint_moved",
             "export_usage",
             "export_too_big",
             "private_only",
