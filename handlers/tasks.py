@@ -164,6 +164,8 @@ async def _show_card(
     label = context.deps.renderer.label
     rows = []
     if task.done_at is None:
+        if task.assignee_id == actor.person_id:  # a task the coordinator holds (handed over)
+            rows.append([(label(actor.locale, "task_done"), encode(Prefix.TASK, "done", task.id))])
         rows.append([(label(actor.locale, "reassign"), encode(Prefix.TASK, "re", task.id))])
     rows.append([(label(actor.locale, "back_to_tasks"), encode(Prefix.TASK, "list"))])
     await edit(update, context, actor, "task_card", keyboard(rows), task=task, team=actor.team, moved=moved)

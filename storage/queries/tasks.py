@@ -7,7 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Task
+from storage.models import Member, Role, Task
+from storage.queries.members import active_in
 
 
 def is_open() -> ColumnElement[bool]:
@@ -15,10 +16,17 @@ def is_open() -> ColumnElement[bool]:
 
 
 def visible_to(team_id: int, person_id: int, *, coordinator: bool) -> ColumnElement[bool]:
-    """The team's tasks a person may open: a rep their own, a coordinator those they gave or hold."""
+    """The team's tasks a person may open: a rep their own; a coordinator those they gave or hold,
+    and any the coordinators hold (a removed rep's, handed over: every coordinator is told of them)."""
     team = Task.team_id == team_id
     if coordinator:
-        return and_(team, or_(Task.given_by == person_id, Task.assignee_id == person_id))
+        coordinators = select(Member.person_id).where(active_in(team_id, Role.COORDINATOR))
+        return and_(
+            team,
+            or_(
+                Task.given_by == person_id, Task.assignee_id == person_id, Task.assignee_id.in_(coordinators)
+            ),
+        )
     return and_(team, Task.assignee_id == person_id)
 
 

@@ -377,3 +377,25 @@ async def test_all_of_300_reps_get_their_task_once_and_the_picker_pages_stay_wit
     listing = (await h.say(t.boss, "/tasks"))[0]
     assert "300 tasks" in listing.shown and "Page 1 of 30." in listing.shown
     assert len(listing.buttons()) <= 100
+
+
+async def test_a_handed_over_task_is_seen_by_every_coordinator_and_done_by_the_one_holding_it(
+    h: Harness,
+) -> None:
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    second = h.server.user(3, "Marta", language_code="en")
+    await h.coordinator(second, "North", create=False, locale="en")
+    await give(h, t.boss, ["Anna"], "Call them back", "2026-11-06")
+    await h.remove(t.boss, anna)
+    # The other coordinator was told of it and finds it in /tasks, with the reassign button.
+    listing = (await h.say(second, "/tasks"))[0]
+    assert "Call them back" in listing.shown
+    await h.tap(second, listing, button(listing, "Call them back"))
+    assert [label for label, _ in listing.buttons() if "Done" in label] == []  # not theirs to tick
+    assert any("another rep" in label for label, _ in listing.buttons())
+    # The coordinator holding it marks it done from its card.
+    mine = (await h.say(t.boss, "/tasks"))[0]
+    await h.tap(t.boss, mine, button(mine, "Call them back"))
+    await h.tap(t.boss, mine, button(mine, "Done"))
+    assert [r[4] is not None for r in await tasks(h) if r[2] == "Call them back"] == [True]
