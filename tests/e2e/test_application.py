@@ -116,3 +116,36 @@ async def test_edited_messages_do_not_run_again(h: Harness) -> None:
     async with h.db.read() as session:
         voided = (await session.scalars(select(Sale).where(Sale.voided_at.is_not(None)))).all()
     assert len(voided) == 1
+
+
+DESK_REP = {"clients", "client", "contact", "complaint", "complaints", "tasks", "competitor"}
+DESK_COORDINATOR = DESK_REP | {"task", "competitors", "announce", "export"}
+
+
+async def test_the_desk_commands_are_in_each_role_s_menu_and_help_in_both_languages(db_url: str) -> None:
+    async with running_bot(db_url) as h:
+        boss = h.server.user(1, "Kasia", language_code="pl")
+        await h.coordinator(boss)
+        rep = h.server.user(2, "Rep", language_code="en")
+        await h.rep(boss, rep)
+        for lang in ("", "en", "pl"):
+            assert set(menu(h, {"type": "chat", "chat_id": boss.id}, lang)) >= DESK_COORDINATOR
+            shared = set(menu(h, {"type": "all_private_chats"}, lang))
+            assert shared >= DESK_REP and not {"task", "announce", "export", "competitors"} & shared
+        boss_help = (await h.say(boss, "/help"))[0].shown
+        rep_help = (await h.say(rep, "/help"))[0].shown
+        for name in DESK_COORDINATOR:
+            assert f"/{name} —" in boss_help, name
+        for name in DESK_REP:
+            assert f"/{name} —" in rep_help, name
+        assert "/announce" not in rep_help and "/task —" not in rep_help
+        # Polish descriptions, not English ones left in the Polish menu.
+        polish = {
+            c["command"]: c["description"]
+            for c in h.server.commands[(json.dumps({"type": "all_private_chats"}, sort_keys=True), "pl")]
+        }
+        english = {
+            c["command"]: c["description"]
+            for c in h.server.commands[(json.dumps({"type": "all_private_chats"}, sort_keys=True), "en")]
+        }
+        assert all(polish[name] != english[name] for name in DESK_REP), polish
