@@ -50,7 +50,7 @@ def client_key(name: str) -> str:
 
     "ACME sp. z o.o.", "Acme  Sp. z o.o." and "ACME Sp z o o" are one client: punctuation counts
     as a space, so "o.o." and "o o" agree. A name of punctuation only keeps it (else all such
-    names would be one client). Migration 0008 holds a frozen copy of this rule.
+    names would be one client). Migration 0009 holds a frozen copy of this rule.
     """
     spaced = "".join(" " if unicodedata.category(c).startswith("P") else c for c in name.casefold())
     return " ".join(spaced.split()) or name_key(name)

@@ -291,7 +291,7 @@ async def test_the_competitor_screens_are_in_polish_for_a_polish_rep(h: Harness)
     card = (await h.say(ola, "/competitor"))[0]
     assert "Nowa notatka o konkurencji" in card.shown and "Który konkurent?" in card.shown
     card = (await h.say(ola, "Hurtownia Konkurent"))[0]
-    assert "Co zauważyłeś?" in card.shown
+    assert "Co zauważono?" in card.shown
     assert [label for label, _ in card.buttons()] == [
         "Cena",
         "Promocja",
