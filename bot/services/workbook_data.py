@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased
 
 from bot.services.access import TeamInfo
 from bot.services.periods import Span, days_span
+from bot.services.results import totals_by_person
 from bot.services.targets import month_days, month_start, target_of
 from storage.db import Database
 from storage.models import (
@@ -79,19 +80,7 @@ async def summary(db: Database, team: TeamInfo, first: date, last: date) -> Summ
     """
     span = _span(team, first, last)
     async with db.read() as session:
-        sold = {
-            int(p): (int(t), int(n))
-            for p, t, n in await session.execute(
-                select(Sale.person_id, func.sum(Sale.amount_minor), func.count())
-                .where(
-                    Sale.team_id == team.id,
-                    Sale.occurred_at >= span.start,
-                    Sale.occurred_at < span.end,
-                    Sale.voided_at.is_(None),
-                )
-                .group_by(Sale.person_id)
-            )
-        }
+        sold = await totals_by_person(session, team.id, span)
         points = {
             int(p): int(d)
             for p, d in await session.execute(
@@ -167,19 +156,7 @@ async def sales(db: Database, team: TeamInfo, first: date, last: date) -> AsyncI
 async def reps(db: Database, team: TeamInfo, first: date, last: date) -> AsyncIterator[Row]:
     span = _span(team, first, last)
     async with db.read() as session:
-        sold = {
-            int(p): (int(t), int(n))
-            for p, t, n in await session.execute(
-                select(Sale.person_id, func.sum(Sale.amount_minor), func.count())
-                .where(
-                    Sale.team_id == team.id,
-                    Sale.occurred_at >= span.start,
-                    Sale.occurred_at < span.end,
-                    Sale.voided_at.is_(None),
-                )
-                .group_by(Sale.person_id)
-            )
-        }
+        sold = await totals_by_person(session, team.id, span)
         rows = await session.execute(
             select(Person, Member)
             .join(Member, Member.person_id == Person.id)
