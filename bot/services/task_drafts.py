@@ -153,6 +153,20 @@ class Given:
 async def save(db: Database, actor: Actor, token: str, now: datetime) -> Given:
     """One task per chosen rep still in the team (everyone active, for "All reps"), once."""
     team = actor.require_coordinator()
+    try:
+        return await _save(db, actor, token, now)
+    except Refused:
+        # Saved already (a double tap, or the update handed out again after a crash before its
+        # reps were told): the same tasks again, so the caller tells them, once by the claim's key.
+        async with db.read() as session:
+            given = await views(session, Task.batch == token, Task.given_by == actor.person_id)
+        if given:
+            return Given(token, given)
+        raise
+
+
+async def _save(db: Database, actor: Actor, token: str, now: datetime) -> Given:
+    team = actor.require_coordinator()
     async with db.write() as session:
         data = (await TASK.finish(session, actor.person_id, token, TaskStep.CONFIRM, now)).data
         if data.text is None or data.due is None:

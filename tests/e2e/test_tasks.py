@@ -399,3 +399,17 @@ async def test_a_handed_over_task_is_seen_by_every_coordinator_and_done_by_the_o
     await h.tap(t.boss, mine, button(mine, "Call them back"))
     await h.tap(t.boss, mine, button(mine, "Done"))
     assert [r[4] is not None for r in await tasks(h) if r[2] == "Call them back"] == [True]
+
+
+async def test_save_pressed_again_shows_the_given_task_and_gives_and_tells_nothing_twice(h: Harness) -> None:
+    """A second Save (a double tap, or the update handed out again after a crash) answers with the
+    saved card; the task exists once and its rep is told once."""
+    t = await make_team(h, "Anna")
+    card = await give(h, t.boss, ["Anna"], "Visit Acme", "2026-11-06")
+    async with h.db.read() as session:
+        batch = (await session.scalars(select(Task.batch))).one()
+    again = await h.tap(t.boss, card, encode(Prefix.TASK, "d", batch, "save"), check=False)
+    assert again is None or "no longer active" not in again
+    assert "Visit Acme" in card.shown
+    assert len(await tasks(h)) == 1
+    assert len(told(h, t.reps["Anna"], "Visit Acme")) == 1
