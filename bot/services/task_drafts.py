@@ -152,7 +152,7 @@ class Given:
 
 async def save(db: Database, actor: Actor, token: str, now: datetime) -> Given:
     """One task per chosen rep still in the team (everyone active, for "All reps"), once."""
-    team = actor.require_coordinator()
+    actor.require_coordinator()
     try:
         return await _save(db, actor, token, now)
     except Refused:

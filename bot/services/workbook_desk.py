@@ -10,7 +10,7 @@ from sqlalchemy.orm import aliased
 
 from bot.services.access import TeamInfo
 from bot.services.periods import days_span
-from bot.services.workbook_data import Row, local_naive
+from bot.services.workbook_data import STREAM_ROWS, Row, local_naive
 from storage.db import Database
 from storage.models import Client, Complaint, Person, Task
 
@@ -35,7 +35,9 @@ async def complaints(db: Database, team: TeamInfo, first: date, last: date) -> A
         .order_by(Complaint.created_at, Complaint.id)
     )
     async with db.read() as session:
-        async for complaint, client, person in await session.stream(stmt):
+        async for complaint, client, person in await session.stream(
+            stmt.execution_options(yield_per=STREAM_ROWS)
+        ):
             yield (
                 complaint.id,
                 local_naive(complaint.created_at, team),
@@ -64,7 +66,9 @@ async def tasks(db: Database, team: TeamInfo, first: date, last: date) -> AsyncI
         .order_by(Task.due, Task.id)
     )
     async with db.read() as session:
-        async for task, holder, given_by, client in await session.stream(stmt):
+        async for task, holder, given_by, client in await session.stream(
+            stmt.execution_options(yield_per=STREAM_ROWS)
+        ):
             given = local_naive(task.created_at, team)
             yield (
                 task.text,
