@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased
 from bot.services.access import TeamInfo
 from bot.services.periods import Span, days_span
 from bot.services.results import totals_by_person
-from bot.services.targets import month_days, month_start, target_of
+from bot.services.targets import month_days, month_start
 from storage.db import Database
 from storage.models import (
     Attendee,
@@ -28,6 +28,7 @@ from storage.models import (
     Product,
     Role,
     Sale,
+    Target,
 )
 
 Row = Sequence[Any]
@@ -72,6 +73,16 @@ def _months(first: date, last: date) -> list[tuple[date, int, int]]:
     return out
 
 
+def _in_force(history: list[tuple[date, int]], month: date) -> int | None:
+    """As `targets.target_of`: the latest target set for `month` or an earlier one (history sorted)."""
+    found = None
+    for set_for, amount in history:
+        if set_for > month:
+            break
+        found = amount
+    return found
+
+
 def _name(first: str, last: str | None) -> str:
     return f"{first} {last}" if last else first
 
@@ -102,6 +113,15 @@ async def summary(db: Database, team: TeamInfo, first: date, last: date) -> Summ
             .where(Member.team_id == team.id, Member.role == Role.REP)
             .order_by(Person.first_name, Person.id)
         )
+        # Every target of the team up to the range's last month, once (not a query per rep and month).
+        months = _months(first, last)
+        targets: dict[int, list[tuple[date, int]]] = {}
+        for person_id, month, amount in await session.execute(
+            select(Target.person_id, Target.month, Target.amount_minor)
+            .where(Target.team_id == team.id, Target.month <= months[-1][0])
+            .order_by(Target.month)
+        ):
+            targets.setdefault(int(person_id), []).append((month, int(amount)))
         lines, reps = [], 0
         for person, member in people:
             active = member.removed_at is None
@@ -110,11 +130,11 @@ async def summary(db: Database, team: TeamInfo, first: date, last: date) -> Summ
             reps += active
             target = 0
             has_target = False
-            for month, covered, length in _months(first, last):
-                amount = await target_of(session, team.id, person.id, month)
-                if amount is not None:
+            for month, covered, length in months:
+                in_force = _in_force(targets.get(person.id, []), month)
+                if in_force is not None:
                     has_target = True
-                    target += amount * covered // length
+                    target += in_force * covered // length
             total, count = sold.get(person.id, (0, 0))
             lines.append(
                 SummaryLine(

@@ -198,3 +198,12 @@ async def test_a_month_s_target_counts_in_proportion_to_the_days_in_the_range(
     book: Any = load_workbook(out)
     rows = {r[0]: r for r in book["Summary"].iter_rows(min_row=2, values_only=True)}
     assert round(rows["Anna"][3] * 100) == 310_000 * 15 // 31
+
+
+def test_a_target_applies_from_its_month_until_changed_as_targets_target_of_reads_it() -> None:
+    from bot.services.workbook_data import _in_force
+
+    history = [(date(2026, 1, 1), 100), (date(2026, 3, 1), 300)]
+    assert _in_force(history, date(2025, 12, 1)) is None
+    assert [_in_force(history, date(2026, m, 1)) for m in (1, 2, 3, 4)] == [100, 100, 300, 300]
+    assert _in_force([], date(2026, 1, 1)) is None
