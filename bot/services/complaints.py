@@ -188,7 +188,9 @@ def _check_move(complaint: Complaint, status: str) -> None:
     if complaint.status in CLOSED:
         raise Refused(Reason.COMPLAINT_CLOSED)
     if status not in NEXT.get(complaint.status, ()):
-        # Another coordinator moved it first (or the button is old): say so, never act twice.
+        if not any(status in targets for targets in NEXT.values()):
+            raise Refused(Reason.STALE_BUTTON)  # a move no button offers: never ours
+        # Another coordinator moved it first (or the card is old): say so, never act twice.
         raise Refused(Reason.COMPLAINT_MOVED)
 
 
