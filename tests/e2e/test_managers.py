@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -25,18 +26,27 @@ async def h(db_url: str) -> AsyncIterator[Harness]:
             yield harness
 
 
-def salesbot(h: Harness, db_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+async def salesbot(h: Harness, db_url: str, cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command in a thread: the bot shares this event loop, and a loop blocked on the child
+    would hold the bot's SQLite write lock while the child waits for it."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SALESBOT_")}
     environ.update(
         SALESBOT_TOKEN=h.server.token, SALESBOT_API_BASE_URL=h.server.base_url, SALESBOT_DATABASE_URL=db_url
     )
-    return subprocess.run(
-        [SALESBOT, *args], env=environ, cwd=cwd, capture_output=True, text=True, timeout=60, check=False
+    return await asyncio.to_thread(
+        subprocess.run,
+        [SALESBOT, *args],
+        env=environ,
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
 
 
-def manager_link(h: Harness, db_url: str, cwd: Path, team: str) -> str:
-    done = salesbot(h, db_url, cwd, "team", "manager-link", team)
+async def manager_link(h: Harness, db_url: str, cwd: Path, team: str) -> str:
+    done = await salesbot(h, db_url, cwd, "team", "manager-link", team)
     assert done.returncode == 0, done.stderr
     last = done.stdout.strip().splitlines()[-1]
     assert last.startswith("https://t.me/north_sales_bot?start=")
@@ -66,13 +76,13 @@ async def test_a_manager_link_adds_each_team_once_and_teams_lists_only_theirs(
     rep = h.server.user(3, "Ola", language_code="en")
     await h.rep(north_boss, rep)
     boss = h.server.user(10, "Zofia", language_code="en")
-    north = manager_link(h, db_url, tmp_path, "North")
+    north = await manager_link(h, db_url, tmp_path, "North")
     welcome = (await h.say(boss, f"/start {north}"))[0].shown
     assert "You now oversee the team North" in welcome
     assert "You already oversee the team North" in (await h.say(boss, f"/start {north}"))[0].shown
     other = h.server.user(11, "Piotr", language_code="en")
     assert "not valid any more" in (await h.say(other, f"/start {north}"))[0].shown  # one-time
-    await h.say(boss, f"/start {manager_link(h, db_url, tmp_path, EVIL)}")
+    await h.say(boss, f"/start {await manager_link(h, db_url, tmp_path, EVIL)}")
     listing = (await h.say(boss, "/teams"))[0].shown
     assert "North" in listing and EVIL in listing  # a team's name is shown literally
     assert "West" not in listing
@@ -81,7 +91,7 @@ async def test_a_manager_link_adds_each_team_once_and_teams_lists_only_theirs(
     assert "Only a manager" in (await h.say(rep, "/teams"))[0].shown
     help_text = (await h.say(boss, "/help"))[0].shown
     assert "As a manager" in help_text and "/teams" in help_text and "/invite" not in help_text
-    listed = salesbot(h, db_url, tmp_path, "team", "managers", "North")
+    listed = await salesbot(h, db_url, tmp_path, "team", "managers", "North")
     assert listed.returncode == 0 and listed.stdout == "10\tZofia\n"
 
 
@@ -92,7 +102,7 @@ async def test_a_manager_has_their_own_menu_and_may_also_sell_in_one_team(
     seller = h.server.user(20, "Ewa", language_code="pl")
     await h.rep(north_boss, seller)
     assert not own_menu(h, seller)  # a rep has the shared menu
-    await h.say(seller, f"/start {manager_link(h, db_url, tmp_path, EVIL)}")
+    await h.say(seller, f"/start {await manager_link(h, db_url, tmp_path, EVIL)}")
     assert {"report", "teams"} <= set(own_menu(h, seller, "pl")) and "invite" not in own_menu(h, seller, "pl")
     card = (await h.say(seller, "/report 100 Acme"))[0]
     assert "Acme" in card.shown  # still a rep of North
@@ -107,19 +117,19 @@ async def test_a_removed_manager_no_longer_sees_the_team_and_loses_their_menu(
 ) -> None:
     await make_teams(h)
     boss = h.server.user(10, "Zofia", language_code="en")
-    await h.say(boss, f"/start {manager_link(h, db_url, tmp_path, 'North')}")
-    await h.say(boss, f"/start {manager_link(h, db_url, tmp_path, EVIL)}")
+    await h.say(boss, f"/start {await manager_link(h, db_url, tmp_path, 'North')}")
+    await h.say(boss, f"/start {await manager_link(h, db_url, tmp_path, EVIL)}")
     assert "teams" in own_menu(h, boss)
-    done = salesbot(h, db_url, tmp_path, "team", "remove-manager", "North", str(boss.id))
+    done = await salesbot(h, db_url, tmp_path, "team", "remove-manager", "North", str(boss.id))
     assert done.returncode == 0, done.stderr
     listing = (await h.say(boss, "/teams"))[0].shown
     assert "North" not in listing and EVIL in listing
     assert "teams" in own_menu(h, boss)  # still manages one team
-    done = salesbot(h, db_url, tmp_path, "team", "remove-manager", EVIL, str(boss.id))
+    done = await salesbot(h, db_url, tmp_path, "team", "remove-manager", EVIL, str(boss.id))
     assert done.returncode == 0, done.stderr
     assert not own_menu(h, boss) and not own_menu(h, boss, "en")
     assert "invite link" in (await h.say(boss, "/teams"))[0].shown  # a stranger again
-    listed = salesbot(h, db_url, tmp_path, "team", "managers", "North")
+    listed = await salesbot(h, db_url, tmp_path, "team", "managers", "North")
     assert listed.returncode == 0 and listed.stdout == ""
 
 
@@ -139,7 +149,7 @@ async def test_manager_commands_fail_in_one_line_and_exit_1(
     await teams.create_team(
         h.db, "North", timezone="Europe/Warsaw", locale="en", currency="PLN", now=h.clock()
     )
-    done = salesbot(h, db_url, tmp_path, *args)
+    done = await salesbot(h, db_url, tmp_path, *args)
     assert done.returncode == 1
     assert done.stdout == ""
     lines = done.stderr.strip().splitlines()
