@@ -14,6 +14,7 @@ from bot.services.client_desk import AddStep, ContactStep, ContactView, NoteStep
 from bot.services.drafts import DraftKind
 from bot.services.paging import matching, page_of, search_query
 from handlers.common import (
+    command_args,
     keyboard,
     page_buttons,
     pressed,
@@ -27,12 +28,6 @@ from handlers.conversation import CANCEL, Conversation, DraftButtons, cancel_pre
 from storage.models import NAME_MAX, ClientKind, ContactKind
 
 LABEL_CHARS = 64
-
-
-def _args(update: Update) -> str:
-    assert update.effective_message is not None
-    parts = (update.effective_message.text or "").split(maxsplit=1)
-    return parts[1] if len(parts) > 1 else ""
 
 
 # --- the list --------------------------------------------------------------------------------
@@ -62,7 +57,7 @@ async def _show_list(
 @private_only
 async def clients_command(update: Update, context: BotContext, actor: Actor) -> None:
     actor.require_member()
-    await _show_list(update, context, actor, editing=False, query=search_query(_args(update)))
+    await _show_list(update, context, actor, editing=False, query=search_query(command_args(update)))
 
 
 # --- the card --------------------------------------------------------------------------------
@@ -112,7 +107,7 @@ async def show_card(
 async def client_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/client NAME adds (or finds) a client; /client alone asks for the name."""
     deps = context.deps
-    name = _args(update).strip()
+    name = command_args(update).strip()
     if not name:
         token = await client_desk.start_add(deps.db, actor, deps.clock())
         markup = DraftButtons(Prefix.CONTACT, token, deps.renderer.label(actor.locale, "cancel")).keyboard([])

@@ -39,6 +39,13 @@ ActorCallback = Callable[[Update, BotContext, Actor], Coroutine[Any, Any, None]]
 OPEN_COMMANDS = ("/start",)
 
 
+def command_args(update: Update) -> str:
+    """What follows the command in the message ("" when nothing does)."""
+    assert update.effective_message is not None
+    parts = (update.effective_message.text or "").split(maxsplit=1)
+    return parts[1] if len(parts) > 1 else ""
+
+
 def person_data(user: User) -> PersonData:
     return PersonData(user.id, user.first_name, user.last_name, user.username, user.language_code)
 

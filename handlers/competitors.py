@@ -13,7 +13,7 @@ from bot.services.access import Actor
 from bot.services.competitor_notes import NOTE_MAX, NoteView, Step
 from bot.services.drafts import DraftKind
 from bot.services.paging import search_query
-from handlers.common import edit, pressed, private_only, reply, respond, with_actor
+from handlers.common import command_args, edit, pressed, private_only, reply, respond, with_actor
 from handlers.conversation import CANCEL, Conversation, DraftButtons, cancel_pressed
 from storage.models import NAME_MAX, CompetitorKind
 
@@ -60,9 +60,8 @@ async def competitor_command(update: Update, context: BotContext, actor: Actor) 
 async def competitors_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/competitors [NAME]: the coordinator reads the last 30 days' notes by competitor."""
     deps = context.deps
-    assert update.effective_message is not None
-    parts = (update.effective_message.text or "").split(maxsplit=1)
-    query = search_query(parts[1]) if len(parts) > 1 else ""
+    args = command_args(update)
+    query = search_query(args) if args else ""
     listing = await competitors.recent(deps.db, actor, deps.clock(), query)
     await reply(update, context, actor, "competitors_list", listing=listing, days=competitors.LIST_DAYS)
 

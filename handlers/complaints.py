@@ -19,6 +19,7 @@ from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.paging import matching, page_of, search_query
 from handlers.common import (
+    command_args,
     keyboard,
     page_buttons,
     pressed,
@@ -33,12 +34,6 @@ from storage.models import NAME_MAX, ComplaintStatus
 
 LABEL_CHARS = 48
 TEXT_MAX = complaint_drafts.TEXT_MAX
-
-
-def _args(update: Update) -> str:
-    assert update.effective_message is not None
-    parts = (update.effective_message.text or "").split(maxsplit=1)
-    return parts[1] if len(parts) > 1 else ""
 
 
 # --- filing ----------------------------------------------------------------------------------
@@ -79,7 +74,7 @@ async def show_filing(
 async def complaint_command(update: Update, context: BotContext, actor: Actor) -> None:
     """/complaint asks for the client; /complaint CLIENT goes straight to what happened."""
     deps = context.deps
-    view = await complaint_drafts.start(deps.db, actor, deps.clock(), _args(update))
+    view = await complaint_drafts.start(deps.db, actor, deps.clock(), command_args(update))
     await show_filing(update, context, actor, view, editing=False)
 
 
@@ -154,7 +149,7 @@ async def _show_list(
 @private_only
 async def complaints_command(update: Update, context: BotContext, actor: Actor) -> None:
     actor.require_member()
-    await _show_list(update, context, actor, editing=False, query=search_query(_args(update)))
+    await _show_list(update, context, actor, editing=False, query=search_query(command_args(update)))
 
 
 def _card_markup(deps: Deps, actor: Actor, view: ComplaintView) -> InlineKeyboardMarkup:

@@ -14,13 +14,7 @@ from bot.deps import BotContext
 from bot.services import exports
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Reason, Refused
-from handlers.common import keyboard, pressed, private_only, reply, with_actor
-
-
-def _args(update: Update) -> str:
-    assert update.effective_message is not None
-    parts = (update.effective_message.text or "").split(maxsplit=1)
-    return parts[1] if len(parts) > 1 else ""
+from handlers.common import command_args, keyboard, pressed, private_only, reply, with_actor
 
 
 @with_actor
@@ -28,7 +22,7 @@ def _args(update: Update) -> str:
 async def export_command(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     teams = exports.choices(actor)
-    first, last = exports.parse_period(_args(update), exports.today_of(actor, deps.clock()))
+    first, last = exports.parse_period(command_args(update), exports.today_of(actor, deps.clock()))
     if len(teams) == 1:
         await _send(update, context, actor, teams, first, last)
         return
