@@ -62,6 +62,14 @@ class Actor:
         return self.is_member and self.role is Role.COORDINATOR
 
     @property
+    def home(self) -> TeamInfo:
+        """The team whose zone and language are this person's: their own, else the first they manage."""
+        home = self.team or (self.managed[0] if self.managed else None)
+        if home is None:
+            raise Refused(Reason.NOT_MEMBER)
+        return home
+
+    @property
     def is_manager(self) -> bool:
         return bool(self.managed) and self.person_id != ANONYMOUS_ADMIN_ID
 

@@ -31,8 +31,7 @@ class Workbook:
 
 
 def today_of(actor: Actor, now: datetime) -> date:
-    home = actor.team or actor.managed[0]
-    return now.astimezone(home.zone).date()
+    return now.astimezone(actor.home.zone).date()
 
 
 def parse_period(text: str, today: date) -> tuple[date, date]:

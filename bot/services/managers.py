@@ -97,7 +97,7 @@ async def menu_holders(db: Database) -> list[MenuHolder]:
 
 
 def holder_of(actor: Actor) -> MenuHolder:
-    home = actor.team or actor.managed[0]
+    home = actor.home
     return MenuHolder(actor.person_id, home.locale, actor.role if actor.is_member else None, actor.is_manager)
 
 

@@ -245,12 +245,11 @@ async def write_team(
             (line.name, line.total, line.count, line.target, _percent(line.total, line.target), line.points),
             team.currency,
         )
-    total = sum(line.total for line in summary.lines)
-    target = sum(line.target or 0 for line in summary.lines) or None
+    total, target = summary.total, summary.target
     team_row = (
         writer.words("word", "team_total"),
         total,
-        sum(line.count for line in summary.lines),
+        summary.count,
         target,
         _percent(total, target),
         sum(line.points for line in summary.lines),
@@ -290,8 +289,7 @@ async def write_workbook(
         ws = writer.sheet("", "teams", TEAMS)
         for team in teams:
             summary = await workbook_data.summary(db, team, first, last)
-            total = sum(line.total for line in summary.lines)
-            target = sum(line.target or 0 for line in summary.lines) or None
+            total, target = summary.total, summary.target
             writer.row(
                 ws,
                 TEAMS,
@@ -300,7 +298,7 @@ async def write_workbook(
                     team.currency,
                     summary.reps,
                     total,
-                    sum(line.count for line in summary.lines),
+                    summary.count,
                     target,
                     _percent(total, target),
                 ),

@@ -51,6 +51,19 @@ class Summary:
     lines: list[SummaryLine]
     reps: int
 
+    @property
+    def total(self) -> int:
+        return sum(line.total for line in self.lines)
+
+    @property
+    def count(self) -> int:
+        return sum(line.count for line in self.lines)
+
+    @property
+    def target(self) -> int | None:
+        """The reps' targets summed (None when none of them has one)."""
+        return sum(line.target or 0 for line in self.lines) or None
+
 
 def local_naive(instant: datetime | None, team: TeamInfo) -> datetime | None:
     """Excel has no time zones: the team's wall clock, as the coordinator reads it on screen."""
