@@ -28,6 +28,7 @@ from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekS
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.exports import Workbook as ExportedBook
+from bot.services.live_board import Board, ContestLead
 from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.paging import page_of
@@ -301,6 +302,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"rows": [], "team": TEAM},
+    ],
+    "live_board": [
+        {
+            "board": Board(
+                date(2026, 11, 27),
+                BOARD.rows,
+                12,
+                1100,
+                8,
+                50_000,
+                100_000,
+                [ContestLead(EVIL, kind, CONTEST_ENTRIES[:2]) for kind in ("amount", "count", "squads")],
+            ),
+            "team": TEAM,
+        },
+        {"board": Board(date(2026, 11, 27), BOARD.rows, 2, 1100, 8, 1100, None, final=True), "team": TEAM},
     ],
     "daily_post": [
         {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, [EVIL, EVIL]), "team": TEAM},

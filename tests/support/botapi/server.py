@@ -150,6 +150,7 @@ class BotApiServer:
         self.calls: list[tuple[str, JSON]] = []
         self.callback_answers: list[tuple[str, str | None, bool]] = []  # (id, text, show_alert)
         self.pinned: dict[int, int] = {}  # chat_id -> last pinned message_id
+        self.pins: dict[int, list[int]] = {}  # chat_id -> every pinned message_id, oldest first
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope JSON, language) -> list
         self.updates: dict[int, JSON] = {}  # every update pushed, by update_id
         self._cond = threading.Condition(threading.RLock())
@@ -381,6 +382,11 @@ class BotApiServer:
         with self._cond:
             self._queue.append(_Queued(self.updates[update_id], redelivered=True))
             self._cond.notify_all()
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Someone in the chat deletes one of the bot's messages."""
+        with self._cond:
+            self._messages[(chat_id, message_id)].deleted = True
 
     def set_member_status(self, chat_id: int, user_id: int, status: str, **rights: Any) -> None:
         """What getChatMember answers. For the bot it also gates pinning (``can_pin_messages``)
@@ -857,18 +863,30 @@ class BotApiServer:
         key = (chat.id, p["message_id"])
         if key not in self._messages and key not in self._user_messages:
             raise ApiError(400, "Bad Request: message to pin not found")
+        pins = self.pins.setdefault(chat.id, [])
+        if key[1] in pins:
+            pins.remove(key[1])
+        pins.append(key[1])  # a chat keeps several pinned messages, as Telegram's do
         self.pinned[chat.id] = key[1]
         return True
 
     def _m_unpinChatMessage(self, p: JSON, f: Files) -> bool:
         chat = self._pinnable_chat(p)
-        if chat.id not in self.pinned or p.get("message_id", self.pinned[chat.id]) != self.pinned[chat.id]:
+        pins = self.pins.get(chat.id, [])
+        message_id = p.get("message_id", pins[-1] if pins else None)
+        if message_id not in pins:
             raise ApiError(400, "Bad Request: message to unpin not found")
-        del self.pinned[chat.id]
+        pins.remove(message_id)  # without an id, the most recent pin goes, as with Telegram
+        if pins:
+            self.pinned[chat.id] = pins[-1]
+        else:
+            del self.pinned[chat.id]
         return True
 
     def _m_unpinAllChatMessages(self, p: JSON, f: Files) -> bool:
-        self.pinned.pop(self._pinnable_chat(p).id, None)
+        chat = self._pinnable_chat(p)
+        self.pinned.pop(chat.id, None)
+        self.pins.pop(chat.id, None)
         return True
 
     def _m_getChat(self, p: JSON, f: Files) -> JSON:
