@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import logging
 
+from telegram import Message
 from telegram.constants import ParseMode
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TelegramError
 
 from bot.scheduler.delivery import Deliverer
 from bot.services import live_board
 from bot.services.live_board import Due, Step
+from bot.services.topics import Topic
 
 log = logging.getLogger(__name__)
 
@@ -75,8 +77,14 @@ async def _serve(deliverer: Deliverer, item: Due) -> None:
 
 async def _post(deliverer: Deliverer, item: Due, text: str, digest: str) -> None:
     db, now, team = deliverer.db, deliverer.now(), item.team
+
+    async def send(thread_id: int | None) -> Message:
+        return await deliverer.bot.send_message(
+            chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML, message_thread_id=thread_id
+        )
+
     try:
-        message = await deliverer.bot.send_message(chat_id=item.chat_id, text=text, parse_mode=ParseMode.HTML)
+        message = await deliverer.post_in_topic(team.id, item.chat_id, Topic.BOARD, send)
     except (BadRequest, Forbidden):
         await live_board.failed(db, team.id, item.day, now)
         raise

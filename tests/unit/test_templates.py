@@ -173,6 +173,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "private_only",
             "group_only",
             "group_taken",
+            "topic_usage",
             "cannot_remove_coordinator",
             "stale_button",
             "not_found",
@@ -223,7 +224,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for number, query in ((0, ""), (2, EVIL))
     ],
     "team_remove_confirm": [{"member": MemberView(1, 1, EVIL, None, Role.REP)}],
-    "group_linked": [{"team": TEAM}],
+    "group_linked": [{"team": TEAM, "in_topic": False}, {"team": TEAM, "in_topic": True}],
+    "topic_set": [
+        {"topic": topic} for topic in ("board", "contests", "cheers", "duels", "kudos", "announcements")
+    ],
+    "topic_gone": [{"team": TEAM}],
     "report_step": [
         {
             "draft": DraftView("t", step, EVIL, 100, EVIL, False, "PLN", [], problem),

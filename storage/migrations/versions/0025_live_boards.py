@@ -1,4 +1,4 @@
-"""live boards: the team group's pinned "today" message, one a day, edited as sales come in
+"""live boards and forum topics: the group's pinned "today" message; posts routed to topics
 
 Revision ID: 0025
 Revises: 0016
@@ -31,7 +31,13 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("team_id", "day", name=op.f("pk_live_boards")),
     )
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("group_thread_id", sa.BigInteger(), nullable=True))
+        batch_op.add_column(sa.Column("topics", sa.JSON(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("topics")
+        batch_op.drop_column("group_thread_id")
     op.drop_table("live_boards")
