@@ -69,6 +69,8 @@ class Team(Base):
     # A forum group: the topic where /linkgroup was sent (None: the General topic) takes every
     # post, unless `topics` routes a kind of post (board, contests, ...) to a topic of its own.
     group_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A rep below this % of their target's even pace is told so on the 10th and the 20th.
+    pace_threshold: Mapped[int] = mapped_column(Integer, server_default="70")
     topics: Mapped[dict[str, Any] | None]
 
 

@@ -31,6 +31,7 @@ from bot.services.exports import Workbook as ExportedBook
 from bot.services.live_board import Board, ContestLead
 from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
+from bot.services.pace_alerts import Behind
 from bot.services.paging import page_of
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
@@ -340,6 +341,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
     ],
+    "pace_alert": [
+        {"rep": Behind(1, EVIL, "pl", 42, 12_000, 100_000, 8_800, days), "team": TEAM}
+        for days in (1, 2, 5, 22)
+    ],
     "digest_daily": [
         {
             "digest": DailyDigest(
@@ -350,6 +355,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 [EVIL],
                 [EVIL],
                 100,
+                behind_pace=[EVIL, EVIL],
             ),
             "team": TEAM,
         },
@@ -515,7 +521,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
     ],
-    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
+    "settings_ask": [
+        {"field": f} for f in ("post_time", "nudge_time", "country", "points", "key_days", "pace")
+    ],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))

@@ -1,4 +1,4 @@
-"""live boards and forum topics: the group's pinned "today" message; posts routed to topics
+"""motivation in the group: the live board (pinned "today" message), forum topic routes, pace threshold
 
 Revision ID: 0025
 Revises: 0016
@@ -34,10 +34,12 @@ def upgrade() -> None:
     with op.batch_alter_table("teams", schema=None) as batch_op:
         batch_op.add_column(sa.Column("group_thread_id", sa.BigInteger(), nullable=True))
         batch_op.add_column(sa.Column("topics", sa.JSON(), nullable=True))
+        batch_op.add_column(sa.Column("pace_threshold", sa.Integer(), server_default="70", nullable=False))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("teams", schema=None) as batch_op:
+        batch_op.drop_column("pace_threshold")
         batch_op.drop_column("topics")
         batch_op.drop_column("group_thread_id")
     op.drop_table("live_boards")
