@@ -180,6 +180,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("invite", team.invite),
     ("team", team.team),
     ("linkgroup", team.link_group),
+    ("topic", team.topic_command),
     ("report", report.report_command),
     ("cancel", conversation.cancel_command),
     ("undo", report.undo_command),

@@ -78,7 +78,7 @@ COORDINATOR_COMMANDS = (
 )
 # A manager's own commands, after those of their role in a team (if they have one).
 MANAGER_COMMANDS = ("summary", "teams", "export")
-GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "help")
+GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "topic", "help")
 
 
 def commands_of(holder: MenuHolder) -> tuple[str, ...]:

@@ -157,11 +157,23 @@ async def reply(
     await settled(update, context)
     chat = update.effective_chat
     assert chat is not None
-    return await _send(context, chat.id, split_message(text), markup)
+    return await _send(context, chat.id, split_message(text), markup, topic_of(update))
+
+
+def topic_of(update: Update) -> int | None:
+    """The forum topic the update came from: an answer goes back to it, not to General."""
+    message = update.effective_message
+    if message is None or not message.is_topic_message:
+        return None
+    return message.message_thread_id
 
 
 async def _send(
-    context: BotContext, chat_id: int, parts: list[str], markup: InlineKeyboardMarkup | None
+    context: BotContext,
+    chat_id: int,
+    parts: list[str],
+    markup: InlineKeyboardMarkup | None,
+    thread_id: int | None = None,
 ) -> Message | None:
     """Send the parts in order, the buttons under the last; from a 429 on, they wait in the outbox."""
     deps = context.deps
@@ -173,7 +185,10 @@ async def _send(
     for index, part in enumerate(parts):
         try:
             sent = await context.bot.send_message(
-                chat_id=chat_id, text=part, reply_markup=markup if index == len(parts) - 1 else None
+                chat_id=chat_id,
+                text=part,
+                reply_markup=markup if index == len(parts) - 1 else None,
+                message_thread_id=thread_id,
             )
         except RetryAfter as exc:
             await _later(context, chat_id, parts[index:], markup, exc)
@@ -232,7 +247,7 @@ async def edit(
         if "not modified" not in str(exc).lower():
             raise
         return  # the card shows this already: whoever edited it sent the rest
-    await _send(context, chat.id, parts[1:], markup)
+    await _send(context, chat.id, parts[1:], markup, topic_of(update))
 
 
 async def respond(
@@ -334,7 +349,9 @@ async def on_error(update: object, context: BotContext) -> None:
         if update.callback_query is not None:
             await update.callback_query.answer(alert_text(text), show_alert=True)
         else:
-            await context.bot.send_message(chat_id=update.effective_chat.id, text=text)
+            await context.bot.send_message(
+                chat_id=update.effective_chat.id, text=text, message_thread_id=topic_of(update)
+            )
     except Exception:  # the apology is best effort: never let it raise from the error handler
         log.exception("could not apologise for update %s", update_id)
 

@@ -49,6 +49,7 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
             ask("set_points", Field.POINTS),
             ask("set_big_deal", Field.BIG_DEAL),
             ask("set_key_days", Field.KEY_DAYS),
+            ask("set_pace", Field.PACE),
         ]
     )
 

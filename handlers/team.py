@@ -1,4 +1,4 @@
-"""Coordinator's team commands: /invite, /team, /linkgroup."""
+"""Coordinator's team commands: /invite, /team, /linkgroup, /topic."""
 
 from __future__ import annotations
 
@@ -8,11 +8,12 @@ from telegram.constants import ChatType
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
 from bot.scheduler.notices import notify_people
-from bot.services import catalogue, teams
+from bot.services import catalogue, teams, topics
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
 from bot.services.paging import matching, page_of, search_query
 from handlers.common import (
+    command_args,
     edit,
     keyboard,
     page_buttons,
@@ -21,6 +22,7 @@ from handlers.common import (
     private_only,
     reply,
     respond,
+    topic_of,
     with_actor,
 )
 
@@ -147,5 +149,17 @@ async def link_group(update: Update, context: BotContext, actor: Actor) -> None:
     assert chat is not None
     if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
         raise Refused(Reason.GROUP_ONLY)
-    team_info = await teams.link_group(context.deps.db, actor, chat.id)
-    await reply(update, context, actor, "group_linked", team=team_info)
+    thread_id = topic_of(update)
+    team_info = await teams.link_group(context.deps.db, actor, chat.id, thread_id)
+    await reply(update, context, actor, "group_linked", team=team_info, in_topic=thread_id is not None)
+
+
+@with_actor
+async def topic_command(update: Update, context: BotContext, actor: Actor) -> None:
+    """`/topic board|contests|cheers|duels|kudos|announcements` in a topic of the linked group."""
+    chat = update.effective_chat
+    assert chat is not None
+    if chat.type not in (ChatType.GROUP, ChatType.SUPERGROUP):
+        raise Refused(Reason.GROUP_ONLY)
+    topic = await topics.route(context.deps.db, actor, chat.id, topic_of(update), command_args(update))
+    await reply(update, context, actor, "topic_set", topic=topic.value)

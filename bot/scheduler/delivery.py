@@ -7,7 +7,8 @@ through `bot.scheduler.outputs`.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+from collections.abc import Awaitable, Callable
+from datetime import date, datetime
 from typing import Any
 
 import httpx
@@ -18,7 +19,7 @@ from telegram.error import BadRequest, ChatMigrated, Forbidden, NetworkError, Re
 from bot.deps import Deps
 from bot.keyboards import keyboard
 from bot.pacing import retry_delay
-from bot.services import digests, outbox
+from bot.services import digests, outbox, topics
 from bot.services.digests import Recipient
 from bot.services.outbox import Envelope, Taken
 from bot.settings import pick_locale
@@ -82,22 +83,55 @@ class Deliverer:
 
     async def _post(self, taken: Taken) -> Message:
         markup = keyboard(taken.buttons) if taken.buttons else None
-        if taken.photo is not None:
-            return await self.bot.send_photo(
+
+        async def send(thread_id: int | None) -> Message:
+            if taken.photo is not None:
+                return await self.bot.send_photo(
+                    chat_id=taken.chat_id,
+                    photo=taken.photo,
+                    caption=taken.text or None,
+                    parse_mode=ParseMode.HTML,
+                    reply_markup=markup,
+                    message_thread_id=thread_id,
+                )
+            return await self.bot.send_message(
                 chat_id=taken.chat_id,
-                photo=taken.photo,
-                caption=taken.text or None,
-                parse_mode=ParseMode.HTML,
+                text=taken.text,
+                # A text kept as typed goes with its entities and no parse mode: "<b>" stays literal.
+                parse_mode=ParseMode.HTML if taken.entities is None else None,
+                entities=as_entities(taken.entities),
                 reply_markup=markup,
+                message_thread_id=thread_id,
             )
-        return await self.bot.send_message(
-            chat_id=taken.chat_id,
-            text=taken.text,
-            # A text kept as typed goes with its entities and no parse mode: "<b>" stays literal.
-            parse_mode=ParseMode.HTML if taken.entities is None else None,
-            entities=as_entities(taken.entities),
-            reply_markup=markup,
-        )
+
+        if taken.team_id is None or taken.person_id is not None:
+            return await send(None)  # a private chat (or a deferred answer): no topics there
+        return await self.post_in_topic(taken.team_id, taken.chat_id, topics.topic_of_kind(taken.kind), send)
+
+    async def post_in_topic(
+        self,
+        team_id: int,
+        chat_id: int,
+        topic: topics.Topic | None,
+        send: Callable[[int | None], Awaitable[Message]],
+    ) -> Message:
+        """Send to the team's group in the topic its posts of `topic` go to.
+
+        A closed or deleted topic is dropped from the routes (its posts fall back to the default
+        topic, the default to General), the coordinators are told once, and the post goes there:
+        Telegram refused it, so nothing was sent twice.
+        """
+        for _ in range(3):  # routed topic, default topic, General
+            thread_id = await topics.thread_for(self.db, team_id, chat_id, topic)
+            try:
+                return await send(thread_id)
+            except BadRequest as exc:
+                if thread_id is None or not topics.is_topic_gone(exc.message):
+                    raise
+                log.warning("topic %s of chat %s is closed or gone: %s", thread_id, chat_id, exc)
+                if await topics.topic_gone(self.db, team_id, thread_id):
+                    await self._tell_coordinators_about_topic(team_id, thread_id)
+        return await send(None)
 
     async def _send(self, taken: Taken, waiting: set[int]) -> Taken | None:
         """Send one row and record what happened; returns the row again when it should be retried now.
@@ -156,6 +190,19 @@ class Deliverer:
                 await self.bot.unpin_chat_message(chat_id=taken.chat_id, message_id=previous)
             except (BadRequest, Forbidden) as exc:
                 log.info("could not unpin %s in chat %s: %s", previous, taken.chat_id, exc)
+
+    async def _tell_coordinators_about_topic(self, team_id: int, thread_id: int) -> None:
+        team = await digests.team_info(self.db, team_id)
+        envelopes = []
+        for coordinator in await digests.coordinators(self.db, team_id):
+            locale = pick_locale(coordinator.language_code, team.locale, self.default_locale)
+            envelopes += envelopes_for(coordinator, self.renderer.render("topic_gone", locale, team=team))
+        now = self.now()
+        claim_id = await outbox.claim(
+            self.db, team_id, f"topic-gone:{thread_id}", date.min, envelopes, now, force=False
+        )
+        if claim_id is not None:
+            await self.deliver(claim_id)
 
     async def _tell_coordinators_about_pins(self, team_id: int) -> None:
         team = await digests.team_info(self.db, team_id)

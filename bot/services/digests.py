@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, complaint_stats, outbox, rewards, tasks
+from bot.services import client_lapses, complaint_stats, outbox, pace_alerts, rewards, tasks
 from bot.services.access import TeamInfo
 from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
@@ -100,6 +100,8 @@ class DailyDigest:
     overdue_tasks: list[tasks.TaskView] = field(default_factory=list)
     # The team's open complaints as the day begins.
     complaints: complaint_stats.OpenComplaints | None = None
+    # Reps told in the span that they are behind their target's pace.
+    behind_pace: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
     ]
     lines.sort(key=lambda line: (-line.total_minor, line.name.casefold()))
     today = days_span(day, day, zone)
+    names = {m.person_id: m.name for m in people}
     return DailyDigest(
         day,
         first,
@@ -254,6 +257,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
         await tasks.overdue(db, team.id, day),
         await complaint_stats.open_at(db, team.id, local_midnight(day, zone)),
+        [names[pid] for pid in await pace_alerts.alerted(db, team.id, first, last) if pid in names],
     )
 
 

@@ -16,6 +16,7 @@ class Reason(StrEnum):
     GROUP_ONLY = "group_only"
     GROUP_TAKEN = "group_taken"
     GROUP_NOT_LINKED = "group_not_linked"
+    TOPIC_USAGE = "topic_usage"
     CANNOT_REMOVE_COORDINATOR = "cannot_remove_coordinator"
     NOT_A_REP = "not_a_rep"
     NOT_INVITED = "not_invited"

@@ -31,6 +31,7 @@ class Field(StrEnum):
     POINTS = "points"
     BIG_DEAL = "big_deal"
     KEY_DAYS = "key_days"
+    PACE = "pace"
 
 
 @dataclass
@@ -54,6 +55,7 @@ class SettingsView:
     points: dict[str, int]
     big_deal_minor: int | None = None
     key_client_days: int = 14
+    pace_threshold: int = 70
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -76,6 +78,7 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         points_table(team),
         team.big_deal_minor,
         team.key_client_days,
+        team.pace_threshold,
     )
 
 
@@ -116,6 +119,11 @@ def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
         if not is_number(days) or not 1 <= int(days) <= MAX_KEY_DAYS:
             raise Refused(Reason.BAD_NUMBER, limit=MAX_KEY_DAYS)
         return {"key_client_days": int(days)}
+    if field is Field.PACE:
+        percent = text.strip().removesuffix("%").strip()
+        if not is_number(percent) or not 1 <= int(percent) <= 100:
+            raise Refused(Reason.BAD_NUMBER, limit=100)
+        return {"pace_threshold": int(percent)}
     if field is Field.POINTS:
         return {"reward_points": _parse_points(text)}
     if field is Field.COUNTRY:

@@ -250,13 +250,17 @@ async def revoke_and_replace(db: Database, actor: Actor, invite_id: int, now: da
     return await create_rep_invite(db, actor, now)
 
 
-async def link_group(db: Database, actor: Actor, chat_id: int) -> TeamInfo:
+async def link_group(db: Database, actor: Actor, chat_id: int, thread_id: int | None = None) -> TeamInfo:
+    """The team's group is `chat_id`; in a forum, posts go to the topic `thread_id` by default."""
     team = actor.require_coordinator()
     async with db.write() as session:
         owner = await team_rows.by_group(session, chat_id)
         if owner is not None and owner.id != team.id:
             raise Refused(Reason.GROUP_TAKEN)
-        await session.execute(update(Team).where(Team.id == team.id).values(group_chat_id=chat_id))
+        values: dict[str, object] = {"group_chat_id": chat_id, "group_thread_id": thread_id}
+        if owner is None:  # another group: its topics' routes mean nothing here
+            values["topics"] = None
+        await session.execute(update(Team).where(Team.id == team.id).values(**values))
     return TeamInfo(team.id, team.name, team.timezone, team.locale, team.currency, chat_id)
 
 

@@ -66,6 +66,12 @@ class Team(Base):
     big_deal_minor: Mapped[int | None] = mapped_column(BigInteger)
     # A key client without contact for this many days is listed in the coordinators' digest.
     key_client_days: Mapped[int] = mapped_column(Integer, server_default="14")
+    # A forum group: the topic where /linkgroup was sent (None: the General topic) takes every
+    # post, unless `topics` routes a kind of post (board, contests, ...) to a topic of its own.
+    group_thread_id: Mapped[int | None] = mapped_column(BigInteger)
+    # A rep below this % of their target's even pace is told so on the 10th and the 20th.
+    pace_threshold: Mapped[int] = mapped_column(Integer, server_default="70")
+    topics: Mapped[dict[str, Any] | None]
 
 
 class Person(Base):

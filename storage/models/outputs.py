@@ -255,3 +255,24 @@ class Celebration(Base):
     amount_minor: Mapped[int] = mapped_column(BigInteger)
     created_at: Mapped[datetime]
     posted_at: Mapped[datetime | None] = mapped_column(index=True)
+
+
+class LiveBoard(Base):
+    """The team group's pinned "today" message: one a local day, edited in place as sales come in.
+
+    The row is written before the message is sent (so two ticks cannot both post it); `digest`
+    is a hash of what the message shows, so an edit happens only when something changed.
+    """
+
+    __tablename__ = "live_boards"
+
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(BigInteger)
+    message_id: Mapped[int | None] = mapped_column(BigInteger)
+    digest: Mapped[str | None] = mapped_column(String(64))
+    # When it was last posted, edited or found unchanged (or the post begun, while message_id is
+    # None): the next look comes a minute later.
+    checked_at: Mapped[datetime]
+    # Its final edit is made and it is unpinned: nothing more happens to it.
+    final: Mapped[bool] = mapped_column(Boolean, server_default="0")

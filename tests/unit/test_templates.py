@@ -28,8 +28,10 @@ from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekS
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.exports import Workbook as ExportedBook
+from bot.services.live_board import Board, ContestLead
 from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
+from bot.services.pace_alerts import Behind
 from bot.services.paging import page_of
 from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
@@ -172,6 +174,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "private_only",
             "group_only",
             "group_taken",
+            "topic_usage",
             "cannot_remove_coordinator",
             "stale_button",
             "not_found",
@@ -222,7 +225,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         for number, query in ((0, ""), (2, EVIL))
     ],
     "team_remove_confirm": [{"member": MemberView(1, 1, EVIL, None, Role.REP)}],
-    "group_linked": [{"team": TEAM}],
+    "group_linked": [{"team": TEAM, "in_topic": False}, {"team": TEAM, "in_topic": True}],
+    "topic_set": [
+        {"topic": topic} for topic in ("board", "contests", "cheers", "duels", "kudos", "announcements")
+    ],
+    "topic_gone": [{"team": TEAM}],
     "report_step": [
         {
             "draft": DraftView("t", step, EVIL, 100, EVIL, False, "PLN", [], problem),
@@ -302,6 +309,22 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"rows": [], "team": TEAM},
     ],
+    "live_board": [
+        {
+            "board": Board(
+                date(2026, 11, 27),
+                BOARD.rows,
+                12,
+                1100,
+                8,
+                50_000,
+                100_000,
+                [ContestLead(EVIL, kind, CONTEST_ENTRIES[:2]) for kind in ("amount", "count", "squads")],
+            ),
+            "team": TEAM,
+        },
+        {"board": Board(date(2026, 11, 27), BOARD.rows, 2, 1100, 8, 1100, None, final=True), "team": TEAM},
+    ],
     "daily_post": [
         {"post": DailyPost(date(2026, 11, 27), BOARD.rows, 1100, 8, [EVIL, EVIL]), "team": TEAM},
         {"post": DailyPost(date(2026, 11, 27), [], 0, 0, []), "team": TEAM},
@@ -318,6 +341,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
     ],
+    "pace_alert": [
+        {"rep": Behind(1, EVIL, "pl", 42, 12_000, 100_000, 8_800, days), "team": TEAM}
+        for days in (1, 2, 5, 22)
+    ],
     "digest_daily": [
         {
             "digest": DailyDigest(
@@ -328,6 +355,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
                 [EVIL],
                 [EVIL],
                 100,
+                behind_pace=[EVIL, EVIL],
             ),
             "team": TEAM,
         },
@@ -493,7 +521,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
     ],
-    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
+    "settings_ask": [
+        {"field": f} for f in ("post_time", "nudge_time", "country", "points", "key_days", "pace")
+    ],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))

@@ -106,6 +106,7 @@ class FakeChat:
     username: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    is_forum: bool | None = None  # a supergroup with topics
 
     def to_dict(self) -> JSON:
         return {k: v for k, v in asdict(self).items() if v is not None}

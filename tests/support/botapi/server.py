@@ -150,6 +150,9 @@ class BotApiServer:
         self.calls: list[tuple[str, JSON]] = []
         self.callback_answers: list[tuple[str, str | None, bool]] = []  # (id, text, show_alert)
         self.pinned: dict[int, int] = {}  # chat_id -> last pinned message_id
+        self.pins: dict[int, list[int]] = {}  # chat_id -> every pinned message_id, oldest first
+        # (chat_id, message_thread_id) -> "open" | "closed" | "deleted", the topics of forums
+        self.topics: dict[tuple[int, int], str] = {}
         self.commands: dict[tuple[str, str], list[JSON]] = {}  # (scope JSON, language) -> list
         self.updates: dict[int, JSON] = {}  # every update pushed, by update_id
         self._cond = threading.Condition(threading.RLock())
@@ -231,11 +234,23 @@ class BotApiServer:
             self._chats[u.id] = u.private_chat()
         return u
 
-    def group(self, chat_id: int, title: str, type: str = "supergroup") -> FakeChat:
-        chat = FakeChat(chat_id, type, title)
+    def group(self, chat_id: int, title: str, type: str = "supergroup", *, forum: bool = False) -> FakeChat:
+        chat = FakeChat(chat_id, type, title, is_forum=True if forum else None)
         with self._cond:
             self._chats[chat_id] = chat
         return chat
+
+    def create_topic(self, chat: FakeChat, name: str) -> int:
+        """A forum topic; its thread id is the id of the message that opened it, as in Telegram."""
+        with self._cond:
+            thread_id = self._new_message_id(chat.id)
+            self.topics[(chat.id, thread_id)] = "open"
+            return thread_id
+
+    def set_topic_state(self, chat: FakeChat, thread_id: int, state: str) -> None:
+        """Someone closes ("closed"), reopens ("open") or deletes ("deleted") a topic."""
+        with self._cond:
+            self.topics[(chat.id, thread_id)] = state
 
     def send_message(
         self,
@@ -245,6 +260,7 @@ class BotApiServer:
         *,
         reply_to: SentMessage | None = None,
         extra: JSON | None = None,
+        topic: int | None = None,
     ) -> int:
         """``user`` writes ``text`` (in their private chat unless ``chat``); returns update_id.
 
@@ -265,6 +281,8 @@ class BotApiServer:
                 msg["entities"] = [{"type": "bot_command", "offset": 0, "length": command.end()}]
             if reply_to is not None:
                 msg["reply_to_message"] = self._message_dict(reply_to)
+            if topic is not None:  # written in a forum topic (General carries no thread id)
+                msg["message_thread_id"], msg["is_topic_message"] = topic, True
             msg.update(extra or {})
             self._user_messages[(chat.id, msg["message_id"])] = msg
             return self.push_update({"message": msg})
@@ -381,6 +399,11 @@ class BotApiServer:
         with self._cond:
             self._queue.append(_Queued(self.updates[update_id], redelivered=True))
             self._cond.notify_all()
+
+    def delete_message(self, chat_id: int, message_id: int) -> None:
+        """Someone in the chat deletes one of the bot's messages."""
+        with self._cond:
+            self._messages[(chat_id, message_id)].deleted = True
 
     def set_member_status(self, chat_id: int, user_id: int, status: str, **rights: Any) -> None:
         """What getChatMember answers. For the bot it also gates pinning (``can_pin_messages``)
@@ -598,6 +621,17 @@ class BotApiServer:
                 return chat
         raise ApiError(400, "Bad Request: chat not found")
 
+    def _check_thread(self, chat: FakeChat, params: JSON) -> None:
+        """A message into a forum topic: the topic must exist and be open, as Telegram checks."""
+        thread_id = params.get("message_thread_id")
+        if thread_id is None:
+            return
+        state = self.topics.get((chat.id, int(thread_id)), "deleted") if chat.is_forum else "deleted"
+        if state == "deleted":
+            raise ApiError(400, "Bad Request: message thread not found")
+        if state == "closed":
+            raise ApiError(400, "Bad Request: TOPIC_CLOSED")
+
     def _writable_chat(self, params: JSON) -> FakeChat:
         chat = self._chat(params.get("chat_id"))
         status = self._members.get((chat.id, self.bot_user.id), {}).get("status")
@@ -643,6 +677,7 @@ class BotApiServer:
 
     def _send_file(self, method: str, key: str, params: JSON, files: Files) -> JSON:
         chat = self._writable_chat(params)
+        self._check_thread(chat, params)
         caption = visible(params, "caption", 1024) if params.get("caption") else None
         ref = params.get(key)
         part = ref.removeprefix("attach://") if isinstance(ref, str) else key
@@ -799,6 +834,7 @@ class BotApiServer:
 
     def _m_sendMessage(self, p: JSON, f: Files) -> JSON:
         chat = self._writable_chat(p)
+        self._check_thread(chat, p)
         return self._store(chat, "sendMessage", p, "text", plain=visible(p, "text", 4096))
 
     def _m_sendPhoto(self, p: JSON, f: Files) -> JSON:
@@ -857,18 +893,30 @@ class BotApiServer:
         key = (chat.id, p["message_id"])
         if key not in self._messages and key not in self._user_messages:
             raise ApiError(400, "Bad Request: message to pin not found")
+        pins = self.pins.setdefault(chat.id, [])
+        if key[1] in pins:
+            pins.remove(key[1])
+        pins.append(key[1])  # a chat keeps several pinned messages, as Telegram's do
         self.pinned[chat.id] = key[1]
         return True
 
     def _m_unpinChatMessage(self, p: JSON, f: Files) -> bool:
         chat = self._pinnable_chat(p)
-        if chat.id not in self.pinned or p.get("message_id", self.pinned[chat.id]) != self.pinned[chat.id]:
+        pins = self.pins.get(chat.id, [])
+        message_id = p.get("message_id", pins[-1] if pins else None)
+        if message_id not in pins:
             raise ApiError(400, "Bad Request: message to unpin not found")
-        del self.pinned[chat.id]
+        pins.remove(message_id)  # without an id, the most recent pin goes, as with Telegram
+        if pins:
+            self.pinned[chat.id] = pins[-1]
+        else:
+            del self.pinned[chat.id]
         return True
 
     def _m_unpinAllChatMessages(self, p: JSON, f: Files) -> bool:
-        self.pinned.pop(self._pinnable_chat(p).id, None)
+        chat = self._pinnable_chat(p)
+        self.pinned.pop(chat.id, None)
+        self.pins.pop(chat.id, None)
         return True
 
     def _m_getChat(self, p: JSON, f: Files) -> JSON:

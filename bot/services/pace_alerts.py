@@ -1,0 +1,106 @@
+"""Pace alerts: early in the month, a rep falling behind their target's pace is told privately.
+
+On the first post day on or after the 10th and on or after the 20th, at the nudge time, each rep
+below the team's threshold (default 70%) of the pace their month's target needs gets one message
+with what is needed per remaining post day; the coordinators' next digest names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from bot.services.access import TeamInfo
+from bot.services.periods import days_span
+from bot.services.results import totals_by_person
+from bot.services.schedule import TeamSchedule, is_post_day
+from bot.services.targets import month_start, post_days_in_month, rep_targets
+from storage.db import Database
+from storage.models import Claim, Outbox, Role
+from storage.queries import members, teams
+
+DEFAULT_THRESHOLD = 70
+# The days of the month from which the first post day brings the check.
+CHECK_DAYS = (10, 20)
+KEY_PREFIX = "pace:"
+
+
+@dataclass(frozen=True)
+class Behind:
+    person_id: int
+    name: str
+    language_code: str | None
+    # The month's sales so far against what an even pace would have reached by yesterday.
+    percent: int
+    total_minor: int
+    target_minor: int
+    needed_per_day_minor: int
+    days_left: int
+
+
+def check_of(schedule: TeamSchedule, day: date) -> int | None:
+    """10 or 20 when `day` is the first post day on or after that day of its month, else None."""
+    if not is_post_day(schedule, day):
+        return None
+    for start in sorted(CHECK_DAYS, reverse=True):
+        if day.day >= start:
+            earlier = [d for d in post_days_in_month(schedule, day) if start <= d.day < day.day]
+            return None if earlier else start
+    return None
+
+
+def key_of(day: date, check: int) -> str:
+    return f"{KEY_PREFIX}{day:%Y%m}:{check}"
+
+
+async def behind(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> list[Behind]:
+    """Reps with a target whose month so far is below the threshold of an even pace by yesterday."""
+    month = month_start(day)
+    days = post_days_in_month(schedule, day)
+    done = sum(1 for d in days if d < day)  # the post days already over
+    left = len(days) - done  # today still counts: it is the nudge time, not the close
+    if not days or done == 0 or left == 0:
+        return []
+    async with db.read() as session:
+        threshold = (await teams.by_id(session, team.id)).pace_threshold
+        targets = await rep_targets(session, team.id, month)
+        totals = await totals_by_person(session, team.id, days_span(month, day, team.zone))
+        people = [
+            (person, member)
+            for person, member in await members.by_name(session, team.id)
+            if member.role == Role.REP
+        ]
+    out = []
+    for person, _ in people:
+        target = targets.get(person.id)
+        if not target:
+            continue
+        total = totals.get(person.id, (0, 0))[0]
+        expected = target * done // len(days)
+        percent = total * 100 // expected if expected else 100
+        if percent >= threshold:
+            continue
+        needed = -(-max(0, target - total) // left)  # rounded up: a grosz short is still short
+        out.append(
+            Behind(person.id, person.display_name, person.language_code, percent, total, target, needed, left)
+        )
+    return out
+
+
+async def alerted(db: Database, team_id: int, first: date, last: date) -> list[int]:
+    """Who was sent a pace alert on a day of [first, last]: for the coordinators' digest."""
+    async with db.read() as session:
+        rows = await session.scalars(
+            select(Outbox.person_id)
+            .join(Claim, Claim.id == Outbox.claim_id)
+            .where(
+                Claim.team_id == team_id,
+                Claim.kind.startswith(KEY_PREFIX),
+                Claim.day >= first,
+                Claim.day <= last,
+            )
+            .distinct()
+        )
+        return [person_id for person_id in rows.all() if person_id is not None]
