@@ -66,6 +66,9 @@ class Team(Base):
     big_deal_minor: Mapped[int | None] = mapped_column(BigInteger)
     # A key client without contact for this many days is listed in the coordinators' digest.
     key_client_days: Mapped[int] = mapped_column(Integer, server_default="14")
+    # Quiet hours [start, end) in the team's zone, across midnight when start > end; equal: none.
+    quiet_start: Mapped[str] = mapped_column(String(5), server_default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), server_default="08:00")
 
 
 class Person(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
+from bot import menus
 from bot.render import TEMPLATES_DIR, Renderer
 from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
@@ -28,7 +30,7 @@ from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekS
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.exports import Workbook as ExportedBook
-from bot.services.managers import TeamLine
+from bot.services.managers import TeamLine, holder_of
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.paging import page_of
 from bot.services.periods import Period, Span
@@ -126,10 +128,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "stranger": [{}],
     "stranger_short": [{}],
     "help": [
-        {"actor": COORD},
-        {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM)},
-        {"actor": Actor(3, EVIL, "pl", managed=(TEAM, TEAM))},  # a manager only
-        {"actor": Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,))},
+        *(
+            {"actor": actor, "sections": menus.help_sections(holder_of(actor))}
+            for actor in (
+                COORD,
+                replace(COORD, managed=(TEAM,)),
+                Actor(2, EVIL, "pl", Role.REP, TEAM),
+                Actor(3, EVIL, "pl", managed=(TEAM, TEAM)),  # a manager only
+                Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,)),
+            )
+        ),
+        {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM), "sections": [("group", menus.GROUP_COMMANDS)]},
+        {"actor": Actor(5, EVIL, "pl"), "sections": []},
     ],
     "export_choose": [{"first": NOW.date(), "last": NOW.date()}],
     "export_sent": [
@@ -735,3 +745,47 @@ def test_long_messages_split_at_line_boundaries() -> None:
     assert "\n".join(parts) == "\n".join(lines)
     assert all(p.count("<b>") == p.count("</b>") for p in parts)
     assert split_message("short") == ["short"]
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(day|days|week|weeks|month|months|post|posts|today|yesterday)\b", re.IGNORECASE
+)
+
+
+def english_words_in(text: str) -> list[str]:
+    """The English time words a Polish text still holds, command names and markup aside."""
+    plain = re.sub(r"<[^>]*>", " ", text)  # tags and their attributes (links) are not read
+    plain = re.sub(r"/[a-z_]+(@\w+)?", " ", plain)  # /leaderboard and the like are names, not words
+    return ENGLISH_WORDS.findall(plain)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_polish_messages_hold_no_english_time_words(renderer: Renderer, name: str) -> None:
+    """Every Polish message, with realistic values, reads without day, week, month, post, today..."""
+    for values in SAMPLES[name]:
+        text = renderer.render(name, "pl", **values)
+        assert not english_words_in(text), f"{name}: {english_words_in(text)} in {text!r}"
+
+
+HELP_LINE = re.compile(r"^/([a-z_]+) — ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("locale", ["en", "pl"])
+def test_help_lists_exactly_the_menu_of_each_role(renderer: Renderer, locale: str) -> None:
+    """/help's command lines are the commands of the person's menu, no more, no fewer, each once."""
+    for values in SAMPLES["help"]:
+        if not values["sections"] or values["sections"][0][0] == "group":
+            continue
+        listed = HELP_LINE.findall(renderer.render("help", locale, **values))
+        assert sorted(listed) == sorted(menus.commands_of(holder_of(values["actor"]))), values["actor"]
+    group = renderer.render("help", locale, actor=COORD, sections=[("group", menus.GROUP_COMMANDS)])
+    assert HELP_LINE.findall(group) == list(menus.GROUP_COMMANDS)
+
+
+def test_a_reps_menu_holds_no_coordinator_command() -> None:
+    rep = holder_of(Actor(2, EVIL, "pl", Role.REP, TEAM))
+    coordinator_only = set(menus.COORDINATOR_COMMANDS) - set(menus.REP_COMMANDS)
+    assert coordinator_only >= {"invite", "team", "settings", "sales", "target", "digest"}
+    assert not coordinator_only & set(menus.commands_of(rep))
+    assert not menus.has_own_menu(rep)
+    assert menus.has_own_menu(holder_of(COORD))
