@@ -8,6 +8,7 @@ anyway. Meeting reminders and a person's own conversation replies never ask this
 from __future__ import annotations
 
 from datetime import datetime, time
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 DEFAULT_START = time(21, 0)
@@ -31,3 +32,21 @@ def is_quiet(start: time, end: time, zone: ZoneInfo, moment: datetime) -> bool:
     if moment.tzinfo is None:
         raise ValueError("moment must be timezone-aware")
     return is_quiet_at(start, end, moment.astimezone(zone).time().replace(tzinfo=None))
+
+
+class HasQuietHours(Protocol):
+    """A team row or view: its zone and its quiet hours as stored ("HH:MM")."""
+
+    timezone: str
+    quiet_start: str
+    quiet_end: str
+
+
+def window_of(team: HasQuietHours) -> tuple[time, time]:
+    return time.fromisoformat(team.quiet_start), time.fromisoformat(team.quiet_end)
+
+
+def team_is_quiet(team: HasQuietHours, moment: datetime) -> bool:
+    """Whether `moment` falls in this team's quiet hours."""
+    start, end = window_of(team)
+    return is_quiet(start, end, ZoneInfo(team.timezone), moment)

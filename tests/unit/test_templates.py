@@ -29,6 +29,7 @@ from bot.services.competitor_notes import Step as CompetitorStep
 from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekSummary
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.errors import Reason
 from bot.services.exports import Workbook as ExportedBook
 from bot.services.managers import TeamLine, holder_of
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
@@ -43,7 +44,7 @@ from bot.services.summary import Summary, TeamRow
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
 from bot.services.tasks import RepChoice, TaskView
-from bot.services.team_settings import SettingsView
+from bot.services.team_settings import Field, SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
 from storage.models import Role
@@ -171,54 +172,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ]
     + [{"actor": COORD, "result": JoinResult(JoinOutcome.JOINED, Role.REP, TEAM)}],
     "refused": [
-        {"reason": reason, "limit": 200, "title": EVIL, "cost": 10, "balance": 3}
-        for reason in (
-            "not_member",
-            "coordinators_only",
-            "managers_only",
-            "complaint_moved",
-            "export_usage",
-            "export_too_big",
-            "private_only",
-            "group_only",
-            "group_taken",
-            "cannot_remove_coordinator",
-            "stale_button",
-            "not_found",
-            "undo_expired",
-            "already_voided",
-            "group_not_linked",
-            "draft_expired",
-            "no_draft",
-            "bad_period",
-            "name_empty",
-            "name_too_long",
-            "bad_time",
-            "bad_country",
-            "bad_date",
-            "holiday_range",
-            "last_post_day",
-            "bad_when",
-            "when_past",
-            "not_invited",
-            "meeting_cancelled",
-            "meeting_not_started",
-            "not_a_rep",
-            "target_usage",
-            "target_amount",
-            "bad_points",
-            "out_of_stock",
-            "not_enough_points",
-            "already_decided",
-            "left_team",
-            "bad_number",
-            "bad_due",
-            "due_past",
-            "no_reps",
-            "no_such_client",
-            "task_done",
-            "other",
-        )
+        {
+            "reason": reason,
+            "limit": 200,
+            "title": EVIL,
+            "cost": 10,
+            "balance": 3,
+            "start": "21:00",
+            "end": "08:00",
+            "times": ["22:00"],
+        }
+        for reason in (*(r.value for r in Reason), "other")
     ],
     "invite": [{"link": "https://t.me/b?start=x", "expires_at": NOW, "team": TEAM, "replaced": True}],
     "team": [
@@ -502,8 +466,14 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
+        {
+            "settings": SettingsView(
+                "18:00", "17:00", frozenset({1}), None, [], {}, 100, 7, "00:00", "00:00"
+            ),
+            "team": TEAM,
+        },
     ],
-    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
+    "settings_ask": [{"field": f.value} for f in Field],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))

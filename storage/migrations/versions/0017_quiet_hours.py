@@ -18,8 +18,8 @@ depends_on: str | Sequence[str] | None = None
 
 def upgrade() -> None:
     with op.batch_alter_table("teams", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("quiet_start", sa.String(length=5), server_default="21:00", nullable=False))
-        batch_op.add_column(sa.Column("quiet_end", sa.String(length=5), server_default="08:00", nullable=False))
+        for name, default in (("quiet_start", "21:00"), ("quiet_end", "08:00")):
+            batch_op.add_column(sa.Column(name, sa.String(length=5), server_default=default, nullable=False))
 
 
 def downgrade() -> None:
