@@ -759,3 +759,30 @@ def test_a_reps_menu_holds_no_coordinator_command() -> None:
     assert not coordinator_only & set(menus.commands_of(rep))
     assert not menus.has_own_menu(rep)
     assert menus.has_own_menu(holder_of(COORD))
+
+
+def test_no_polish_string_in_the_catalog_holds_english_time_words() -> None:
+    """Beyond the rendered samples: every Polish string, labels and workbook words included."""
+    with (TEMPLATES_DIR / "locale" / "pl" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="pl")
+    for message in catalog:
+        strings = message.string if isinstance(message.string, tuple) else (message.string,)
+        for text in strings:
+            words = english_words_in(re.sub(r"%\(\w+\)s", " ", text or ""))
+            assert not words, f"{message.id!r}: {words}"
+
+
+def test_one_person_reads_right_in_the_digests_polish_lists() -> None:
+    """A list of names fits one person as well as many: no plural verb before it, names in the nominative."""
+    with (TEMPLATES_DIR / "locale" / "pl" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="pl")
+    assert catalog.get("Reported nothing: %(names)s").string == "Bez zgłoszeń: %(names)s"
+    assert catalog.get("Team total: %(total)s").string == "Zespół łącznie: %(total)s"
+    reach = catalog.get(
+        "I cannot reach: %(names)s. They blocked the bot or never opened it; ask them to write to me."
+    )
+    assert reach.string.startswith("Brak kontaktu z botem: %(names)s.")
+    everything = " ".join(
+        " ".join(m.string) if isinstance(m.string, tuple) else m.string for m in catalog if m.id
+    )
+    assert "dni publikacji" not in everything and "(a)" not in everything
