@@ -112,12 +112,16 @@ async def answer(db: Database, actor: Actor, text: str, now: datetime, max_minor
 
 
 def _keep_out_of_quiet_hours(team: Team, values: dict[str, object]) -> None:
-    """A ranking or reminder time inside the quiet hours is refused, whichever of them changes."""
+    """A ranking or reminder time set inside the quiet hours is refused, and so are quiet hours
+    that would cover one. Only what changes is checked: a time set before quiet hours existed
+    does not block the team's other settings."""
     merged = {name: str(values.get(name, getattr(team, name))) for name in _TIMED}
+    if "quiet_start" in values:
+        checked = ["post_time", "nudge_time"]
+    else:
+        checked = [name for name in ("post_time", "nudge_time") if name in values]
     start, end = time.fromisoformat(merged["quiet_start"]), time.fromisoformat(merged["quiet_end"])
-    inside = [
-        name for name in ("post_time", "nudge_time") if is_quiet_at(start, end, parse_hhmm(merged[name]))
-    ]
+    inside = [name for name in checked if is_quiet_at(start, end, parse_hhmm(merged[name]))]
     if not inside:
         return
     window = {"start": merged["quiet_start"], "end": merged["quiet_end"]}

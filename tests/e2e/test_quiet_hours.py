@@ -101,3 +101,18 @@ async def test_a_ranking_or_reminder_time_inside_the_quiet_hours_is_refused(h: H
     await h.tap(t.boss, screen, "set:ask:quiet_hours")
     assert "FROM-TO" in (await h.say(t.boss, "late"))[0].shown
     assert "No quiet hours" in (await h.say(t.boss, "-"))[0].shown
+
+
+async def test_a_ranking_time_set_before_quiet_hours_existed_does_not_block_other_settings(
+    h: Harness,
+) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Team
+
+    t = await make_team(h, "Anna")
+    async with h.db.write() as session:
+        await session.execute(update(Team).values(post_time="07:00"))  # as set before this release
+    screen = (await h.say(t.boss, "/settings"))[0]
+    await h.tap(t.boss, screen, "set:ask:nudge_time")
+    assert "at 16:00" in (await h.say(t.boss, "16:00"))[0].shown

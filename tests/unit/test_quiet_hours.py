@@ -51,3 +51,15 @@ def test_the_moment_is_read_in_the_teams_zone_across_summer_time() -> None:
 def test_a_naive_moment_is_refused() -> None:
     with pytest.raises(ValueError):
         is_quiet(DEFAULT_START, DEFAULT_END, WARSAW, datetime(2026, 7, 1, 22, 30))
+
+
+def test_quiet_hours_are_typed_from_to_or_dash_for_none() -> None:
+    from bot.services.errors import Refused
+    from bot.services.team_settings import parse_quiet_hours
+
+    assert parse_quiet_hours("21:00-08:00") == ("21:00", "08:00")
+    assert parse_quiet_hours(" 22:30 – 6:00 ") == ("22:30", "06:00")
+    assert parse_quiet_hours("-") == ("00:00", "00:00")  # equal ends: none
+    for bad in ("21:00", "late", "25:00-08:00", "08:00-08:00"):
+        with pytest.raises(Refused):
+            parse_quiet_hours(bad)
