@@ -28,9 +28,12 @@ async def start(update: Update, context: BotContext, actor: Actor) -> None:
         return
     result = await join(deps.db, actor.person_id, code, deps.clock())
     if result.outcome in (JoinOutcome.JOINED, JoinOutcome.MANAGING):
-        # A new member, a rep promoted by a coordinator link, or a new manager: the menu follows now.
         actor = await current_actor(update, context, fresh=True)
-        await menus.follow_role(context.bot, deps.renderer, actor.person_id, managers.holder_of(actor))
+        holder = managers.holder_of(actor)
+        # A rep promoted by a coordinator link, a new coordinator or manager: their own menu now.
+        # A new rep needs no call: the private default is theirs (removals drop own menus).
+        if menus.has_own_menu(holder):
+            await menus.set_own_menu(context.bot, deps.renderer, holder)
     await reply(update, context, actor, "joined", result=result, actor=actor)
 
 
