@@ -130,7 +130,7 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
     async def post_init(app: App) -> None:
         if deps.active_lock is not None:
             await become_active(app, deps, deps.active_lock)
-        await menus.set_shared_menus(app.bot, deps.renderer)
+        await menus.set_shared_menus(app.bot, deps.renderer, settings.locale)
         # Coordinators' and managers' own menus beside the first updates: a company has many.
         holders = await managers.menu_holders(deps.db)
         deps.background.spawn(menus.set_own_menus(app.bot, deps.renderer, holders))

@@ -193,7 +193,7 @@ async def _refresh_menu(settings: Settings, db: Database, person_id: int) -> Non
     """Their own menu as it is now: the shared one again, unless they still coordinate or manage."""
     if not settings.token:
         return  # the removal stands; the menu is tidied at the bot's next start for those who keep one
-    holder = next((h for h in await managers.menu_holders(db) if h.person_id == person_id), None)
+    holder = await managers.menu_holder(db, person_id)
     try:
         async with Bot(settings.token, base_url=settings.api_base_url) as bot:
             if holder is None:

@@ -10,7 +10,7 @@ from bot.deps import BotContext
 from bot.services import chart_data, digests, results, rewards, sales, targets
 from bot.services.access import Actor, TeamInfo, team_of_group
 from bot.services.errors import Reason, Refused
-from bot.services.periods import Period
+from bot.services.periods import Period, fold_word, period_word
 from handlers.common import is_private, keyboard, pressed, private_only, reply, respond, with_actor
 from storage.models import Role
 
@@ -19,7 +19,7 @@ from storage.models import Role
 async def me(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     team = actor.require_member()
-    if [word.casefold() for word in context.args or []] in (["chart"], ["wykres"]):
+    if [fold_word(word) for word in context.args or []] in (["chart"], ["wykres"]):
         await _my_chart(update, context, actor, team)
         return
     mine = await results.my_results(deps.db, actor, deps.clock())
@@ -51,10 +51,9 @@ async def leaderboard(update: Update, context: BotContext, actor: Actor) -> None
     words = [word.lower() for word in context.args or []]
     by_percent = words[1:2] == ["%"] or (words[:1] and words[0].endswith("%") and words[0] != "%")
     words = [word.removesuffix("%") for word in words if word != "%"]
-    try:
-        period = Period(words[0]) if words else Period.DAY
-    except ValueError as exc:
-        raise Refused(Reason.BAD_PERIOD) from exc
+    period = period_word(words[0]) if words else Period.DAY
+    if period is None:
+        raise Refused(Reason.BAD_PERIOD)
     if by_percent and period is not Period.MONTH:
         raise Refused(Reason.BAD_PERIOD)
     team = actor.require_member()

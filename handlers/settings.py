@@ -43,6 +43,7 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
         [
             ask("set_post_time", Field.POST_TIME),
             ask("set_nudge_time", Field.NUDGE_TIME),
+            ask("set_quiet_hours", Field.QUIET_HOURS),
             days[:4],
             days[4:],
             ask("set_country", Field.COUNTRY),

@@ -5,10 +5,11 @@ from __future__ import annotations
 from telegram import Update
 from telegram.constants import ChatType
 
+from bot import menus
 from bot.callbacks import Prefix, encode
 from bot.deps import BotContext
 from bot.scheduler.notices import notify_people
-from bot.services import catalogue, teams, topics
+from bot.services import catalogue, managers, teams, topics
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
 from bot.services.paging import matching, page_of, search_query
@@ -121,6 +122,9 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
         await edit(update, context, actor, "team_remove_confirm", markup, member=member)
     elif action == "rmok":
         member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
+        # Their menu at once: the rep's default again, or a manager's own if they still manage.
+        holder = await managers.menu_holder(deps.db, member.person_id)
+        await menus.follow_role(context.bot, deps.renderer, member.person_id, holder)
         if member.handed_clients or member.handed_tasks:
             team_info = actor.require_coordinator()
             await notify_people(

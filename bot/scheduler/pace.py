@@ -23,6 +23,8 @@ async def pace_alerts_step(deliverer: Deliverer) -> None:
         key = pace_alerts.key_of(today, check)
         if not start <= now < start + CATCH_UP or await outbox.is_claimed(db, schedule.team_id, key, today):
             continue
+        if await pace_alerts.is_quiet(db, schedule.team_id, now):
+            continue  # a late catch-up into the night: the alert's moment has passed
         team = await digests.team_info(db, schedule.team_id)
         envelopes: list[Envelope] = []
         for rep in await pace_alerts.behind(db, team, schedule, today):

@@ -15,6 +15,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.periods import Period, days_span, local_date, period_span
+from bot.services.quiet_hours import team_is_quiet
 from bot.services.targets import month_start, target_of
 from storage.db import Database
 from storage.models import Celebration, Person, Sale
@@ -124,6 +125,9 @@ async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int |
         if taken.rowcount != len(ids):  # type: ignore[attr-defined]
             # Another process took some of them first: let it cheer; roll ours back.
             raise _Lost
+        if team_is_quiet(await teams.by_id(session, team_id), now):
+            # Quiet hours: the moments are taken and pass unsaid, never kept for the morning.
+            return None
         # A rep removed since the sale is not cheered: their moments are taken and pass unsaid.
         active = await members.active_ids(session, team_id)
         cheers = [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows if p.id in active]

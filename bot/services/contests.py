@@ -16,10 +16,11 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor
+from bot.services.quiet_hours import team_is_quiet
 from bot.services.results import competition_ranks
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
-from storage.queries import insert_ignore, members
+from storage.queries import insert_ignore, members, teams
 
 KINDS = ("amount", "count", "race", "squads")
 PLACE_POINTS = (100, 60, 30)
@@ -209,19 +210,29 @@ async def leader_changes(db: Database, now: datetime) -> list[tuple[int, Contest
             await session.scalars(select(Contest).where(Contest.starts_at <= now, Contest.ends_at > now))
         ).all()
         computed = [(c, *await compute(session, c, now)) for c in running]
+        quiet = {c.team_id: team_is_quiet(await teams.by_id(session, c.team_id), now) for c in running}
     for contest, standings, _ in computed:
         leaders = [e for e in standings if e.place == 1]
         key = ",".join(sorted(str(e.person_id or f"s{e.squad}") for e in leaders))
         if not key or key == contest.leader_key:
             continue
+        same_leader = (
+            Contest.leader_key.is_(None)
+            if contest.leader_key is None
+            else Contest.leader_key == contest.leader_key
+        )
         async with db.write() as session:
+            if quiet[contest.team_id]:
+                # Quiet hours: the new leader is noted, never posted (by morning it is old news).
+                await session.execute(
+                    update(Contest).where(Contest.id == contest.id, same_leader).values(leader_key=key)
+                )
+                continue
             result = await session.execute(
                 update(Contest)
                 .where(
                     Contest.id == contest.id,
-                    Contest.leader_key.is_(None)
-                    if contest.leader_key is None
-                    else Contest.leader_key == contest.leader_key,
+                    same_leader,
                     (Contest.leader_posted_at.is_(None))
                     | (Contest.leader_posted_at <= now - LEADER_POST_GAP),
                 )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Reason, Refused
+from bot.services.periods import Period, period_word
 from bot.services.targets import month_days, month_start
 from bot.services.workbook import Words, write_workbook
 from storage.db import Database
@@ -18,7 +19,6 @@ DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
 # Longer ranges are a backup, not a report: refused with the usage.
 LONGEST_DAYS = 2 * 366
 ALL_TEAMS = 0  # the button's team for "all my teams"
-MONTH_WORDS = ("month", "miesiąc", "miesiac")
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ def parse_period(text: str, today: date) -> tuple[date, date]:
     words = text.split()
     first = last = None
     try:
-        if not words or (len(words) == 1 and words[0].casefold() in MONTH_WORDS):
+        if not words or (len(words) == 1 and period_word(words[0]) is Period.MONTH):
             first, last = month_start(today), today
         elif len(words) == 1 and re.fullmatch(r"\d{4}-\d{2}", words[0]):
             first = date.fromisoformat(f"{words[0]}-01")

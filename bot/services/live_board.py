@@ -19,6 +19,7 @@ from bot.services import contests, digests
 from bot.services.access import TeamInfo
 from bot.services.contests import Entry
 from bot.services.periods import Period, days_span, fire_at, local_date, local_midnight, period_span
+from bot.services.quiet_hours import team_is_quiet
 from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import CATCH_UP, Kind, TeamSchedule, is_post_day
 from bot.services.targets import month_start, team_target
@@ -131,7 +132,12 @@ async def due(db: Database, now: datetime) -> list[Due]:
     schedules = {s.team_id: s for s in await digests.schedules(db)}
     async with db.read() as session:
         open_boards = (await session.scalars(select(LiveBoard).where(LiveBoard.final.is_(False)))).all()
-        grouped = (await session.scalars(select(Team.id).where(Team.group_chat_id.is_not(None)))).all()
+        grouped = {
+            team.id: team
+            for team in (await session.scalars(select(Team).where(Team.group_chat_id.is_not(None)))).all()
+        }
+    # In the quiet hours the board stands still (its final edit comes at the post time, never quiet).
+    quiet = {team_id for team_id, team in grouped.items() if team_is_quiet(team, now)}
     started = set()
     for row in open_boards:
         started.add((row.team_id, row.day))
@@ -142,6 +148,8 @@ async def due(db: Database, now: datetime) -> list[Due]:
         if now >= _post_at(schedule, row.day):
             if await _daily_post_done(db, schedule, row.day, now):
                 out.append(Due(Step.FINAL, team, row.day, row.chat_id, row.message_id, row.digest))
+        elif row.team_id in quiet:
+            continue
         elif row.message_id is None:
             if row.checked_at <= now - RETRY_GAP:
                 out.append(Due(Step.POST, team, row.day, row.chat_id, None, None))
@@ -152,7 +160,7 @@ async def due(db: Database, now: datetime) -> list[Due]:
         if schedule is None:
             continue
         today = local_date(now, schedule.zone)
-        if (team_id, today) in started or now >= _post_at(schedule, today):
+        if (team_id, today) in started or team_id in quiet or now >= _post_at(schedule, today):
             continue
         if not await _sold_since(db, team_id, local_midnight(today, schedule.zone)):
             continue

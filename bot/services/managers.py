@@ -64,19 +64,24 @@ async def remove_manager(db: Database, team_name: str, person_id: int) -> None:
             raise TeamError(f"{person_id} is not a manager of {team.name}")
 
 
-async def menu_holders(db: Database) -> list[MenuHolder]:
-    """Coordinators and managers, with their role and the language their menu falls back to."""
+async def menu_holders(db: Database, person_id: int | None = None) -> list[MenuHolder]:
+    """Coordinators and managers (or only `person_id`, if given), with their role and menu language."""
     async with db.read() as session:
-        coordinators = await session.execute(
+        coordinators_stmt = (
             select(Member.person_id, Team.locale)
             .join(Team, Team.id == Member.team_id)
             .where(members.is_active(), Member.role == Role.COORDINATOR)
         )
-        managers = await session.execute(
+        managers_stmt = (
             select(TeamManager.person_id, Team.locale)
             .join(Team, Team.id == TeamManager.team_id)
             .order_by(TeamManager.added_at)
         )
+        if person_id is not None:
+            coordinators_stmt = coordinators_stmt.where(Member.person_id == person_id)
+            managers_stmt = managers_stmt.where(TeamManager.person_id == person_id)
+        coordinators = await session.execute(coordinators_stmt)
+        managers = await session.execute(managers_stmt)
         managing: dict[int, str] = {}
         for person_id, locale in managers:
             managing.setdefault(int(person_id), str(locale))
@@ -94,6 +99,12 @@ async def menu_holders(db: Database) -> list[MenuHolder]:
     for person_id, locale in managing.items():
         holders.setdefault(person_id, MenuHolder(person_id, locale, roles.get(person_id), True))
     return sorted(holders.values(), key=lambda h: h.person_id)
+
+
+async def menu_holder(db: Database, person_id: int) -> MenuHolder | None:
+    """The person's own menu as their roles stand now; None when the rep's default is theirs."""
+    found = await menu_holders(db, person_id)
+    return found[0] if found else None
 
 
 def holder_of(actor: Actor) -> MenuHolder:

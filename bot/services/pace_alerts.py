@@ -8,12 +8,13 @@ with what is needed per remaining post day; the coordinators' next digest names 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
 from bot.services.access import TeamInfo
 from bot.services.periods import days_span
+from bot.services.quiet_hours import team_is_quiet
 from bot.services.results import totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
@@ -87,6 +88,12 @@ async def behind(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date
             Behind(person.id, person.display_name, person.language_code, percent, total, target, needed, left)
         )
     return out
+
+
+async def is_quiet(db: Database, team_id: int, now: datetime) -> bool:
+    """The team's quiet hours hold pace alerts too (a catch-up after an outage may reach them)."""
+    async with db.read() as session:
+        return team_is_quiet(await teams.by_id(session, team_id), now)
 
 
 async def alerted(db: Database, team_id: int, first: date, last: date) -> list[int]:

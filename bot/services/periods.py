@@ -7,6 +7,7 @@ DST days (23 or 25 hours long) count every sale once.
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
@@ -17,6 +18,28 @@ class Period(StrEnum):
     DAY = "day"
     WEEK = "week"
     MONTH = "month"
+
+
+def fold_word(word: str) -> str:
+    """A typed word as matched: any letter case, with or without Polish diacritics ("Tydzień" = "tydzien")."""
+    decomposed = unicodedata.normalize("NFKD", word.strip().casefold().replace("ł", "l"))
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+# Every word a person may type for a period, in either language, folded.
+PERIOD_WORDS: dict[str, Period] = {
+    "day": Period.DAY,
+    "dzien": Period.DAY,
+    "week": Period.WEEK,
+    "tydzien": Period.WEEK,
+    "month": Period.MONTH,
+    "miesiac": Period.MONTH,
+}
+
+
+def period_word(word: str) -> Period | None:
+    """The period a typed word names (`dzień`, `TYDZIEN`, `month`, …), None for any other word."""
+    return PERIOD_WORDS.get(fold_word(word))
 
 
 @dataclass(frozen=True)

@@ -10,21 +10,12 @@ from bot.services import complaint_stats, tasks
 from bot.services.access import TeamInfo
 from bot.services.digests import schedule_of
 from bot.services.errors import Reason, Refused
-from bot.services.periods import days_span, local_midnight
+from bot.services.periods import Period, days_span, local_midnight, period_word
 from bot.services.results import totals_by_person
 from bot.services.schedule import is_post_day
 from bot.services.targets import month_days, month_start, team_target
 from storage.db import Database
 from storage.models import Person
-
-WORDS = {
-    "week": "week",
-    "tydzień": "week",
-    "tydzien": "week",
-    "month": "month",
-    "miesiąc": "month",
-    "miesiac": "month",
-}
 
 
 class Stretch(StrEnum):
@@ -66,10 +57,10 @@ class Summary:
 def parse_stretch(args: list[str]) -> Stretch:
     if not args:
         return Stretch.WEEK
-    word = WORDS.get(args[0].casefold()) if len(args) == 1 else None
-    if word is None:
+    period = period_word(args[0]) if len(args) == 1 else None
+    if period not in (Period.WEEK, Period.MONTH):
         raise Refused(Reason.SUMMARY_USAGE)
-    return Stretch(word)
+    return Stretch(period)
 
 
 def _spans(stretch: Stretch, today: date) -> tuple[date, date, date, date]:

@@ -18,7 +18,7 @@ from bot.services.access import Actor, TeamInfo
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import AmountError, parse_amount
-from bot.services.periods import Period, local_date, period_span
+from bot.services.periods import Period, fold_word, local_date, period_span
 from bot.services.results import competition_ranks, totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.wizard import DraftData, Wizard
@@ -200,7 +200,7 @@ async def quick(db: Database, actor: Actor, args: str, max_minor: int, now: date
         words = words[:-1]
     who, amount_text = words[0], " ".join(words[1:])
     amount = parse_target_amount(amount_text, max_minor)
-    if who.lower() in ("team", "zespół", "zespol"):
+    if fold_word(who) in ("team", "zespol"):
         return await set_target(db, actor, TEAM_TARGET, amount, month, now)
     username = who.removeprefix("@").casefold()
     async with db.read() as session:

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import StrEnum
 
 import holidays
@@ -13,6 +14,7 @@ from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import is_number, parse_hhmm
+from bot.services.quiet_hours import is_quiet_at
 from bot.services.rewards import DEFAULT_POINTS, points_table
 from bot.services.schedule import format_days, parse_days
 from bot.services.targets import parse_target_amount
@@ -32,6 +34,7 @@ class Field(StrEnum):
     BIG_DEAL = "big_deal"
     KEY_DAYS = "key_days"
     PACE = "pace"
+    QUIET_HOURS = "quiet_hours"
 
 
 @dataclass
@@ -56,6 +59,12 @@ class SettingsView:
     big_deal_minor: int | None = None
     key_client_days: int = 14
     pace_threshold: int = 70
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
+
+    @property
+    def has_quiet_hours(self) -> bool:
+        return self.quiet_start != self.quiet_end
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -79,6 +88,8 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         team.big_deal_minor,
         team.key_client_days,
         team.pace_threshold,
+        team.quiet_start,
+        team.quiet_end,
     )
 
 
@@ -96,14 +107,59 @@ async def answer(db: Database, actor: Actor, text: str, now: datetime, max_minor
     async with db.write() as session:
         await WIZARD.finish(session, actor.person_id, asked.token, asked.step, now)
         team_row = await teams.by_id(session, team.id)
+        _keep_out_of_quiet_hours(team_row, values)
         for name, value in values.items():
             if name == "reward_points":
                 value = {**(team_row.reward_points or {}), **value}  # type: ignore[dict-item]
             setattr(team_row, name, value)
 
 
+def _keep_out_of_quiet_hours(team: Team, values: dict[str, object]) -> None:
+    """A ranking or reminder time set inside the quiet hours is refused, and so are quiet hours
+    that would cover one. Only what changes is checked: a time set before quiet hours existed
+    does not block the team's other settings."""
+    merged = {name: str(values.get(name, getattr(team, name))) for name in _TIMED}
+    if "quiet_start" in values:
+        checked = ["post_time", "nudge_time"]
+    else:
+        checked = [name for name in ("post_time", "nudge_time") if name in values]
+    start, end = time.fromisoformat(merged["quiet_start"]), time.fromisoformat(merged["quiet_end"])
+    inside = [name for name in checked if is_quiet_at(start, end, parse_hhmm(merged[name]))]
+    if not inside:
+        return
+    window = {"start": merged["quiet_start"], "end": merged["quiet_end"]}
+    if "quiet_start" in values:
+        raise Refused(Reason.QUIET_COVERS_TIMES, times=[merged[name] for name in inside], **window)
+    raise Refused(Reason.IN_QUIET_HOURS, **window)
+
+
+_TIMED = ("post_time", "nudge_time", "quiet_start", "quiet_end")
+# `21:00-08:00`, with a hyphen, a dash or a space between; `-` alone: no quiet hours.
+_QUIET = re.compile(r"^\s*(\d{1,2}:\d{2})\s*(?:-|–|—|\s)\s*(\d{1,2}:\d{2})\s*$")
+NO_QUIET_HOURS = "00:00"
+
+
+def parse_quiet_hours(text: str) -> tuple[str, str]:
+    """`21:00-08:00` -> ("21:00", "08:00"); `-` -> none (equal ends). Refused otherwise."""
+    if text.strip() in ("-", "–"):
+        return NO_QUIET_HOURS, NO_QUIET_HOURS
+    match = _QUIET.match(text)
+    try:
+        if match is None:
+            raise ValueError(text)
+        start, end = parse_hhmm(match[1]), parse_hhmm(match[2])
+    except ValueError as exc:
+        raise Refused(Reason.BAD_QUIET_HOURS) from exc
+    if start == end:
+        raise Refused(Reason.BAD_QUIET_HOURS)
+    return start.strftime("%H:%M"), end.strftime("%H:%M")
+
+
 def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
     """The team's columns a typed answer to `field` sets."""
+    if field is Field.QUIET_HOURS:
+        start, end = parse_quiet_hours(text)
+        return {"quiet_start": start, "quiet_end": end}
     if field in (Field.POST_TIME, Field.NUDGE_TIME):
         try:
             parsed = parse_hhmm(text)

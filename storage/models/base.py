@@ -72,6 +72,9 @@ class Team(Base):
     # A rep below this % of their target's even pace is told so on the 10th and the 20th.
     pace_threshold: Mapped[int] = mapped_column(Integer, server_default="70")
     topics: Mapped[dict[str, Any] | None]
+    # Quiet hours [start, end) in the team's zone, across midnight when start > end; equal: none.
+    quiet_start: Mapped[str] = mapped_column(String(5), server_default="21:00")
+    quiet_end: Mapped[str] = mapped_column(String(5), server_default="08:00")
 
 
 class Person(Base):

@@ -149,3 +149,53 @@ async def test_the_desk_commands_are_in_each_role_s_menu_and_help_in_both_langua
             for c in h.server.commands[(json.dumps({"type": "all_private_chats"}, sort_keys=True), "en")]
         }
         assert all(polish[name] != english[name] for name in DESK_REP), polish
+
+
+def effective_menu(h: Harness, user_id: int, lang: str) -> list[str]:
+    """What Telegram shows in a private chat: its own scope's list if set, else the private default."""
+    return menu(h, {"type": "chat", "chat_id": user_id}, lang) or menu(h, {"type": "all_private_chats"}, lang)
+
+
+def help_commands(text: str) -> list[str]:
+    return [line.split(" — ")[0][1:] for line in text.splitlines() if line.startswith("/") and " — " in line]
+
+
+async def test_a_reps_menu_holds_no_coordinator_command_and_follows_promotion_and_removal_at_once(
+    h: Harness,
+) -> None:
+    from bot import menus
+    from bot.services import teams
+
+    boss = h.server.user(1, "Kasia", language_code="pl")
+    await h.coordinator(boss)
+    rep = h.server.user(2, "Olek", language_code="pl")
+    await h.rep(boss, rep)
+    coordinator_only = set(menus.COORDINATOR_COMMANDS) - set(menus.REP_COMMANDS)
+    for lang in ("", "pl", "en"):
+        assert not coordinator_only & set(menu(h, {"type": "chat", "chat_id": rep.id}, lang))
+        assert effective_menu(h, rep.id, lang) == list(menus.REP_COMMANDS)
+    assert sorted(help_commands((await h.say(rep, "/help"))[0].shown)) == sorted(menus.REP_COMMANDS)
+    # Promoted by a coordinator link: their own chat's menu is the coordinator's at once, in Polish.
+    code = await teams.create_coordinator_invite(h.db, "North", h.clock())
+    await h.say(rep, f"/start {code}")
+    own = menu(h, {"type": "chat", "chat_id": rep.id}, "pl")
+    assert own == list(menus.COORDINATOR_COMMANDS)
+    described = {
+        c["command"]: c["description"]
+        for c in h.server.commands[(json.dumps({"type": "chat", "chat_id": rep.id}, sort_keys=True), "")]
+    }
+    assert described["invite"] == "Zaproś handlowca (koordynator)"  # the team's language as fallback
+    assert sorted(help_commands((await h.say(rep, "/help"))[0].shown)) == sorted(own)
+    # A rep who is also a manager has a menu of their own; removed from the team it drops to a manager's.
+    manager = h.server.user(3, "Marek", language_code="en")
+    await h.rep(boss, manager)
+    link = await teams.create_coordinator_invite(h.db, "North", h.clock(), role=teams.MANAGER_LINK)
+    await h.say(manager, f"/start {link}")
+    assert {"report", "summary", "teams"} <= set(effective_menu(h, manager.id, "en"))
+    await h.remove(boss, manager)
+    after = effective_menu(h, manager.id, "en")
+    assert "report" not in after and {"summary", "teams", "help"} <= set(after)
+    assert sorted(help_commands((await h.say(manager, "/help"))[0].shown)) == sorted(after)
+    # In a group, /help lists the group's menu.
+    group_help = (await h.say(boss, "/help", h.server.group(-1001, "Team")))[0].shown
+    assert help_commands(group_help) == list(menus.GROUP_COMMANDS)

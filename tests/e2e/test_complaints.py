@@ -295,7 +295,7 @@ async def test_the_complaint_screens_speak_polish_to_a_polish_rep(h: Harness) ->
     await h.tap(ola, step, button(step, "Pomiń"))
     await h.tap(ola, step, button(step, "Zapisz"))
     assert "Zapisałem reklamację." in step.shown and "— otwarta" in step.shown
-    assert "Zgłoszona przez: Ola, 02.11.2026 09:00" in step.shown
+    assert "Zgłaszający: Ola, 02.11.2026 09:00" in step.shown
     listing = (await h.say(ola, "/complaints"))[0]
     assert "Otwarte reklamacje" in listing.shown and "1 reklamacja" in listing.shown
     helped = (await h.say(ola, "/help"))[0]

@@ -285,3 +285,18 @@ async def test_a_removed_leader_drops_out_of_a_contest_and_earns_no_place(h: Har
     ended = group_posts(h, "is over")[0]
     assert "1. Bartek — PLN\xa0200.00 🎁 Voucher" in ended and "Anna" not in ended
     assert await contest_points(h) == {t.reps["Bartek"].id: 100, t.reps["Cezary"].id: 60}
+
+
+async def test_a_leader_change_in_the_quiet_hours_is_never_posted_then_or_in_the_morning(h: Harness) -> None:
+    t = await make_team(h, "Anna", "Bartek")
+    await create_contest(h, t.boss, "amount", "2026-11-03", "2026-11-04")
+    await t.sale("Anna", 1000, local(11, 3, 9))
+    await t.tick_at(local(11, 3, 9, 1))
+    await t.sale("Bartek", 2000, local(11, 3, 22, 30))  # a new leader at 22:30, in the quiet hours
+    for at in (local(11, 3, 22, 31), local(11, 4, 1, 0), local(11, 4, 8, 0), local(11, 4, 9, 0)):
+        await t.tick_at(at)
+    assert not any("Bartek" in post for post in group_posts(h, "New leader"))
+    await t.sale("Anna", 5000, local(11, 4, 10, 0))  # in the day a change is posted as ever
+    await t.tick_at(local(11, 4, 10, 1))
+    leaders = group_posts(h, "New leader")
+    assert len(leaders) == 2 and all("Anna" in post for post in leaders)

@@ -106,3 +106,14 @@ async def test_a_deleted_board_is_posted_again_and_pinned(h: Harness) -> None:
     again = boards(h)
     assert len(again) == 2 and h.server.pinned[GROUP] == again[1]
     assert "Team total: PLN\xa0110.00 · 2 sales" in h.server.last_to(GROUP).shown
+
+
+async def test_in_the_quiet_hours_the_board_neither_starts_nor_changes(h: Harness) -> None:
+    t = await make_team(h, "Anna")  # quiet hours by default 21:00-08:00
+    await t.sale("Anna", 5_000, local(11, 3, 7, 30))
+    await t.tick_at(local(11, 3, 7, 31))
+    assert boards(h) == []
+    await t.tick_at(local(11, 3, 8, 1))
+    [board] = boards(h)
+    assert "Team total: PLN\xa050.00" in h.server.last_to(GROUP).shown
+    assert edits(h) == 0

@@ -180,7 +180,29 @@ async def test_me_and_the_group_leaderboard_show_totals_and_ranks(h: Harness) ->
     assert "300,50\xa0zł · 2 sprzedaże" in me.shown and "Miejsce 1 z 1" in me.shown
     board = (await h.say(rep, "/leaderboard week", group))[0]
     assert "Ranking tygodnia" in board.shown and "1. Anna — 300,50\xa0zł (2 sprzedaże)" in board.shown
-    assert "Wybierz day, week lub month" in (await h.say(rep, "/leaderboard year", group))[0].shown
+    refused = (await h.say(rep, "/leaderboard year", group))[0].shown
+    assert "Wybierz: dzień, tydzień lub miesiąc" in refused and "week" not in refused
+
+
+async def test_polish_period_words_work_in_any_case_with_or_without_diacritics(h: Harness) -> None:
+    """`/leaderboard tydzień`, `TYDZIEN`, `miesiąc %` and `/me wykres` read as their English twins."""
+    boss, rep = await team_of_two(h, "pl")
+    card = (await h.say(rep, "/report 100 Acme"))[0]
+    await h.tap(rep, card, button(card, label="Zapisz"))
+    for words, heading in (
+        ("tydzień", "Ranking tygodnia"),
+        ("TYDZIEN", "Ranking tygodnia"),
+        ("Miesiąc", "Ranking miesiąca"),
+        ("miesiac", "Ranking miesiąca"),
+        ("dzien", "Ranking dnia"),
+        ("DZIEŃ", "Ranking dnia"),
+    ):
+        assert heading in (await h.say(rep, f"/leaderboard {words}"))[0].shown, words
+    assert "celu" in (await h.say(rep, "/leaderboard miesiąc %"))[0].shown
+    for who in ("zespół", "ZESPOL"):
+        assert "10\xa0000,00\xa0zł" in (await h.say(boss, f"/target {who} 10 000"))[0].shown, who
+    h.server.send_message(rep, "/me Wykres")
+    await h.server.wait_for(lambda: any(m.method == "sendPhoto" for m in h.server.messages_to(rep.id)))
 
 
 async def test_names_with_html_and_emoji_are_kept_escaped_and_over_200_characters_refused(h: Harness) -> None:

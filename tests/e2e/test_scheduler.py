@@ -290,7 +290,7 @@ async def test_the_daily_digest_covers_days_off_and_names_the_silent_and_unreach
     digest = next(m.shown for m in h.server.messages_to(boss.id) if "Podsumowanie dnia" in m.shown)
     assert "27.11.2026 do 29.11.2026" in digest  # Friday to Sunday
     assert "Seller — 50,00\xa0zł" in digest
-    assert "Nic nie zgłosili: Silent" in digest and "Nie mogę się skontaktować z: Silent" in digest
+    assert "Bez zgłoszeń: Silent" in digest and "Brak kontaktu z botem: Silent" in digest
     on_demand = (await h.say(boss, "/digest"))[0]
     assert "Seller — 50,00\xa0zł" in on_demand.shown
 

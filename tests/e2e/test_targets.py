@@ -57,26 +57,26 @@ async def test_progress_and_pace_on_the_first_and_last_day_of_a_month_with_a_hol
     me = (await h.say(t.reps["Anna"], "/me"))[0].shown
     assert "Monthly target: PLN\xa020,000.00" in me and "Done: 0%" in me
     assert "At this pace" not in me  # no post day has elapsed yet
-    assert "PLN\xa01,000.00 per post day for the 20 post days left" in me
+    assert "PLN\xa01,000.00 per working day for the 20 working days left" in me
     await t.sale("Anna", 50_000, local(11, 2, 10))
     h.clock.now = local(11, 2, 12)
     me = (await h.say(t.reps["Anna"], "/me"))[0].shown
     assert "Done: 2%" in me and "month ends at PLN\xa010,000.00" in me  # 500 x 20 / 1
-    assert "PLN\xa0975.00 per post day for the 20 post days left" in me  # today counts until the close
+    assert "PLN\xa0975.00 per working day for the 20 working days left" in me  # today counts until the close
     await t.close(date(2026, 11, 2))
     h.clock.now = local(11, 2, 19)
     me = (await h.say(t.reps["Anna"], "/me"))[0].shown
-    assert "PLN\xa01,026.32 per post day for the 19 post days left" in me  # 19,500 / 19, rounded up
+    assert "PLN\xa01,026.32 per working day for the 19 working days left" in me  # 19,500 / 19, rounded up
     # The last day of the month, a Monday: one post day left until the close, then none.
     await t.sale("Anna", 1_000_000, local(11, 27, 10))
     h.clock.now = local(11, 30, 12)
     me = (await h.say(t.reps["Anna"], "/me"))[0].shown
     assert "month ends at PLN\xa010,500.00" in me  # 10,500 x 20 / 20 elapsed
-    assert "Needed: PLN\xa09,500.00 on the 1 post day left" in me
+    assert "Needed: PLN\xa09,500.00 on the 1 working day left" in me
     await t.close(date(2026, 11, 30))
     h.clock.now = local(11, 30, 20)
     me = (await h.say(t.reps["Anna"], "/me"))[0].shown
-    assert "No post days left this month; short of the target by PLN\xa09,500.00" in me
+    assert "No working days left this month; short of the target by PLN\xa09,500.00" in me
     # A coordinator has no target section; a rep without one is told plainly.
     assert "Monthly target" not in (await h.say(t.boss, "/me"))[0].shown
     newbie = h.server.user(99, "Newbie", language_code="en")

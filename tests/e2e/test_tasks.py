@@ -345,7 +345,7 @@ async def test_a_polish_coordinator_gives_a_task_for_jutro_and_a_polish_rep_read
     await h.tap(ola, step, button(step, "Pomiń"))
     await h.tap(ola, step, button(step, "Zapisz"))
     assert "Zleciłem zadanie 1 handlowcowi." in step.shown
-    [given] = told(h, rep, "Nowe zadanie od: Ola")
+    [given] = told(h, rep, "Nowe zadanie. Zlecający: Ola")
     assert "Raport" in given.shown and "Naciśnij Gotowe" in given.shown
     listing = (await h.say(rep, "/tasks"))[0]
     assert "Otwarte zadania" in listing.shown and "1 zadanie" in listing.shown

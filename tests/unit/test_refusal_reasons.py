@@ -9,7 +9,17 @@ import pytest
 from bot.render import TEMPLATES_DIR, Renderer
 from bot.services.errors import Reason
 
-DETAILS = {"limit": 200, "length": 250, "title": "Mug", "cost": 10, "balance": 3, "problem": "empty"}
+DETAILS = {
+    "limit": 200,
+    "length": 250,
+    "title": "Mug",
+    "cost": 10,
+    "balance": 3,
+    "problem": "empty",
+    "start": "21:00",
+    "end": "08:00",
+    "times": ["22:00"],
+}
 
 
 def test_the_refusal_template_names_exactly_the_reasons_of_the_enum() -> None:

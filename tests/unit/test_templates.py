@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,7 @@ from typing import Any
 import pytest
 from babel.messages.pofile import read_po
 
+from bot import menus
 from bot.render import TEMPLATES_DIR, Renderer
 from bot.services import meetings
 from bot.services.access import Actor, TeamInfo
@@ -27,9 +29,10 @@ from bot.services.competitor_notes import Step as CompetitorStep
 from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekSummary
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.errors import Reason
 from bot.services.exports import Workbook as ExportedBook
 from bot.services.live_board import Board, ContestLead
-from bot.services.managers import TeamLine
+from bot.services.managers import TeamLine, holder_of
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.pace_alerts import Behind
 from bot.services.paging import page_of
@@ -43,7 +46,7 @@ from bot.services.summary import Summary, TeamRow
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
 from bot.services.tasks import RepChoice, TaskView
-from bot.services.team_settings import SettingsView
+from bot.services.team_settings import Field, SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
 from storage.models import Role
@@ -128,10 +131,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     "stranger": [{}],
     "stranger_short": [{}],
     "help": [
-        {"actor": COORD},
-        {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM)},
-        {"actor": Actor(3, EVIL, "pl", managed=(TEAM, TEAM))},  # a manager only
-        {"actor": Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,))},
+        *(
+            {"actor": actor, "sections": menus.help_sections(holder_of(actor))}
+            for actor in (
+                COORD,
+                replace(COORD, managed=(TEAM,)),
+                Actor(2, EVIL, "pl", Role.REP, TEAM),
+                Actor(3, EVIL, "pl", managed=(TEAM, TEAM)),  # a manager only
+                Actor(4, EVIL, "en", Role.REP, TEAM, managed=(TEAM,)),
+            )
+        ),
+        {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM), "sections": [("group", menus.GROUP_COMMANDS)]},
+        {"actor": Actor(5, EVIL, "pl"), "sections": []},
     ],
     "export_choose": [{"first": NOW.date(), "last": NOW.date()}],
     "export_sent": [
@@ -163,55 +174,17 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ]
     + [{"actor": COORD, "result": JoinResult(JoinOutcome.JOINED, Role.REP, TEAM)}],
     "refused": [
-        {"reason": reason, "limit": 200, "title": EVIL, "cost": 10, "balance": 3}
-        for reason in (
-            "not_member",
-            "coordinators_only",
-            "managers_only",
-            "complaint_moved",
-            "export_usage",
-            "export_too_big",
-            "private_only",
-            "group_only",
-            "group_taken",
-            "topic_usage",
-            "cannot_remove_coordinator",
-            "stale_button",
-            "not_found",
-            "undo_expired",
-            "already_voided",
-            "group_not_linked",
-            "draft_expired",
-            "no_draft",
-            "bad_period",
-            "name_empty",
-            "name_too_long",
-            "bad_time",
-            "bad_country",
-            "bad_date",
-            "holiday_range",
-            "last_post_day",
-            "bad_when",
-            "when_past",
-            "not_invited",
-            "meeting_cancelled",
-            "meeting_not_started",
-            "not_a_rep",
-            "target_usage",
-            "target_amount",
-            "bad_points",
-            "out_of_stock",
-            "not_enough_points",
-            "already_decided",
-            "left_team",
-            "bad_number",
-            "bad_due",
-            "due_past",
-            "no_reps",
-            "no_such_client",
-            "task_done",
-            "other",
-        )
+        {
+            "reason": reason,
+            "limit": 200,
+            "title": EVIL,
+            "cost": 10,
+            "balance": 3,
+            "start": "21:00",
+            "end": "08:00",
+            "times": ["22:00"],
+        }
+        for reason in (*(r.value for r in Reason), "other")
     ],
     "invite": [{"link": "https://t.me/b?start=x", "expires_at": NOW, "team": TEAM, "replaced": True}],
     "team": [
@@ -520,10 +493,24 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
+        {
+            "settings": SettingsView(
+                "18:00",
+                "17:00",
+                frozenset({1}),
+                None,
+                [],
+                {},
+                100,
+                7,
+                55,
+                quiet_start="00:00",
+                quiet_end="00:00",
+            ),
+            "team": TEAM,
+        },
     ],
-    "settings_ask": [
-        {"field": f} for f in ("post_time", "nudge_time", "country", "points", "key_days", "pace")
-    ],
+    "settings_ask": [{"field": f.value} for f in Field],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))
@@ -765,3 +752,82 @@ def test_long_messages_split_at_line_boundaries() -> None:
     assert "\n".join(parts) == "\n".join(lines)
     assert all(p.count("<b>") == p.count("</b>") for p in parts)
     assert split_message("short") == ["short"]
+
+
+ENGLISH_WORDS = re.compile(
+    r"\b(day|days|week|weeks|month|months|post|posts|today|yesterday)\b", re.IGNORECASE
+)
+
+
+def english_words_in(text: str) -> list[str]:
+    """The English time words a Polish text still holds, command names and markup aside."""
+    plain = re.sub(r"<[^>]*>", " ", text)  # tags and their attributes (links) are not read
+    plain = re.sub(r"/[a-z_]+(@\w+)?", " ", plain)  # /leaderboard and the like are names, not words
+    return ENGLISH_WORDS.findall(plain)
+
+
+@pytest.mark.parametrize("name", sorted(SAMPLES))
+def test_polish_messages_hold_no_english_time_words(renderer: Renderer, name: str) -> None:
+    """Every Polish message, with realistic values, reads without day, week, month, post, today..."""
+    for values in SAMPLES[name]:
+        text = renderer.render(name, "pl", **values)
+        assert not english_words_in(text), f"{name}: {english_words_in(text)} in {text!r}"
+
+
+HELP_LINE = re.compile(r"^/([a-z_]+) — ", re.MULTILINE)
+
+
+@pytest.mark.parametrize("locale", ["en", "pl"])
+def test_help_lists_exactly_the_menu_of_each_role(renderer: Renderer, locale: str) -> None:
+    """/help's command lines are the commands of the person's menu, no more, no fewer, each once."""
+    for values in SAMPLES["help"]:
+        if not values["sections"] or values["sections"][0][0] == "group":
+            continue
+        listed = HELP_LINE.findall(renderer.render("help", locale, **values))
+        assert sorted(listed) == sorted(menus.commands_of(holder_of(values["actor"]))), values["actor"]
+    group = renderer.render("help", locale, actor=COORD, sections=[("group", menus.GROUP_COMMANDS)])
+    assert HELP_LINE.findall(group) == list(menus.GROUP_COMMANDS)
+
+
+def test_a_reps_menu_holds_no_coordinator_command() -> None:
+    rep = holder_of(Actor(2, EVIL, "pl", Role.REP, TEAM))
+    coordinator_only = set(menus.COORDINATOR_COMMANDS) - set(menus.REP_COMMANDS)
+    assert coordinator_only >= {"invite", "team", "settings", "sales", "target", "digest"}
+    assert not coordinator_only & set(menus.commands_of(rep))
+    assert not menus.has_own_menu(rep)
+    assert menus.has_own_menu(holder_of(COORD))
+
+
+def polish_strings() -> dict[str, list[str]]:
+    """Each message id of the Polish catalog with its strings (plural forms each on their own)."""
+    with (TEMPLATES_DIR / "locale" / "pl" / "LC_MESSAGES" / "messages.po").open("rb") as f:
+        catalog = read_po(f, locale="pl")
+    found: dict[str, list[str]] = {}
+    for message in catalog:
+        if not message.id:
+            continue
+        key = message.id if isinstance(message.id, str) else str(message.id[0])
+        strings = message.string if isinstance(message.string, (tuple, list)) else (message.string,)
+        found[key] = [str(text or "") for text in strings]
+    return found
+
+
+def test_no_polish_string_in_the_catalog_holds_english_time_words() -> None:
+    """Beyond the rendered samples: every Polish string, labels and workbook words included."""
+    for key, strings in polish_strings().items():
+        for text in strings:
+            words = english_words_in(re.sub(r"%\(\w+\)s", " ", text))
+            assert not words, f"{key!r}: {words}"
+
+
+def test_one_person_reads_right_in_the_digests_polish_lists() -> None:
+    """A list of names fits one person as well as many: no plural verb before it, names in the nominative."""
+    found = polish_strings()
+    assert found["Reported nothing: %(names)s"] == ["Bez zgłoszeń: %(names)s"]
+    assert found["Team total: %(total)s"] == ["Zespół łącznie: %(total)s"]
+    reach = found[
+        "I cannot reach: %(names)s. They blocked the bot or never opened it; ask them to write to me."
+    ]
+    assert reach[0].startswith("Brak kontaktu z botem: %(names)s.")
+    everything = " ".join(text for strings in found.values() for text in strings)
+    assert "dni publikacji" not in everything and "(a)" not in everything
