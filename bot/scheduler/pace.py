@@ -20,8 +20,10 @@ async def pace_alerts_step(deliverer: Deliverer) -> None:
         if check is None:
             continue
         start = fire_at(today, schedule.nudge_time, schedule.zone)
-        key = pace_alerts.key_of(today, check)
-        if not start <= now < start + CATCH_UP or await outbox.is_claimed(db, schedule.team_id, key, today):
+        key, claim_day = pace_alerts.claim_of(today, check)
+        if not start <= now < start + CATCH_UP or await outbox.is_claimed(
+            db, schedule.team_id, key, claim_day
+        ):
             continue
         if await pace_alerts.is_quiet(db, schedule.team_id, now):
             continue  # a late catch-up into the night: the alert's moment has passed
@@ -31,6 +33,6 @@ async def pace_alerts_step(deliverer: Deliverer) -> None:
             locale = pick_locale(rep.language_code, team.locale, deliverer.default_locale)
             text = deliverer.renderer.render("pace_alert", locale, rep=rep, team=team)
             envelopes += envelopes_for(Recipient(rep.person_id, rep.person_id, None), text)
-        claim_id = await outbox.claim(db, team.id, key, today, envelopes, now, force=False)
+        claim_id = await outbox.claim(db, team.id, key, claim_day, envelopes, now, force=False)
         if claim_id is not None and envelopes:
             await deliverer.deliver(claim_id)

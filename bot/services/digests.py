@@ -257,7 +257,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await client_lapses.quiet_key_clients(db, team.id, local_midnight(day, zone)),
         await tasks.overdue(db, team.id, day),
         await complaint_stats.open_at(db, team.id, local_midnight(day, zone)),
-        [names[pid] for pid in await pace_alerts.alerted(db, team.id, first, last) if pid in names],
+        [names[pid] for pid in await pace_alerts.alerted(db, team.id, span.start, span.end) if pid in names],
     )
 
 

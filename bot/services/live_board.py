@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import contests, digests
@@ -34,6 +34,8 @@ EDIT_GAP = timedelta(minutes=1)
 RETRY_GAP = timedelta(minutes=1)
 # The board's rows: a group message of 300 names is not read; the daily post has them all.
 TOP_ROWS = 10
+# Leaders tied for first shown per contest: a tie of 300 in a count contest must still fit.
+LEADERS_SHOWN = 3
 
 
 @dataclass(frozen=True)
@@ -71,6 +73,12 @@ class Step(StrEnum):
     POST = "post"  # no message yet (or the last one is gone): send one and pin it
     EDIT = "edit"  # what it shows changed and a minute has passed
     FINAL = "final"  # the post time came: the last edit, then unpin
+    DROP = "drop"  # its group is no longer the team's: finished without a word
+
+
+# `digest` of a board whose post is under way: if its answer is lost (a timeout, a crash), the
+# post may have arrived, so it is never sent again; a refused post clears the mark.
+POSTING = "posting"
 
 
 @dataclass(frozen=True)
@@ -116,7 +124,7 @@ async def _contest_leads(session: AsyncSession, team_id: int, now: datetime) -> 
     leads = []
     for contest in running:
         standings, _ = await contests.compute(session, contest, now)
-        leaders = [entry for entry in standings if entry.place == 1]
+        leaders = [entry for entry in standings if entry.place == 1][:LEADERS_SHOWN]
         if leaders:
             leads.append(ContestLead(contest.title, contest.kind, leaders))
     return leads
@@ -127,47 +135,84 @@ def _post_at(schedule: TeamSchedule, day: date) -> datetime:
 
 
 async def due(db: Database, now: datetime) -> list[Due]:
-    """Every board that needs Telegram now: to be posted, edited (if changed) or finished."""
+    """Every board that needs Telegram now: to be posted, edited (if changed) or finished.
+
+    Each one returned is taken here (its `checked_at` moved by a compare-and-set), so two ticks
+    or two processes never both edit, re-post or finish the same board.
+    """
     out: list[Due] = []
     schedules = {s.team_id: s for s in await digests.schedules(db)}
     async with db.read() as session:
         open_boards = (await session.scalars(select(LiveBoard).where(LiveBoard.final.is_(False)))).all()
-        grouped = {
-            team.id: team
-            for team in (await session.scalars(select(Team).where(Team.group_chat_id.is_not(None)))).all()
-        }
+        open_teams = {row.team_id for row in open_boards}
+        rows = (
+            await session.scalars(
+                select(Team).where(or_(Team.group_chat_id.is_not(None), Team.id.in_(open_teams)))
+            )
+        ).all()
+    teams_by_id = {team.id: team for team in rows}
     # In the quiet hours the board stands still (its final edit comes at the post time, never quiet).
-    quiet = {team_id for team_id, team in grouped.items() if team_is_quiet(team, now)}
+    quiet = {team.id for team in rows if team_is_quiet(team, now)}
     started = set()
     for row in open_boards:
         started.add((row.team_id, row.day))
-        schedule = schedules.get(row.team_id)
-        if schedule is None:
+        schedule, team_row = schedules.get(row.team_id), teams_by_id.get(row.team_id)
+        if schedule is None or team_row is None:
             continue
-        team = await digests.team_info(db, row.team_id)
-        if now >= _post_at(schedule, row.day):
+        team = TeamInfo.of(team_row)
+        step: Step | None = None
+        if team.group_chat_id != row.chat_id:
+            step = Step.DROP  # the group was unlinked or replaced: the old board is left alone
+        elif now >= _post_at(schedule, row.day):
             if await _daily_post_done(db, schedule, row.day, now):
-                out.append(Due(Step.FINAL, team, row.day, row.chat_id, row.message_id, row.digest))
+                step = Step.FINAL
         elif row.team_id in quiet:
             continue
         elif row.message_id is None:
-            if row.checked_at <= now - RETRY_GAP:
-                out.append(Due(Step.POST, team, row.day, row.chat_id, None, None))
+            # Posting now, or a post whose answer was lost: only a refused post is tried again.
+            if row.digest != POSTING and row.checked_at <= now - RETRY_GAP:
+                step = Step.POST
         elif row.checked_at <= now - EDIT_GAP:
-            out.append(Due(Step.EDIT, team, row.day, row.chat_id, row.message_id, row.digest))
-    for team_id in grouped:
+            step = Step.EDIT
+        if step is not None and await _take(db, row, now, posting=step is Step.POST):
+            out.append(Due(step, team, row.day, row.chat_id, row.message_id, row.digest))
+    for team_id, team_row in teams_by_id.items():
         schedule = schedules.get(team_id)
-        if schedule is None:
+        if schedule is None or team_row.group_chat_id is None:
             continue
         today = local_date(now, schedule.zone)
-        if (team_id, today) in started or team_id in quiet or now >= _post_at(schedule, today):
+        # Only on post days: the board gives way to the daily post, and other days have none.
+        if (
+            (team_id, today) in started
+            or team_id in quiet
+            or not is_post_day(schedule, today)
+            or now >= _post_at(schedule, today)
+        ):
             continue
         if not await _sold_since(db, team_id, local_midnight(today, schedule.zone)):
             continue
-        team = await digests.team_info(db, team_id)
-        if team.group_chat_id is not None and await begin(db, team_id, today, team.group_chat_id, now):
-            out.append(Due(Step.POST, team, today, team.group_chat_id, None, None))
+        if await begin(db, team_id, today, team_row.group_chat_id, now):
+            out.append(Due(Step.POST, TeamInfo.of(team_row), today, team_row.group_chat_id, None, None))
     return out
+
+
+async def _take(db: Database, row: LiveBoard, now: datetime, *, posting: bool) -> bool:
+    """Compare-and-set on `checked_at`: True for the one caller that may act on the board now."""
+    values: dict[str, object] = {"checked_at": now}
+    if posting:
+        values["digest"] = POSTING
+    async with db.write() as session:
+        result = await session.execute(
+            update(LiveBoard)
+            .where(
+                LiveBoard.team_id == row.team_id,
+                LiveBoard.day == row.day,
+                LiveBoard.checked_at == row.checked_at,
+                LiveBoard.final.is_(False),
+            )
+            .values(**values)
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def _sold_since(db: Database, team_id: int, start: datetime) -> bool:
@@ -204,7 +249,14 @@ async def _daily_post_done(db: Database, schedule: TeamSchedule, day: date, now:
 
 async def begin(db: Database, team_id: int, day: date, chat_id: int, now: datetime) -> bool:
     """Take the day's board before posting it: True for the one caller that may post."""
-    values = {"team_id": team_id, "day": day, "chat_id": chat_id, "checked_at": now, "final": False}
+    values = {
+        "team_id": team_id,
+        "day": day,
+        "chat_id": chat_id,
+        "checked_at": now,
+        "digest": POSTING,
+        "final": False,
+    }
     async with db.write() as session:
         return await insert_ignore(session, LiveBoard, values, ["team_id", "day"])
 
@@ -217,14 +269,19 @@ async def edited(db: Database, team_id: int, day: date, digest: str, now: dateti
     await _set(db, team_id, day, digest=digest, checked_at=now)
 
 
-async def unchanged(db: Database, team_id: int, day: date, now: datetime) -> None:
-    """Nothing to edit: checked again after the gap rather than on every tick."""
-    await _set(db, team_id, day, checked_at=now)
+async def reposting(db: Database, team_id: int, day: date) -> None:
+    """The board is gone from the group: a new one is posted, under the same never-twice mark."""
+    await _set(db, team_id, day, message_id=None, digest=POSTING)
 
 
 async def failed(db: Database, team_id: int, day: date, now: datetime) -> None:
-    """The post was refused: tried again after the gap."""
-    await _set(db, team_id, day, message_id=None, checked_at=now)
+    """The post provably did not arrive (refused for now, never sent): tried again after the gap."""
+    await _set(db, team_id, day, message_id=None, digest=None, checked_at=now)
+
+
+async def moved(db: Database, team_id: int, day: date, chat_id: int) -> None:
+    """The group became a supergroup: the board goes on in the new chat."""
+    await _set(db, team_id, day, chat_id=chat_id, message_id=None, digest=None)
 
 
 async def finished(db: Database, team_id: int, day: date) -> None:

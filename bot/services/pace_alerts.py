@@ -19,7 +19,7 @@ from bot.services.results import totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
-from storage.models import Claim, Outbox, Role
+from storage.models import Claim, Outbox, OutboxStatus, Role
 from storage.queries import members, teams
 
 DEFAULT_THRESHOLD = 70
@@ -52,8 +52,10 @@ def check_of(schedule: TeamSchedule, day: date) -> int | None:
     return None
 
 
-def key_of(day: date, check: int) -> str:
-    return f"{KEY_PREFIX}{day:%Y%m}:{check}"
+def claim_of(day: date, check: int) -> tuple[str, date]:
+    """The claim of a month's check: keyed by the check's own day (the 10th or the 20th), so a
+    change of post days that moves the first post day cannot bring the same check twice."""
+    return f"{KEY_PREFIX}{check}", day.replace(day=check)
 
 
 async def behind(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> list[Behind]:
@@ -96,8 +98,8 @@ async def is_quiet(db: Database, team_id: int, now: datetime) -> bool:
         return team_is_quiet(await teams.by_id(session, team_id), now)
 
 
-async def alerted(db: Database, team_id: int, first: date, last: date) -> list[int]:
-    """Who was sent a pace alert on a day of [first, last]: for the coordinators' digest."""
+async def alerted(db: Database, team_id: int, start: datetime, end: datetime) -> list[int]:
+    """Who was told of their pace in [start, end): for the coordinators' digest (delivered only)."""
     async with db.read() as session:
         rows = await session.scalars(
             select(Outbox.person_id)
@@ -105,8 +107,9 @@ async def alerted(db: Database, team_id: int, first: date, last: date) -> list[i
             .where(
                 Claim.team_id == team_id,
                 Claim.kind.startswith(KEY_PREFIX),
-                Claim.day >= first,
-                Claim.day <= last,
+                Claim.claimed_at >= start,
+                Claim.claimed_at < end,
+                Outbox.status == OutboxStatus.SENT,
             )
             .distinct()
         )

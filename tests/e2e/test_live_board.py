@@ -60,9 +60,10 @@ async def test_ten_sales_in_a_minute_give_at_most_one_edit_and_nothing_changed_g
         at = start + timedelta(seconds=5 * i)
         await t.sale("Anna", 1_000, at)
         await t.tick_at(at + timedelta(seconds=1))
-    assert edits(h) <= 1
+    assert edits(h) == 1  # the minute's sales: one edit, not ten
     await t.tick_at(local(11, 3, 10, 3))
     made = edits(h)
+    assert made == 2
     assert "11 sales" in next(m for m in h.server.messages_to(GROUP) if m.message_id == boards(h)[0]).shown
     caplog.set_level(logging.INFO)
     for minute in range(4, 10):  # nothing changes: never an edit, never "message is not modified"
@@ -117,3 +118,22 @@ async def test_in_the_quiet_hours_the_board_neither_starts_nor_changes(h: Harnes
     assert len(boards(h)) == 1
     assert "Team total: PLN\xa050.00" in h.server.last_to(GROUP).shown
     assert edits(h) == 0
+
+
+async def test_a_board_whose_post_answer_was_lost_is_never_posted_twice(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await t.sale("Anna", 5_000, local(11, 3, 11))
+    h.server.fail("sendMessage", kind="reset", chat_id=GROUP)  # it arrives, the answer does not
+    await t.tick_at(local(11, 3, 11, 1))
+    for minute in range(2, 8):
+        await t.sale("Anna", 1_000, local(11, 3, 11, minute))
+        await t.tick_at(local(11, 3, 11, minute) + timedelta(seconds=30))
+    assert len(boards(h)) == 1
+
+
+async def test_a_day_that_is_not_a_post_day_has_no_board(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    await t.sale("Anna", 5_000, local(11, 7, 11))  # a Saturday: the team posts Monday to Friday
+    await t.tick_at(local(11, 7, 11, 1))
+    await t.tick_at(local(11, 7, 18, 1))
+    assert boards(h) == []
