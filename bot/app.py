@@ -255,6 +255,7 @@ CONVERSATIONS = [
 def register(app: App) -> None:
     # Before the gate: a group's upgrade to a supergroup re-links the team whoever announced it.
     app.add_handler(MessageHandler(filters.StatusUpdate.MIGRATE, groups.group_migrated), group=-3)
+    app.add_handler(MessageHandler(filters.StatusUpdate.FORUM_TOPIC_CLOSED, groups.topic_closed), group=-3)
     # Group -2 runs first for every other update: redeliveries and strangers stop here.
     app.add_handler(TypeHandler(Update, gate), group=-2)
     # Then where it was asked: management stays private, a group sees only its own team.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -130,7 +130,7 @@ class Deliverer:
                     raise
                 log.warning("topic %s of chat %s is closed or gone: %s", thread_id, chat_id, exc)
                 if await topics.topic_gone(self.db, team_id, thread_id):
-                    await self._tell_coordinators_about_topic(team_id, thread_id)
+                    await self.tell_coordinators_about_topic(team_id, thread_id)
         return await send(None)
 
     async def _send(self, taken: Taken, waiting: set[int]) -> Taken | None:
@@ -191,15 +191,18 @@ class Deliverer:
             except (BadRequest, Forbidden) as exc:
                 log.info("could not unpin %s in chat %s: %s", previous, taken.chat_id, exc)
 
-    async def _tell_coordinators_about_topic(self, team_id: int, thread_id: int) -> None:
+    async def tell_coordinators_about_topic(self, team_id: int, thread_id: int) -> None:
+        """Once per topic: its posts go to the default topic now."""
         team = await digests.team_info(self.db, team_id)
         envelopes = []
         for coordinator in await digests.coordinators(self.db, team_id):
             locale = pick_locale(coordinator.language_code, team.locale, self.default_locale)
             envelopes += envelopes_for(coordinator, self.renderer.render("topic_gone", locale, team=team))
         now = self.now()
+        # Once a day per topic: a topic routed again and closed again later is told again.
+        local_day = now.astimezone(team.zone).date()
         claim_id = await outbox.claim(
-            self.db, team_id, f"topic-gone:{thread_id}", date.min, envelopes, now, force=False
+            self.db, team_id, f"topic-gone:{thread_id}", local_day, envelopes, now, force=False
         )
         if claim_id is not None:
             await self.deliver(claim_id)

@@ -267,3 +267,8 @@ async def complaint_changed(
             complaint=changed.view,
             change=changed.change,
         )
+
+
+async def topic_gone(deps: Deps, bot: Bot, team_id: int, thread_id: int) -> None:
+    """The coordinators are told once that a topic of the group no longer takes posts."""
+    await Deliverer(deps, bot).tell_coordinators_about_topic(team_id, thread_id)

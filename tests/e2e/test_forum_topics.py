@@ -67,17 +67,20 @@ async def test_posts_go_to_the_linked_topic_unless_routed_and_a_closed_topic_fal
     await t.tick_at(local(11, 3, 18))  # the daily post: the default topic
     assert threads_of(h, "📊") == [results]
 
-    # The board's topic is closed: its next post goes to the default topic, the coordinator is told once.
-    h.server.set_topic_state(forum, boards, "closed")
+    # Someone closes the board's topic: the coordinator is told once, its posts go to the default.
+    h.server.close_topic(t.boss, forum, boards)
+    await h.server.wait_for(lambda: bool(told(h, t)))
     await t.sale("Anna", 1_000, local(11, 4, 10))
     await t.tick_at(local(11, 4, 10, 1))
     assert threads_of(h, "📈")[-1] == results
-    told = [m for m in h.server.messages_to(t.boss.id) if "closed or deleted" in m.shown]
-    assert len(told) == 1
     await t.sale("Anna", 1_000, local(11, 5, 10))
     await t.tick_at(local(11, 5, 10, 1))
     assert threads_of(h, "📈")[-1] == results
-    assert len([m for m in h.server.messages_to(t.boss.id) if "closed or deleted" in m.shown]) == 1
+    assert len(told(h, t)) == 1
+
+
+def told(h: Harness, t: Roster) -> list[str]:
+    return [m.shown for m in h.server.messages_to(t.boss.id) if "closed or deleted" in m.shown]
 
 
 def _board(h: Harness) -> int:
@@ -89,7 +92,7 @@ async def test_the_default_topic_deleted_falls_back_to_general(h: Harness) -> No
     h.server.set_topic_state(forum, results, "deleted")
     await t.tick_at(local(11, 3, 18))
     assert threads_of(h, "📊") == [None]  # General
-    assert len([m for m in h.server.messages_to(t.boss.id) if "closed or deleted" in m.shown]) == 1
+    assert len(told(h, t)) == 1
 
 
 async def test_cheers_routed_with_a_polish_word_go_to_their_topic_and_other_groups_are_refused(

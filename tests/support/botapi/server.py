@@ -248,9 +248,24 @@ class BotApiServer:
             return thread_id
 
     def set_topic_state(self, chat: FakeChat, thread_id: int, state: str) -> None:
-        """Someone closes ("closed"), reopens ("open") or deletes ("deleted") a topic."""
+        """A topic becomes closed, open or deleted, with no service message (see close_topic)."""
         with self._cond:
             self.topics[(chat.id, thread_id)] = state
+
+    def close_topic(self, user: FakeUser, chat: FakeChat, thread_id: int) -> int:
+        """`user` closes a topic: Telegram posts the forum_topic_closed service message in it."""
+        with self._cond:
+            self.topics[(chat.id, thread_id)] = "closed"
+            msg: JSON = {
+                "message_id": self._new_message_id(chat.id),
+                "date": int(time.time()),
+                "chat": chat.to_dict(),
+                "from": user.to_dict(),
+                "message_thread_id": thread_id,
+                "is_topic_message": True,
+                "forum_topic_closed": {},
+            }
+            return self.push_update({"message": msg})
 
     def send_message(
         self,
@@ -629,7 +644,9 @@ class BotApiServer:
         state = self.topics.get((chat.id, int(thread_id)), "deleted") if chat.is_forum else "deleted"
         if state == "deleted":
             raise ApiError(400, "Bad Request: message thread not found")
-        if state == "closed":
+        me = self._member(chat, self.bot_user.id)
+        # In a closed topic only administrators who manage topics may still write, as in Telegram.
+        if state == "closed" and not (me["status"] == "creator" or me.get("can_manage_topics")):
             raise ApiError(400, "Bad Request: TOPIC_CLOSED")
 
     def _writable_chat(self, params: JSON) -> FakeChat:
