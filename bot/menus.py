@@ -43,6 +43,8 @@ REP_COMMANDS = (
     "tasks",
     "complaint",
     "complaints",
+    "sales",
+    "leave",
     "help",
     "cancel",
 )
@@ -73,6 +75,7 @@ COORDINATOR_COMMANDS = (
     "export",
     "settings",
     "holiday",
+    "leave",
     "help",
     "cancel",
 )
