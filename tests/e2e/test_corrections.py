@@ -1,4 +1,4 @@
-"""Correcting a sale: Edit on the confirmation card, a rep's own open sales, the coordinator's any, with history."""
+"""Correcting a sale: Edit on the report card, a rep's own open sales, the coordinator's any, with history."""
 
 from __future__ import annotations
 
