@@ -58,7 +58,9 @@ def parse_range(words: list[str], today: date) -> tuple[date, date]:
     last = parse_day(words[1], first) if len(words) == 2 else first
     if first < today:
         raise Refused(Reason.LEAVE_PAST)
-    if last < first:
+    short_end = len(words) == 2 and _SHORT.match(words[1].strip()) is not None
+    # "25.11 24.11" means an end before the start, not the 24th of next year.
+    if last < first or (short_end and last - first >= LONGEST):
         raise Refused(Reason.LEAVE_ORDER)
     if last > today + AHEAD or last - first >= LONGEST:
         raise Refused(Reason.LEAVE_TOO_LONG)
