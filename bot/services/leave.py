@@ -105,7 +105,9 @@ async def add(db: Database, actor: Actor, person_id: int, first: date, last: dat
     team = actor.require_member()
     if person_id != actor.person_id:
         actor.require_coordinator()
-    if first < today_of(team, now) or last < first:  # a forged picker button
+    today = today_of(team, now)
+    # No picker of ours offers such a range: a forged or day-old button.
+    if first < today or last < first or last > today + AHEAD or last - first >= LONGEST:
         raise Refused(Reason.STALE_BUTTON)
     async with db.write() as session:
         person = await _person(session, team, person_id)
