@@ -39,8 +39,10 @@ from handlers import (
     complaints,
     contests,
     conversation,
+    corrections,
     exports,
     groups,
+    leave,
     meetings,
     places,
     report,
@@ -93,6 +95,7 @@ PRIVATE_ONLY = (
     "announce",
     "complaint",
     "complaints",
+    "leave",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -210,6 +213,7 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("announce", announce.announce_command),
     ("complaint", complaints.complaint_command),
     ("complaints", complaints.complaints_command),
+    ("leave", leave.leave_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -234,11 +238,14 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.TASK: tasks.task_button,
     Prefix.ANNOUNCE: announce.announce_button,
     Prefix.COMPLAINT: complaints.complaint_button,
+    Prefix.CORRECT: corrections.correct_button,
+    Prefix.LEAVE: leave.leave_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
 CONVERSATIONS = [
     *report.CONVERSATIONS,
+    *corrections.CONVERSATIONS,
     *settings.CONVERSATIONS,
     *targets.CONVERSATIONS,
     *catalogue.CONVERSATIONS,

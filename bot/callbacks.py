@@ -50,6 +50,8 @@ class Prefix(StrEnum):
     TASK = "tk"
     ANNOUNCE = "an"
     COMPLAINT = "cp"
+    CORRECT = "fix"
+    LEAVE = "lv"
 
     @property
     def pattern(self) -> str:

@@ -45,6 +45,8 @@ REP_COMMANDS = (
     "tasks",
     "complaint",
     "complaints",
+    "sales",
+    "leave",
     "help",
     "cancel",
 )
@@ -77,6 +79,7 @@ COORDINATOR_COMMANDS = (
     "export",
     "settings",
     "holiday",
+    "leave",
     "help",
     "cancel",
 )

@@ -31,11 +31,17 @@ def _draft_markup(deps: Deps, actor: Actor, draft: DraftView) -> InlineKeyboardM
     elif draft.step is Step.PRODUCT:
         rows = [[button(choice.name[:64], "p", choice.id)] for choice in draft.choices]
         rows.append([button(label(actor.locale, "skip"), "p", "-")])
+    elif draft.step is Step.CONFIRM and draft.choosing_step:
+        rows = [
+            [button(label(actor.locale, "edit_step", step=step.value), "g", step.value)]
+            for step in (Step.CLIENT, Step.AMOUNT, Step.PRODUCT)
+        ]
+        rows.append([button(label(actor.locale, "back_to_card"), "g", Step.CONFIRM.value)])
     elif draft.step is Step.CONFIRM:
         day = ("today", "0") if draft.yesterday else ("yesterday", "1")
         rows = [
             [button(label(actor.locale, "save"), "save")],
-            [button(label(actor.locale, day[0]), "y", day[1])],
+            [button(label(actor.locale, day[0]), "y", day[1]), button(label(actor.locale, "edit"), "e")],
         ]
     return button.keyboard(rows)
 
@@ -105,8 +111,8 @@ async def _celebrate(context: BotContext, actor: Actor, sale_id: int) -> None:
 async def report_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     button = pressed(update, Prefix.REPORT)
-    token, action = button.text(0), button.choice(1, ("save", CANCEL, "c", "p", "y"))
-    button.exactly(2 if action in ("save", CANCEL) else 3)
+    token, action = button.text(0), button.choice(1, ("save", CANCEL, "c", "p", "y", "e", "g"))
+    button.exactly(2 if action in ("save", CANCEL, "e") else 3)
     now = deps.clock()
     if action == "save":
         sale = await report.save(deps.db, actor, token, now)
@@ -117,7 +123,15 @@ async def report_button(update: Update, context: BotContext, actor: Actor) -> No
     if action == CANCEL:
         await cancel_pressed(update, context, actor, token)
         return
-    if action == "y":
+    if action == "e":
+        draft = await report.edit_menu(deps.db, actor, token, now)
+    elif action == "g":
+        step = Step(button.choice(2, [s.value for s in Step]))
+        if step is Step.CONFIRM:
+            draft = await report.edit_menu(deps.db, actor, token, now, choosing=False)
+        else:
+            draft = await report.go_back(deps.db, actor, token, step, now)
+    elif action == "y":
         yesterday = button.choice(2, ("0", "1")) == "1"
         draft = await report.set_yesterday(deps.db, actor, token, yesterday, now)
     else:

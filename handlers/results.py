@@ -1,4 +1,4 @@
-"""/me, /leaderboard (/top) and the coordinator's /sales with Void buttons."""
+"""/me, /leaderboard (/top) and /sales: the team's with Void and Edit (coordinator), a rep's own with Edit."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from bot.services import chart_data, digests, results, rewards, sales, targets
 from bot.services.access import Actor, TeamInfo, team_of_group
 from bot.services.errors import Reason, Refused
 from bot.services.periods import Period, fold_word, period_word
+from handlers import corrections
 from handlers.common import is_private, keyboard, pressed, private_only, reply, respond, with_actor
 from storage.models import Role
 
@@ -83,7 +84,10 @@ async def _sales_page(
     page = await sales.recent(deps.db, actor, offset)
     label = deps.renderer.label
     rows = [
-        [(label(actor.locale, "void", sale_id=line.sale_id), encode(Prefix.SALES, "void", line.sale_id))]
+        [
+            (label(actor.locale, "void", sale_id=line.sale_id), encode(Prefix.SALES, "void", line.sale_id)),
+            (label(actor.locale, "fix", sale_id=line.sale_id), encode(Prefix.SALES, "edit", line.sale_id)),
+        ]
         for line in page.lines
         if not line.voided
     ]
@@ -101,15 +105,34 @@ async def _sales_page(
 @with_actor
 @private_only
 async def sales_command(update: Update, context: BotContext, actor: Actor) -> None:
-    await _sales_page(update, context, actor, 0, editing=False)
+    if actor.is_coordinator:
+        await _sales_page(update, context, actor, 0, editing=False)
+        return
+    deps = context.deps
+    lines = await sales.own_recent(deps.db, actor, deps.clock())
+    label = deps.renderer.label
+    rows = [
+        [
+            (
+                label(actor.locale, "fix", sale_id=own.line.sale_id),
+                encode(Prefix.SALES, "edit", own.line.sale_id),
+            )
+        ]
+        for own in lines
+        if own.editable
+    ]
+    await reply(update, context, actor, "my_sales", keyboard(rows), lines=lines, team=actor.require_member())
 
 
 @with_actor
 async def sales_button(update: Update, context: BotContext, actor: Actor) -> None:
     deps = context.deps
     button = pressed(update, Prefix.SALES).exactly(2)
-    if button.choice(0, ("page", "void")) == "page":
+    action = button.choice(0, ("page", "void", "edit"))
+    if action == "page":
         await _sales_page(update, context, actor, button.number(1, 0, MAX_ID), editing=True)
+    elif action == "edit":
+        await corrections.begin(update, context, actor, button.id(1))
     else:
         line = await sales.ask_void_reason(deps.db, actor, button.id(1), deps.clock())
         await reply(update, context, actor, "void_ask", line=line)

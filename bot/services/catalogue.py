@@ -220,14 +220,18 @@ async def decide(
 
 async def pending(db: Database, actor: Actor) -> list[RedemptionView]:
     """Requests waiting for a decision: shown in /rewards, so none is lost with its message."""
-    team = actor.require_coordinator()
+    return await pending_of(db, actor.require_coordinator().id)
+
+
+async def pending_of(db: Database, team_id: int) -> list[RedemptionView]:
+    """A team's requests of current members waiting for the coordinator, oldest first."""
     async with db.read() as session:
         rows = await session.execute(
             select(Redemption, RewardItem, Person)
             .join(RewardItem, RewardItem.id == Redemption.item_id)
             .join(Person, Person.id == Redemption.person_id)
             .join(Member, (Member.team_id == Redemption.team_id) & (Member.person_id == Redemption.person_id))
-            .where(Redemption.team_id == team.id, Redemption.status == "requested", members.is_active())
+            .where(Redemption.team_id == team_id, Redemption.status == "requested", members.is_active())
             .order_by(Redemption.requested_at, Redemption.id)
         )
         return [

@@ -12,7 +12,16 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, complaint_stats, outbox, pace_alerts, rewards, tasks
+from bot.services import (
+    catalogue,
+    client_lapses,
+    complaint_stats,
+    corrections,
+    outbox,
+    pace_alerts,
+    rewards,
+    tasks,
+)
 from bot.services.access import TeamInfo
 from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
@@ -24,7 +33,7 @@ from bot.services.schedule import TeamSchedule, parse_days, previous_post_day
 from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
 from storage.db import Database
 from storage.models import Claim, DayMark, Person, Role, Sale, Team, TeamHoliday
-from storage.queries import insert_ignore, teams
+from storage.queries import days_off, insert_ignore, teams
 from storage.queries import members as member_queries
 
 NO_SALES = "no_sales"
@@ -102,6 +111,15 @@ class DailyDigest:
     complaints: complaint_stats.OpenComplaints | None = None
     # Reps told in the span that they are behind their target's pace.
     behind_pace: list[str] = field(default_factory=list)
+    # Reps without a sale who said "no sales" for a day of the span, and reps away on a day of it:
+    # neither is among those who reported nothing (`silent`).
+    no_sales: list[str] = field(default_factory=list)
+    away: list[str] = field(default_factory=list)
+    # Reps on a day off on the digest's own day.
+    away_today: list[str] = field(default_factory=list)
+    corrected_late: list[corrections.CorrectedLate] = field(default_factory=list)
+    # Reward requests waiting for the coordinator's decision.
+    reward_requests: list[catalogue.RedemptionView] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -217,15 +235,36 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
     first = previous_post_day(schedule, day) or day - timedelta(days=1)
     last = day - timedelta(days=1)
     span = days_span(first, last, team.zone)
-    async with db.read() as session:
-        totals = await totals_by_person(session, team.id, span)
-        people = await members(session, team.id)
     zone = team.zone
     month_days = post_days_in_month(schedule, last)
     async with db.read() as session:
+        totals = await totals_by_person(session, team.id, span)
+        people = await members(session, team.id)
         month_totals = await totals_by_person(session, team.id, days_span(month_start(last), last, zone))
         targets = await rep_targets(session, team.id, month_start(last))
-    elapsed = sum(1 for d in month_days if d <= last)
+        month_end = month_days[-1] if month_days else last
+        off = await days_off.away(session, team.id, min(first, month_start(last)), max(month_end, day))
+        marked = set(
+            (
+                await session.scalars(
+                    select(DayMark.person_id).where(
+                        DayMark.team_id == team.id,
+                        DayMark.day >= first,
+                        DayMark.day <= last,
+                        DayMark.kind == NO_SALES,
+                    )
+                )
+            ).all()
+        )
+
+    def pace(person_id: int) -> int | None:
+        # The rep's own post days: their days off are left out of the month's pace.
+        own = [d for d in month_days if d not in off.get(person_id, set())]
+        return _pace(targets.get(person_id), sum(1 for d in own if d <= last), len(own))
+
+    def away_in_span(person_id: int) -> bool:
+        return any(first <= d <= last for d in off.get(person_id, set()))
+
     lines = [
         RepLine(
             m.person_id,
@@ -233,14 +272,13 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
             *totals.get(m.person_id, (0, 0)),
             m.unreachable,
             month_totals.get(m.person_id, (0, 0))[0],
-            targets[m.person_id] * elapsed // len(month_days)
-            if m.person_id in targets and month_days
-            else None,
+            pace(m.person_id),
         )
         for m in people
         if m.person_id in totals or m.person_id in targets
     ]
     lines.sort(key=lambda line: (-line.total_minor, line.name.casefold()))
+    quiet = [m for m in people if m.role is Role.REP and m.person_id not in totals]
     today = days_span(day, day, zone)
     names = {m.person_id: m.name for m in people}
     return DailyDigest(
@@ -248,7 +286,7 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         first,
         last,
         lines,
-        [m.name for m in people if m.role is Role.REP and m.person_id not in totals],
+        [m.name for m in quiet if not away_in_span(m.person_id) and m.person_id not in marked],
         [m.name for m in people if m.unreachable],
         sum(t for t, _ in totals.values()),
         await between(db, team.id, today.start, today.end),
@@ -258,6 +296,11 @@ async def daily_digest(db: Database, team: TeamInfo, schedule: TeamSchedule, day
         await tasks.overdue(db, team.id, day),
         await complaint_stats.open_at(db, team.id, local_midnight(day, zone)),
         [names[pid] for pid in await pace_alerts.alerted(db, team.id, span.start, span.end) if pid in names],
+        no_sales=[m.name for m in quiet if not away_in_span(m.person_id) and m.person_id in marked],
+        away=[m.name for m in quiet if away_in_span(m.person_id)],
+        away_today=[m.name for m in people if m.role is Role.REP and day in off.get(m.person_id, set())],
+        corrected_late=await corrections.corrected_late(db, team, span),
+        reward_requests=await catalogue.pending_of(db, team.id),
     )
 
 
@@ -325,7 +368,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
 
 
 async def nudge_targets(db: Database, team: TeamInfo, day: date) -> list[Recipient]:
-    """Reps with no sale on `day` who did not say "no sales today"."""
+    """Reps with no sale on `day` who did not say "no sales today" and are not on a day off."""
     span = days_span(day, day, team.zone)
     async with db.read() as session:
         people = await members(session, team.id)
@@ -352,10 +395,12 @@ async def nudge_targets(db: Database, team: TeamInfo, day: date) -> list[Recipie
                 )
             ).all()
         )
+        # A rep on their own day off is not reminded of it.
+        off = set(await days_off.away(session, team.id, day, day))
     return [
         Recipient(m.person_id, m.person_id, m.language_code)
         for m in people
-        if m.role is Role.REP and m.person_id not in sold and m.person_id not in marked
+        if m.role is Role.REP and m.person_id not in sold | marked | off
     ]
 
 

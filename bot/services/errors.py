@@ -53,6 +53,13 @@ class Reason(StrEnum):
     # the state of things
     UNDO_EXPIRED = "undo_expired"
     ALREADY_VOIDED = "already_voided"
+    NOT_YOUR_SALE = "not_your_sale"
+    SALE_CLOSED = "sale_closed"
+    SALE_UNCHANGED = "sale_unchanged"
+    LEAVE_USAGE = "leave_usage"
+    LEAVE_PAST = "leave_past"
+    LEAVE_ORDER = "leave_order"
+    LEAVE_TOO_LONG = "leave_too_long"
     LAST_POST_DAY = "last_post_day"
     MEETING_CANCELLED = "meeting_cancelled"
     MEETING_NOT_STARTED = "meeting_not_started"

@@ -48,6 +48,8 @@ class ReportData(DraftData):
     amount_minor: int | None = None
     product: str | None = None
     yesterday: bool = False
+    # Gone back from the confirmation card to one step: its answer returns to the card.
+    back: bool = False
 
 
 WIZARD = Wizard(DraftKind.REPORT, Step, ReportData)
@@ -72,6 +74,8 @@ class DraftView:
     choices: list[Choice] = field(default_factory=list)
     # Why the last input was refused, to re-ask with a reason (an AmountProblem or "name_*").
     problem: str | None = None
+    # The confirmation card shows the steps to go back to instead of Save.
+    choosing_step: bool = False
 
 
 @dataclass(frozen=True)
@@ -165,13 +169,18 @@ async def start_quick(db: Database, actor: Actor, args: str, max_minor: int, now
     return QuickStart(await start(db, actor, now), problem)
 
 
+def _next(state: ReportState, step: Step) -> Step:
+    """The step after an answer: the card again when the person came back from it to correct one."""
+    return Step.CONFIRM if state.data.back and step is not Step.CONFIRM else step
+
+
 def _move(at: Step, to: Step, **change: Any) -> Answer[Step, ReportData]:
     """A pressed button's answer: valid at step `at` only, it sets `change` and goes to `to`."""
 
     async def apply(state: ReportState) -> tuple[Step, ReportData]:
         if state.step is not at:
             raise Refused(Reason.STALE_BUTTON)
-        return to, replace(state.data, **change)
+        return _next(state, to), replace(state.data, **change)
 
     return apply
 
@@ -190,9 +199,10 @@ async def answer_text(db: Database, actor: Actor, text: str, max_minor: int, now
 
     async def apply(state: ReportState) -> tuple[Step, ReportData]:
         if state.step is Step.CLIENT:
-            return Step.AMOUNT, replace(state.data, client=clean_text(text))
+            return _next(state, Step.AMOUNT), replace(state.data, client=clean_text(text))
         if state.step is Step.AMOUNT:
-            return Step.PRODUCT, replace(state.data, amount_minor=parse_amount(text, max_minor=max_minor))
+            amount = parse_amount(text, max_minor=max_minor)
+            return _next(state, Step.PRODUCT), replace(state.data, amount_minor=amount)
         if state.step is Step.PRODUCT:
             return Step.CONFIRM, replace(state.data, product=clean_text(text))
         # At the confirmation card typing changes nothing: show the card again.
@@ -227,9 +237,32 @@ async def set_yesterday(db: Database, actor: Actor, token: str, yesterday: bool,
     return await _pressed(db, actor, token, now, _move(Step.CONFIRM, Step.CONFIRM, yesterday=yesterday))
 
 
-async def _named(
-    session: AsyncSession, model: type[TeamNamed], team_id: int, name: str, now: datetime
-) -> int:
+async def edit_menu(
+    db: Database, actor: Actor, token: str, now: datetime, *, choosing: bool = True
+) -> DraftView:
+    """The confirmation card's Edit: the same card, offering the steps to go back to (or not)."""
+    team = actor.require_member()
+    state = await WIZARD.load(db, actor.person_id, token, now)
+    if state.step is not Step.CONFIRM:
+        raise Refused(Reason.STALE_BUTTON)
+    return replace(await _shown(db, team, actor.person_id, state), choosing_step=choosing)
+
+
+async def go_back(db: Database, actor: Actor, token: str, step: Step, now: datetime) -> DraftView:
+    """Back from the confirmation card to `step`; its answer returns to the card."""
+    if step is Step.CONFIRM:
+        raise Refused(Reason.STALE_BUTTON)
+
+    async def apply(state: ReportState) -> tuple[Step, ReportData]:
+        if state.step is not Step.CONFIRM:
+            raise Refused(Reason.STALE_BUTTON)
+        return step, replace(state.data, back=True)
+
+    return await _pressed(db, actor, token, now, apply)
+
+
+async def named(session: AsyncSession, model: type[TeamNamed], team_id: int, name: str, now: datetime) -> int:
+    """The id of the team's client or product of that name, added when new (in the caller's transaction)."""
     # Clients fold punctuation too ("ACME sp. z o.o." is "ACME Sp z o o"); products case and spaces.
     key = client_key(name) if model is Client else name_key(name)
     await insert_ignore(
@@ -297,12 +330,12 @@ async def _insert_sale(
     if data.client is None or data.amount_minor is None:  # a card that never asked for them
         raise Refused(Reason.STALE_BUTTON)
     occurred = same_time_day_before(now, team.zone) if data.yesterday else now
-    client_id = await _named(session, Client, team.id, data.client, now)
+    client_id = await named(session, Client, team.id, data.client, now)
     # The first to sell to a client nobody owns becomes its owner.
     await session.execute(
         update(Client).where(Client.id == client_id, Client.owner_id.is_(None)).values(owner_id=person_id)
     )
-    product_id = await _named(session, Product, team.id, data.product, now) if data.product else None
+    product_id = await named(session, Product, team.id, data.product, now) if data.product else None
     sale = Sale(
         team_id=team.id,
         person_id=person_id,

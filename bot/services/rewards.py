@@ -20,7 +20,7 @@ from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
 from storage.models import Badge, Member, Person, PointEntry, Sale, Team
-from storage.queries import insert_ignore, teams
+from storage.queries import days_off, insert_ignore, teams
 from storage.queries import members as member_queries
 
 DEFAULT_POINTS = {
@@ -116,6 +116,13 @@ async def close_in(
     month = month_start(day)
     targets = await rep_targets(session, team.id, month)
     month_days = post_days_in_month(schedule, day)
+    off = await days_off.away(
+        session,
+        team.id,
+        min(day - STREAK_LOOKBACK, month_start(day)),
+        month_days[-1] if month_days else day,
+        sellers,
+    )
     candidates: list[Grant] = []
     badges: dict[int, list[str]] = defaultdict(list)
     top = max((people[pid].counted_minor for pid in sellers), default=0)
@@ -128,14 +135,15 @@ async def close_in(
         if person.counted_minor == top:
             grant("top_seller")  # ties all win
         target = targets.get(pid)
-        if target and month_days and person.counted_minor * len(month_days) >= target:
+        own_days = [d for d in month_days if d not in off.get(pid, set())]  # leave is no post day
+        if target and own_days and person.counted_minor * len(own_days) >= target:
             grant("pace")  # today at least the monthly target divided by the month's post days
         if person.earlier_days and person.counted_minor > max(person.earlier_days.values()):
             grant("personal_best")
         if not person.earlier_sales:
             grant("first_sale")
             badges[pid].append("first_sale")
-        streak = _streak(schedule, day, set(person.earlier_days))
+        streak = _streak(schedule, day, set(person.earlier_days), frozenset(off.get(pid, set())))
         if streak in STREAK_LEVELS:
             grant(f"streak_{streak}")
             badges[pid].append(f"streak_{streak}")
@@ -178,11 +186,16 @@ async def close_in(
     return result
 
 
-def _streak(schedule: TeamSchedule, day: date, sale_days: set[date]) -> int:
-    """Consecutive post days with a sale, ending today (which has one); days off are skipped."""
+def _streak(
+    schedule: TeamSchedule, day: date, sale_days: set[date], own_days_off: frozenset[date] = frozenset()
+) -> int:
+    """Consecutive post days with a sale, ending today (which has one); days off are skipped.
+
+    The team's days off and the person's own (leave) are skipped alike.
+    """
     streak, cursor = 1, day - timedelta(days=1)
     while cursor >= day - STREAK_LOOKBACK:
-        if is_post_day(schedule, cursor):
+        if is_post_day(schedule, cursor) and cursor not in own_days_off:
             if cursor not in sale_days:
                 break
             streak += 1

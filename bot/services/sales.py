@@ -6,18 +6,21 @@ Voided sales stay stored with who, when and why, and count nowhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from sqlalchemy import Select, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.parsing import clean_text
+from bot.services.periods import local_date, local_midnight
+from bot.services.targets import DAY_CLOSE
 from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import Client, Person, Product, Sale
+from storage.models import Claim, Client, Person, Product, Sale
 
 UNDO_WINDOW = timedelta(minutes=10)
 PAGE_SIZE = 8
@@ -167,3 +170,58 @@ async def void_with_reason(db: Database, actor: Actor, reason: str, now: datetim
     if already:
         raise Refused(Reason.ALREADY_VOIDED)
     return _line(sale, _name(row[1], row[2]), row[3], row[4])
+
+
+async def line_in(session: AsyncSession, team_id: int, sale_id: int) -> tuple[Sale, SaleLine] | None:
+    """A team's sale with its line as lists show it (another team's sale is None, like a missing one)."""
+    row = (await session.execute(_lines_query().where(Sale.id == sale_id, Sale.team_id == team_id))).first()
+    if row is None:
+        return None
+    return row[0], _line(row[0], _name(row[1], row[2]), row[3], row[4])
+
+
+# A rep's /sales goes back this many local days (today included).
+OWN_DAYS = 7
+
+
+@dataclass(frozen=True)
+class OwnLine:
+    line: SaleLine
+    # The rep may still correct it: not voided and its day not closed.
+    editable: bool
+
+
+async def own_recent(db: Database, actor: Actor, now: datetime) -> list[OwnLine]:
+    """The rep's own sales of the last 7 local days, newest first, each marked editable or not."""
+    team = actor.require_member()
+    first = local_date(now, team.zone) - timedelta(days=OWN_DAYS - 1)
+    start = local_midnight(first, team.zone)
+    async with db.read() as session:
+        rows = await session.execute(
+            _lines_query()
+            .where(Sale.team_id == team.id, Sale.person_id == actor.person_id, Sale.occurred_at >= start)
+            .order_by(Sale.occurred_at.desc(), Sale.id.desc())
+            .limit(OWN_LIMIT)
+        )
+        lines = [_line(r[0], _name(r[1], r[2]), r[3], r[4]) for r in rows]
+        closed = await closed_days(
+            session, team.id, {local_date(line.occurred_at, team.zone) for line in lines}
+        )
+    return [
+        OwnLine(line, not line.voided and local_date(line.occurred_at, team.zone) not in closed)
+        for line in lines
+    ]
+
+
+# Buttons under one message stay well under Telegram's 100.
+OWN_LIMIT = 40
+
+
+async def closed_days(session: AsyncSession, team_id: int, days: set[date]) -> set[date]:
+    """Which of `days` the team's day close has run for (its rewards are granted)."""
+    if not days:
+        return set()
+    found = await session.scalars(
+        select(Claim.day).where(Claim.team_id == team_id, Claim.kind == DAY_CLOSE, Claim.day.in_(days))
+    )
+    return set(found.all())

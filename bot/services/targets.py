@@ -24,7 +24,7 @@ from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
 from storage.models import TEAM_TARGET, Claim, Person, Role, Target
-from storage.queries import members, upsert
+from storage.queries import days_off, members, upsert
 
 DAY_CLOSE = "daily-rewards"
 _MONTH = re.compile(r"^\d{4}-\d{2}$")
@@ -268,10 +268,16 @@ async def progress(
     today = local_date(now, zone)
     month = month_start(today)
     span = period_span(Period.MONTH, today, zone)
+    days = post_days_in_month(schedule, today)
     async with db.read() as session:
         target = await target_of(session, team.id, person_id, month)
         total = (await totals_by_person(session, team.id, span)).get(person_id, (0, 0))[0]
-    days = post_days_in_month(schedule, today)
+        if days:
+            # The person's own days off are no post days for their pace and "needed per day".
+            off = (await days_off.away(session, team.id, days[0], days[-1], [person_id])).get(
+                person_id, set()
+            )
+            days = [d for d in days if d not in off]
     elapsed, remaining = count_days(days, today, await day_closed(db, team.id, today))
     return Progress(target, total, elapsed, remaining, len(days))
 

@@ -155,3 +155,49 @@ class DayMark(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     kind: Mapped[str] = mapped_column(String(16), primary_key=True)
     created_at: Mapped[datetime]
+
+
+class SaleCorrection(Base):
+    """One change of a saved sale's amount, client or product: who, when, before and after.
+
+    The sale row itself is updated in place (rankings, rewards, contests and exports read it);
+    this keeps what it said before. Amounts are stored as minor units in text, names as typed.
+    """
+
+    __tablename__ = "sale_corrections"
+    __table_args__ = (
+        Index("ix_sale_corrections_sale", "sale_id", "changed_at"),
+        # The digest reads a team's corrections of a span.
+        Index("ix_sale_corrections_team_changed", "team_id", "changed_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sale_id: Mapped[int] = mapped_column(ForeignKey("sales.id", ondelete="CASCADE"))
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    changed_by: Mapped[int] = mapped_column(BigInteger)
+    changed_at: Mapped[datetime]
+    # "amount", "client" or "product"
+    field: Mapped[str] = mapped_column(String(16))
+    before: Mapped[str | None] = mapped_column(Text)
+    after: Mapped[str | None] = mapped_column(Text)
+    # The coordinator's reason (a rep's own correction before the day closes needs none).
+    reason: Mapped[str | None] = mapped_column(Text)
+
+
+class DayOff(Base):
+    """A person's own days off (leave), first to last day inclusive, in the team's local dates.
+
+    Overlapping and adjacent ranges of one person are merged when stored, so a day is in at most
+    one range.
+    """
+
+    __tablename__ = "days_off"
+    __table_args__ = (Index("ix_days_off_team_last", "team_id", "last_day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    person_id: Mapped[int] = mapped_column(BigInteger)
+    first_day: Mapped[date] = mapped_column(Date)
+    last_day: Mapped[date] = mapped_column(Date)
+    created_by: Mapped[int] = mapped_column(BigInteger)
+    created_at: Mapped[datetime]

@@ -152,6 +152,8 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     # contest's below; the coordinator's chat is near Telegram's pace here), a task of Anna's
     # written as /task saves one (the flow has its own tests), and her list with its Done.
     await h.say(olek, "/task")
+    # His picker of whose days off (Zosia has no username), in a chat still far from the pace.
+    await h.say(olek, "/leave 2026-12-02")
     seen.collect()
     team_id = (await t.actor("Anna")).require_member().id
     async with h.db.write() as session:
@@ -169,6 +171,9 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
         await session.flush()
         task_id = task.id
     await h.say(anna, "/tasks")
+    # Her own day off and her list with its Cancel.
+    await h.say(anna, "/leave 2026-12-01")
+    await h.say(anna, "/leave")
     # His announcement's card (the draft replaced by the contest's below).
     await h.say(olek, "/announce Team news", replies=2)
     # A complaint in the other team (its coordinator's chat is quiet): a recent client, a photo,
@@ -212,6 +217,9 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
         encode(Prefix.MEETING_MANAGE, "tog", meeting_id, anna.id),
         encode(Prefix.SALES, "page", 0),  # "newer" from the second page
         encode(Prefix.SALES, "page", 5),
+        # A sale's correction card (opening one would replace a draft kept open above).
+        encode(Prefix.CORRECT, "0123456789abcdef", "f", "amount"),
+        encode(Prefix.CORRECT, "0123456789abcdef", "cancel"),
         # The coordinator's /tasks, the task's card and its reassign choice.
         encode(Prefix.TASK, "list"),
         encode(Prefix.TASK, "card", task_id),

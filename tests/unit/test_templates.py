@@ -28,9 +28,11 @@ from bot.services.competitor_notes import NoteView, SavedNote
 from bot.services.competitor_notes import Step as CompetitorStep
 from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekSummary
 from bot.services.contests import ContestDraft, ContestView, Entry
+from bot.services.corrections import Change, CorrectedLate, CorrectStep, Field, SaleCard
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
 from bot.services.errors import Reason
 from bot.services.exports import Workbook as ExportedBook
+from bot.services.leave import Leave, LeaveSet
 from bot.services.live_board import Board, ContestLead
 from bot.services.managers import TeamLine, holder_of
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
@@ -40,13 +42,14 @@ from bot.services.periods import Period, Span
 from bot.services.report import Choice, DraftView, SavedSale, Step
 from bot.services.results import PeriodResult, Ranking, RankRow
 from bot.services.rewards import Grant, PointsView
-from bot.services.sales import SaleLine, SalesPage
+from bot.services.sales import OwnLine, SaleLine, SalesPage
 from bot.services.summary import Stretch as SummaryStretch
 from bot.services.summary import Summary, TeamRow
 from bot.services.targets import PercentRow, Progress, SetTarget, TargetSubject
 from bot.services.task_drafts import Given, TaskData, TaskDraft, TaskStep
 from bot.services.tasks import RepChoice, TaskView
-from bot.services.team_settings import Field, SettingsView
+from bot.services.team_settings import Field as SettingsField
+from bot.services.team_settings import SettingsView
 from bot.services.teams import JoinOutcome, JoinResult, MemberView
 from bot.settings import pick_locale
 from storage.models import Role
@@ -59,6 +62,7 @@ ESCAPED = "&lt;b&gt;x&lt;/b&gt; &amp; &lt;/a&gt; &#34;q&#34; 😀"
 NOW = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
 TEAM = TeamInfo(1, EVIL, "Europe/Warsaw", "pl", "PLN", -100)
 COORD = Actor(1, EVIL, "pl", Role.COORDINATOR, TEAM)
+REP_ACTOR = Actor(2, EVIL, "pl", Role.REP, TEAM)
 SPAN = Span(NOW, NOW, date(2026, 11, 23), date(2026, 11, 29))
 LINE = SaleLine(7, EVIL, EVIL, EVIL, 123450, "PLN", NOW, False)
 DRAFT = DraftView("tok", Step.CONFIRM, EVIL, 123450, EVIL, True, "PLN", [Choice(1, EVIL)], "too_large")
@@ -510,7 +514,7 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
     ],
-    "settings_ask": [{"field": f.value} for f in Field],
+    "settings_ask": [{"field": f.value} for f in SettingsField],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))
@@ -652,6 +656,81 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ],
 }
 
+CHANGES = [
+    Change(Field.AMOUNT, "10000", "100000", EVIL, NOW, EVIL),
+    Change(Field.CLIENT, EVIL, EVIL, EVIL, NOW, None),
+    Change(Field.PRODUCT, None, EVIL, EVIL, NOW, None),
+]
+LEAVE = Leave(3, 1, EVIL, date(2026, 12, 8), date(2026, 12, 10))
+SAMPLES.update(
+    {
+        "sale_card": [
+            {"card": card, "team": TEAM, "max_minor": 10**9, "name_max": 200}
+            for card in (
+                SaleCard(LINE, []),
+                SaleCard(LINE, CHANGES, "t", CorrectStep.FIELD, late=True, coordinator=True),
+                SaleCard(LINE, [], "t", CorrectStep.VALUE, Field.AMOUNT, problem="ambiguous"),
+                SaleCard(LINE, [], "t", CorrectStep.VALUE, Field.CLIENT),
+                SaleCard(LINE, [], "t", CorrectStep.VALUE, Field.PRODUCT, problem="name_too_long"),
+                SaleCard(LINE, [], "t", CorrectStep.REASON, Field.AMOUNT, "12345", coordinator=True),
+                SaleCard(LINE, [], "t", CorrectStep.REASON, Field.CLIENT, EVIL, coordinator=True),
+                SaleCard(LINE, [], "t", CorrectStep.REASON, Field.PRODUCT, EVIL, coordinator=True),
+                SaleCard(LINE, CHANGES, changed=CHANGES[0], late=True),
+            )
+        ],
+        "my_sales": [
+            {
+                "lines": [
+                    OwnLine(LINE, True),
+                    OwnLine(LINE, False),
+                    OwnLine(replace(LINE, voided=True), False),
+                ],
+                "team": TEAM,
+            },
+            {"lines": [], "team": TEAM},
+        ],
+        "leave_list": [
+            {"leaves": leaves, "actor": actor, "cancelled": cancelled}
+            for leaves in ([LEAVE, replace(LEAVE, last=LEAVE.first)], [])
+            for actor in (COORD, REP_ACTOR)
+            for cancelled in (None, LEAVE)
+        ],
+        "leave_set": [
+            {"result": LeaveSet(leave, merged, other)}
+            for leave in (LEAVE, replace(LEAVE, last=LEAVE.first))
+            for merged in (0, 2)
+            for other in (False, True)
+        ],
+        "leave_choose": [
+            {"first": LEAVE.first, "last": last, "page": page_of(list(range(n)), 0)}
+            for last in (LEAVE.first, LEAVE.last)
+            for n in (3, 25)
+        ],
+    }
+)
+SAMPLES["digest_daily"].append(
+    {
+        "digest": DailyDigest(
+            date(2026, 11, 30),
+            date(2026, 11, 27),
+            date(2026, 11, 29),
+            [RepLine(1, EVIL, 100, 1, False, 500, 400)],
+            [EVIL],
+            [],
+            100,
+            no_sales=[EVIL, EVIL],
+            away=[EVIL],
+            away_today=[EVIL],
+            corrected_late=[
+                CorrectedLate(5, EVIL, Field.AMOUNT, "10000", "100000", date(2026, 11, 27), EVIL),
+                CorrectedLate(6, EVIL, Field.PRODUCT, None, EVIL, date(2026, 11, 27)),
+            ],
+            reward_requests=[REQUEST, REQUEST],
+        ),
+        "team": TEAM,
+    }
+)
+
 complaint_samples.merge_into(SAMPLES)
 
 
@@ -792,7 +871,8 @@ def test_help_lists_exactly_the_menu_of_each_role(renderer: Renderer, locale: st
 def test_a_reps_menu_holds_no_coordinator_command() -> None:
     rep = holder_of(Actor(2, EVIL, "pl", Role.REP, TEAM))
     coordinator_only = set(menus.COORDINATOR_COMMANDS) - set(menus.REP_COMMANDS)
-    assert coordinator_only >= {"invite", "team", "settings", "sales", "target", "digest"}
+    # /sales is both: a rep's own sales of the week, the coordinator's the team's.
+    assert coordinator_only >= {"invite", "team", "settings", "target", "digest"}
     assert not coordinator_only & set(menus.commands_of(rep))
     assert not menus.has_own_menu(rep)
     assert menus.has_own_menu(holder_of(COORD))
