@@ -20,7 +20,7 @@ from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.targets import month_start, post_days_in_month, rep_targets
 from storage.db import Database
 from storage.models import Claim, Outbox, OutboxStatus, Role
-from storage.queries import members, teams
+from storage.queries import days_off, members, teams
 
 DEFAULT_THRESHOLD = 70
 # The days of the month from which the first post day brings the check.
@@ -59,12 +59,13 @@ def claim_of(day: date, check: int) -> tuple[str, date]:
 
 
 async def behind(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date) -> list[Behind]:
-    """Reps with a target whose month so far is below the threshold of an even pace by yesterday."""
+    """Reps with a target whose month so far is below the threshold of an even pace by yesterday.
+
+    Each rep's own days off are no post days for their pace, and a rep away today is not told.
+    """
     month = month_start(day)
     days = post_days_in_month(schedule, day)
-    done = sum(1 for d in days if d < day)  # the post days already over
-    left = len(days) - done  # today still counts: it is the nudge time, not the close
-    if not days or done == 0 or left == 0:
+    if not days:
         return []
     async with db.read() as session:
         threshold = (await teams.by_id(session, team.id)).pace_threshold
@@ -75,13 +76,20 @@ async def behind(db: Database, team: TeamInfo, schedule: TeamSchedule, day: date
             for person, member in await members.by_name(session, team.id)
             if member.role == Role.REP
         ]
+        off = await days_off.away(session, team.id, days[0], days[-1])
     out = []
     for person, _ in people:
         target = targets.get(person.id)
-        if not target:
+        away = off.get(person.id, set())
+        if not target or day in away:
+            continue
+        own = [d for d in days if d not in away]
+        done = sum(1 for d in own if d < day)  # the post days already over
+        left = len(own) - done  # today still counts: it is the nudge time, not the close
+        if done == 0 or left == 0:
             continue
         total = totals.get(person.id, (0, 0))[0]
-        expected = target * done // len(days)
+        expected = target * done // len(own)
         percent = total * 100 // expected if expected else 100
         if percent >= threshold:
             continue

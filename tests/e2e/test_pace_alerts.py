@@ -25,9 +25,11 @@ def alerts(h: Harness, user_id: int) -> list[str]:
 
 
 async def test_a_rep_behind_pace_is_told_once_at_the_nudge_time_and_the_digest_names_them(h: Harness) -> None:
-    t = await make_team(h, "Anna", "Bartek")
+    t = await make_team(h, "Anna", "Bartek", "Celina")
     await h.say(t.boss, "/target @anna 10000")
     await h.say(t.boss, "/target @bartek 10000")
+    await h.say(t.boss, "/target @celina 10000")
+    await h.say(t.boss, "/leave @celina 2026-11-10")  # behind too, but away on the check day
     await t.sale("Anna", 50_000, local(11, 3, 10))  # 500 of 10 000: far behind
     await t.sale("Bartek", 600_000, local(11, 4, 10))  # 6 000: ahead
     await t.tick_at(local(11, 10, 16, 59))
@@ -38,7 +40,7 @@ async def test_a_rep_behind_pace_is_told_once_at_the_nudge_time_and_the_digest_n
     # November 2026 has 20 post days (11 November is a public holiday); 6 are over by the 10th.
     assert "PLN\xa0500.00 so far this month, 16%" in alert
     assert "you need PLN\xa0678.58 on each of the 14 selling days left" in alert
-    assert alerts(h, t.reps["Bartek"].id) == []
+    assert alerts(h, t.reps["Bartek"].id) == [] and alerts(h, t.reps["Celina"].id) == []
     await t.tick_at(local(11, 12, 8))  # the next post day's digest (the 11th is a holiday)
     digest = next(m.shown for m in h.server.messages_to(t.boss.id) if "Daily summary" in m.shown)
     assert "Behind their target's pace (I told them privately): Anna" in digest
