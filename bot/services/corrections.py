@@ -63,10 +63,6 @@ class Change:
     at: datetime
     reason: str | None
 
-    def amount(self, value: str | None) -> int:
-        """An amount change's value as minor units (the template formats it as money)."""
-        return int(value or 0)
-
 
 @dataclass(frozen=True)
 class SaleCard:
@@ -253,11 +249,6 @@ async def _apply(
         raise Refused(Reason.SALE_UNCHANGED)
     card = await _card(db, actor, data.sale_id, now)
     return replace(card, changed=card.history[-1], late=late)
-
-
-async def show(db: Database, actor: Actor, sale_id: int, now: datetime) -> SaleCard:
-    """A sale with its history, for whoever may correct it."""
-    return await _card(db, actor, sale_id, now)
 
 
 @dataclass(frozen=True)
