@@ -43,6 +43,7 @@ REP_COMMANDS = (
     "tasks",
     "complaint",
     "complaints",
+    "privacy",
     "help",
     "cancel",
 )
@@ -73,6 +74,7 @@ COORDINATOR_COMMANDS = (
     "export",
     "settings",
     "holiday",
+    "privacy",
     "help",
     "cancel",
 )
@@ -88,7 +90,7 @@ def commands_of(holder: MenuHolder) -> tuple[str, ...]:
     elif holder.role is Role.REP:
         names = REP_COMMANDS
     else:
-        names = ("help", "cancel")
+        names = ("privacy", "help", "cancel")
     return (*names, *(n for n in MANAGER_COMMANDS if n not in names)) if holder.manager else names
 
 
