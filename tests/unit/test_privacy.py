@@ -8,14 +8,16 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from bot import menus
 from bot.render import Renderer
 from bot.scheduler.outputs import produce
 from bot.services import digests, managers, privacy, results
 from bot.services.access import PersonData, identify
+from bot.services.managers import MenuHolder
 from bot.services.periods import Period
 from bot.services.schedule import Kind
 from storage.db import Database
-from storage.models import Base, Client, Member, Outbox, Person, Sale, Task
+from storage.models import Base, Client, Member, Outbox, Person, Role, Sale, Task
 from tests.support.factories import T0
 from tests.support.privacy_samples import (
     COORDINATOR_ID,
@@ -167,3 +169,11 @@ async def _snapshot(db: Database) -> dict[str, int]:
             t.name: int(await session.scalar(select(func.count()).select_from(t)) or 0)
             for t in Base.metadata.sorted_tables
         } | {"people": len((await session.scalars(select(Person.first_name))).all())}
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.REP, None])
+@pytest.mark.parametrize("manager", [True, False])
+def test_privacy_is_in_every_role_s_menu(role: Role | None, manager: bool) -> None:
+    """/privacy is in the shared menu and in every coordinator's and manager's own one."""
+    assert "privacy" in menus.REP_COMMANDS
+    assert "privacy" in menus.commands_of(MenuHolder(1, "en", role, manager))
