@@ -45,6 +45,7 @@ from handlers import (
     leave,
     meetings,
     places,
+    privacy,
     report,
     results,
     settings,
@@ -69,6 +70,7 @@ def file_base_url(api_base_url: str) -> str:
 
 # Management and conversations: in a group these answer with a pointer to the private chat.
 PRIVATE_ONLY = (
+    "privacy",  # about the person asking: their own chat, not the group's
     "start",  # a deep link joins a team or opens a report: the answer belongs in the private chat
     "invite",
     "team",
@@ -180,6 +182,7 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
 COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("start", start.start),
     ("help", start.help_command),
+    ("privacy", privacy.privacy_command),
     ("invite", team.invite),
     ("team", team.team),
     ("linkgroup", team.link_group),

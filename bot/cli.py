@@ -24,7 +24,7 @@ from bot.pacing import Pacer
 from bot.render import Renderer
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.outputs import Outcome, run_job
-from bot.services import digests, export, managers, teams
+from bot.services import digests, export, managers, privacy, teams
 from bot.services import status as status_service
 from bot.services.access import TeamInfo
 from bot.services.schedule import Kind, next_fire
@@ -70,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     unmanage = team.add_parser("remove-manager", help="stop a manager overseeing a team")
     unmanage.add_argument("name")
     unmanage.add_argument("telegram_id", type=_telegram_id)
+
+    person = sub.add_parser("person", help="a person's data: export or erase it").add_subparsers(
+        dest="person_command", required=True
+    )
+    person_export = person.add_parser("export", help="everything stored about a person, as JSON on stdout")
+    person_export.add_argument("telegram_id", type=_telegram_id)
+    person_forget = person.add_parser("forget", help="erase a person's identity; their sales stay, unnamed")
+    person_forget.add_argument("telegram_id", type=_telegram_id)
 
     export = sub.add_parser("export", help="export a team's sales")
     export.add_argument("--team", required=True)
@@ -204,6 +212,22 @@ async def _refresh_menu(settings: Settings, db: Database, person_id: int) -> Non
         print(f"salesbot: the menu of {person_id} was not changed: {exc}", file=sys.stderr)
 
 
+async def _person_command(args: argparse.Namespace, settings: Settings, db: Database) -> None:
+    if args.person_command == "export":
+        print(privacy.export_json(await privacy.export(db, args.telegram_id)))
+        return
+    renderer = Renderer()
+    had_menu = any(h.person_id == args.telegram_id for h in await managers.menu_holders(db))
+
+    def former_name(locale: str, number: int) -> str:
+        return renderer.label(locale, "former_member", number=number)
+
+    await privacy.forget(db, args.telegram_id, utc_now(), former_name, settings.locale)
+    print("forgotten")
+    if had_menu:  # a coordinator's or manager's own menu goes with them
+        await _refresh_menu(settings, db, args.telegram_id)
+
+
 async def _jobs_command(args: argparse.Namespace, settings: Settings, db: Database) -> None:
     now = utc_now()
     if args.jobs_command == "list":
@@ -250,6 +274,8 @@ async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
             await _team_command(args, settings, db)
         elif args.command == "export":
             await _export_command(args, db)
+        elif args.command == "person":
+            await _person_command(args, settings, db)
         elif args.command == "jobs":
             await _jobs_command(args, settings, db)
         elif args.command == "backup":
@@ -339,7 +365,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return asyncio.run(_status(settings))
         else:
             asyncio.run(_run_subcommand(args, settings))
-    except (CliError, teams.TeamError) as exc:
+    except (CliError, teams.TeamError, privacy.PersonError) as exc:
         print(f"salesbot: {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:

@@ -47,6 +47,7 @@ REP_COMMANDS = (
     "complaints",
     "sales",
     "leave",
+    "privacy",
     "help",
     "cancel",
 )
@@ -80,6 +81,7 @@ COORDINATOR_COMMANDS = (
     "settings",
     "holiday",
     "leave",
+    "privacy",
     "help",
     "cancel",
 )
@@ -89,7 +91,7 @@ GROUP_COMMANDS = ("leaderboard", "report", "linkgroup", "topic", "help")
 
 
 # A manager who is nobody's member: only what a manager does, and help.
-OUTSIDER_COMMANDS = ("help", "cancel")
+OUTSIDER_COMMANDS = ("privacy", "help", "cancel")
 
 
 def _base(role: Role | None) -> tuple[str, ...]:

@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     webhook_url: str = ""
     webhook_secret: str = ""
     webhook_max_connections: int = Field(default=40, ge=1, le=100)
+    # Days settled messages, celebrations, drafts, used invites and old claims are kept (the
+    # daily prune); two weeks at least, so no claim is pruned while it still guards a repeat.
+    retention_days: int = Field(default=90, ge=14)
 
     @field_validator("timezone")
     @classmethod

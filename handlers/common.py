@@ -35,8 +35,8 @@ log = logging.getLogger(__name__)
 Callback = Callable[[Update, BotContext], Coroutine[Any, Any, None]]
 ActorCallback = Callable[[Update, BotContext, Actor], Coroutine[Any, Any, None]]
 
-# Commands a stranger may still use: /start carries invite codes.
-OPEN_COMMANDS = ("/start",)
+# Commands a stranger may still use: /start carries invite codes; /privacy is for anyone we see.
+OPEN_COMMANDS = ("/start", "/privacy")
 
 
 def command_args(update: Update) -> str:

@@ -12,6 +12,7 @@ from bot.scheduler.manager_digests import manager_digests
 from bot.scheduler.notices import announcement_reports, cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
 from bot.scheduler.pace import pace_alerts_step
+from bot.scheduler.retention import daily_prune
 from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
 from bot.services.access import TeamInfo
@@ -110,6 +111,7 @@ async def tick(deliverer: Deliverer) -> None:
         manager_digests,
         live_boards,
         pace_alerts_step,
+        daily_prune,
     )
     for step in steps:
         try:

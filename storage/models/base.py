@@ -78,7 +78,11 @@ class Team(Base):
 
 
 class Person(Base):
-    """A Telegram user the bot has seen; the id is Telegram's, roles never come from usernames."""
+    """A Telegram user the bot has seen; the id is Telegram's, roles never come from usernames.
+
+    A forgotten person (`salesbot person forget`) keeps a row under a negative id of our own and
+    the name "Former member N", so their sales stay in the records with no Telegram id left.
+    """
 
     __tablename__ = "people"
 

@@ -148,6 +148,11 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": Actor(2, EVIL, "pl", Role.REP, TEAM), "sections": [("group", menus.GROUP_COMMANDS)]},
         {"actor": Actor(5, EVIL, "pl"), "sections": []},
     ],
+    "privacy": [
+        {"actor": COORD, "days": 90},
+        {"actor": Actor(3, EVIL, "pl", managed=(TEAM,)), "days": 14},
+        {"actor": Actor(5, EVIL, "pl"), "days": 90},  # a stranger
+    ],
     "export_choose": [{"first": NOW.date(), "last": NOW.date()}],
     "export_sent": [
         {"book": ExportedBook(Path("x.xlsx"), "x.xlsx", [TEAM], NOW.date(), NOW.date())},
