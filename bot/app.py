@@ -19,6 +19,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
@@ -39,8 +40,10 @@ from handlers import (
     complaints,
     contests,
     conversation,
+    duels,
     exports,
     groups,
+    kudos,
     meetings,
     places,
     report,
@@ -93,6 +96,8 @@ PRIVATE_ONLY = (
     "announce",
     "complaint",
     "complaints",
+    "duel",
+    "kudos",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -209,6 +214,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("announce", announce.announce_command),
     ("complaint", complaints.complaint_command),
     ("complaints", complaints.complaints_command),
+    ("duel", duels.duel_command),
+    ("kudos", kudos.kudos_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -233,6 +240,8 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.TASK: tasks.task_button,
     Prefix.ANNOUNCE: announce.announce_button,
     Prefix.COMPLAINT: complaints.complaint_button,
+    Prefix.DUEL: duels.duel_button,
+    Prefix.KUDOS: kudos.kudos_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -248,6 +257,7 @@ CONVERSATIONS = [
     *tasks.CONVERSATIONS,
     *announce.CONVERSATIONS,
     *complaints.CONVERSATIONS,
+    *kudos.CONVERSATIONS,
 ]
 
 
@@ -270,6 +280,8 @@ def register(app: App) -> None:
         app.add_handler(CallbackQueryHandler(button, pattern=prefix.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
+    # A 🔥 or 👏 on a cheer in the group: kudos to the reps it names.
+    app.add_handler(MessageReactionHandler(kudos.reaction))
     # A photo or a document in a private chat: a complaint's attachment.
     files = filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL)
     app.add_handler(MessageHandler(files, complaints.attachment_message))

@@ -50,6 +50,8 @@ class Prefix(StrEnum):
     TASK = "tk"
     ANNOUNCE = "an"
     COMPLAINT = "cp"
+    DUEL = "du"
+    KUDOS = "kd"
 
     @property
     def pattern(self) -> str:

@@ -43,6 +43,8 @@ REP_COMMANDS = (
     "tasks",
     "complaint",
     "complaints",
+    "duel",
+    "kudos",
     "help",
     "cancel",
 )
@@ -69,6 +71,8 @@ COORDINATOR_COMMANDS = (
     "complaint",
     "complaints",
     "announce",
+    "duel",
+    "kudos",
     "digest",
     "export",
     "settings",

@@ -10,6 +10,7 @@ from bot.scheduler.delivery import Deliverer
 from bot.scheduler.manager_digests import manager_digests
 from bot.scheduler.notices import announcement_reports, cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
+from bot.scheduler.play import duel_events
 from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
 from bot.services.access import TeamInfo
@@ -100,7 +101,9 @@ async def tick(deliverer: Deliverer) -> None:
                     await produce(deps.db, deps.renderer, deps.settings.locale, schedule, kind, day, now)
                 except Exception:  # one team's failure must not stop the others
                     log.exception("producing %s for team %s failed", kind, schedule.name)
-    for step in (send_reminders, key_client_reminders, contest_events, task_reminders, manager_digests):
+    steps = [send_reminders, key_client_reminders, contest_events, duel_events, task_reminders]
+    steps.append(manager_digests)
+    for step in steps:
         try:
             await step(deliverer)
         except Exception:  # one step failing must not stop the others or the pending fan-outs

@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from bot.services import client_lapses, complaint_stats, outbox, rewards, tasks
+from bot.services import client_lapses, complaint_stats, kudos, outbox, rewards, tasks
 from bot.services.access import TeamInfo
 from bot.services.competitors import WeekSummary, week_summary
 from bot.services.errors import Reason, Refused
@@ -127,6 +127,8 @@ class WeeklyDigest:
     competitors: list[WeekSummary] = field(default_factory=list)
     # Complaints opened and closed last week.
     complaints: complaint_stats.WeekComplaints | None = None
+    # Who got the most kudos last week (all tied at the top).
+    thanked: list[kudos.Thanked] = field(default_factory=list)
 
     @property
     def first_day(self) -> date:
@@ -317,6 +319,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         await between(db, team.id, last_week.start, last_week.end),
         await week_summary(db, team, last_week),
         await complaint_stats.week(db, team.id, last_week.start, last_week.end),
+        await kudos.most_thanked(db, team.id, last_week.start, last_week.end),
     )
 
 

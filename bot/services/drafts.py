@@ -44,6 +44,7 @@ class DraftKind(StrEnum):
     ANNOUNCE = "announce"
     COMPLAINT = "complaint"
     COMPLAINT_NOTE = "complaint_note"
+    KUDOS = "kudos"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

@@ -31,6 +31,9 @@ class Field(StrEnum):
     POINTS = "points"
     BIG_DEAL = "big_deal"
     KEY_DAYS = "key_days"
+    DUEL_POINTS = "duel_points"
+    KUDOS_ALLOWANCE = "kudos_allowance"
+    KUDOS_POINTS = "kudos_points"
 
 
 @dataclass
@@ -42,6 +45,13 @@ WIZARD = Wizard(DraftKind.SETTINGS, Field, SettingsData)
 FIELDS = tuple(field.value for field in Field)
 MAX_POINTS = 10_000
 MAX_KEY_DAYS = 365
+MAX_KUDOS_ALLOWANCE = 100
+# The peer-play fields: a whole number each, up to its limit.
+PLAY_LIMITS = {
+    Field.DUEL_POINTS: MAX_POINTS,
+    Field.KUDOS_ALLOWANCE: MAX_KUDOS_ALLOWANCE,
+    Field.KUDOS_POINTS: MAX_POINTS,
+}
 
 
 @dataclass(frozen=True)
@@ -54,6 +64,9 @@ class SettingsView:
     points: dict[str, int]
     big_deal_minor: int | None = None
     key_client_days: int = 14
+    duel_points: int = 20
+    kudos_allowance: int = 5
+    kudos_points: int = 5
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -76,6 +89,9 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         points_table(team),
         team.big_deal_minor,
         team.key_client_days,
+        team.duel_points,
+        team.kudos_allowance,
+        team.kudos_points,
     )
 
 
@@ -116,6 +132,11 @@ def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
         if not is_number(days) or not 1 <= int(days) <= MAX_KEY_DAYS:
             raise Refused(Reason.BAD_NUMBER, limit=MAX_KEY_DAYS)
         return {"key_client_days": int(days)}
+    if field in PLAY_LIMITS:
+        number, limit = text.strip(), PLAY_LIMITS[field]
+        if not is_number(number) or int(number) > limit:
+            raise Refused(Reason.BAD_NUMBER, limit=limit)
+        return {field.value: int(number)}
     if field is Field.POINTS:
         return {"reward_points": _parse_points(text)}
     if field is Field.COUNTRY:

@@ -46,6 +46,7 @@ from storage.models.outputs import (
     RewardItem,
     Target,
 )
+from storage.models.play import CheerPerson, Duel, DuelStatus, Kudos
 from storage.models.sales import (
     Client,
     ClientContact,
@@ -71,6 +72,7 @@ __all__ = [
     "Badge",
     "Base",
     "Celebration",
+    "CheerPerson",
     "Claim",
     "Client",
     "ClientContact",
@@ -88,8 +90,11 @@ __all__ = [
     "ContestSquad",
     "DayMark",
     "Draft",
+    "Duel",
+    "DuelStatus",
     "InboxUpdate",
     "Invite",
+    "Kudos",
     "Meeting",
     "MeetingKind",
     "Member",

@@ -66,6 +66,10 @@ class Team(Base):
     big_deal_minor: Mapped[int | None] = mapped_column(BigInteger)
     # A key client without contact for this many days is listed in the coordinators' digest.
     key_client_days: Mapped[int] = mapped_column(Integer, server_default="14")
+    # Peer play: what a duel's winner gets, how many kudos a member may give a month, each worth.
+    duel_points: Mapped[int] = mapped_column(Integer, server_default="20")
+    kudos_allowance: Mapped[int] = mapped_column(Integer, server_default="5")
+    kudos_points: Mapped[int] = mapped_column(Integer, server_default="5")
 
 
 class Person(Base):

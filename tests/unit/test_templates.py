@@ -27,7 +27,10 @@ from bot.services.competitor_notes import Step as CompetitorStep
 from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekSummary
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.duels import DuelView, Side
 from bot.services.exports import Workbook as ExportedBook
+from bot.services.kudos import Given as KudosGiven
+from bot.services.kudos import Peer, Thanked
 from bot.services.managers import TeamLine
 from bot.services.meetings import AttendeeView, MeetingDraft, MeetingView
 from bot.services.paging import page_of
@@ -120,7 +123,38 @@ CONTEST_DATA = {
     "squads": {"1": 2},
 }
 
+DUEL_SIDES = (Side(1, EVIL, "pl", 120_000), Side(2, EVIL, None, 80_000))
+DUELS = [
+    DuelView(5, 1, span, status, 21, *DUEL_SIDES, NOW, NOW, NOW, winner)
+    for span in ("day", "week")
+    for status, winner in (
+        ("pending", None),
+        ("accepted", None),
+        ("declined", None),
+        ("finished", 1),
+        ("finished", None),
+    )
+]
+
 SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "kudos_choose": [
+        {"page": page_of(items, 0, query)} for items, query in (([], ""), (list(range(25)), EVIL))
+    ],
+    "kudos_ask": [{"peer": Peer(1, EVIL, EVIL), "max": 300}],
+    "kudos_given": [{"given": KudosGiven(1, EVIL, 2, EVIL, "pl", EVIL, 5, left)} for left in (0, 1, 4)],
+    "kudos_received": [
+        {"given": KudosGiven(1, EVIL, 2, EVIL, None, reason, 5, 3)} for reason in (EVIL, None)
+    ],
+    "duel_choose": [
+        {"page": page_of(items, 0, query), "span": span}
+        for items, query in (([], ""), (list(range(25)), EVIL))
+        for span in ("day", "week")
+    ],
+    "duel_sent": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_challenge": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_answered": [{"duel": d, "team": TEAM} for d in DUELS[1:3]],
+    "duel_expired": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_result": [{"duel": d, "team": TEAM} for d in DUELS[3:5] + DUELS[8:]],
     "apology": [{}],
     "unavailable": [{}],
     "stranger": [{}],
@@ -161,7 +195,16 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
     ]
     + [{"actor": COORD, "result": JoinResult(JoinOutcome.JOINED, Role.REP, TEAM)}],
     "refused": [
-        {"reason": reason, "limit": 200, "title": EVIL, "cost": 10, "balance": 3}
+        {
+            "reason": reason,
+            "limit": 200,
+            "title": EVIL,
+            "cost": 10,
+            "balance": 3,
+            "rival": EVIL,
+            "allowance": 5,
+            "max": 300,
+        }
         for reason in (
             "not_member",
             "coordinators_only",
@@ -207,6 +250,15 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "no_reps",
             "no_such_client",
             "task_done",
+            "not_in_team",
+            "duel_usage",
+            "duel_self",
+            "duel_open",
+            "duel_not_yours",
+            "duel_expired",
+            "kudos_self",
+            "kudos_none_left",
+            "kudos_reason",
             "other",
         )
     ],
@@ -364,6 +416,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0), "team": TEAM},
+        {
+            "digest": WeeklyDigest(
+                date(2026, 11, 30), [], None, None, 0, 0, thanked=[Thanked(EVIL, 3), Thanked(EVIL, 3)]
+            ),
+            "team": TEAM,
+        },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0, [MEETING]), "team": TEAM},
         {
             "digest": WeeklyDigest(
@@ -493,7 +551,18 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         },
         {"settings": SettingsView("08:30", "07:00", frozenset({7}), None, [], {}), "team": TEAM},
     ],
-    "settings_ask": [{"field": f} for f in ("post_time", "nudge_time", "country", "points")],
+    "settings_ask": [
+        {"field": f}
+        for f in (
+            "post_time",
+            "nudge_time",
+            "country",
+            "points",
+            "duel_points",
+            "kudos_allowance",
+            "kudos_points",
+        )
+    ],
     "holiday_added": [{"day": date(2026, 12, 24)}],
     "clients_list": [
         {"page": page_of([CLIENT, CLIENT], number, query)} for number, query in ((0, ""), (0, EVIL))
