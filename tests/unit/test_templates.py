@@ -108,8 +108,11 @@ CONTESTS = [
         True,
         CONTEST_ENTRIES,
         CONTEST_ENTRIES[:1],
+        repeat,
+        round_no,
     )
-    for kind in ("amount", "count", "race", "squads")
+    for kind in ("amount", "count", "race", "squads", "percent")
+    for repeat, round_no in ((None, 1), ("week", 3), (None, 2))
 ]
 ITEM = ItemView(3, EVIL, 120, 4, False)
 REQUEST = RedemptionView(7, ITEM, 1, EVIL, "pl", "requested")
@@ -460,8 +463,23 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "name_empty",
         )
     ]
-    + [{"draft": ContestDraft("t", "title", {}, [], None), "team": TEAM, "max_minor": 10**9}],
+    + [{"draft": ContestDraft("t", "title", {}, [], None), "team": TEAM, "max_minor": 10**9}]
+    + [
+        {
+            "draft": ContestDraft("t", "confirm", {**CONTEST_DATA, "repeat": r}, [], None),
+            "team": TEAM,
+            "max_minor": 10**9,
+            "page": None,
+        }
+        for r in ("day", "week", "month", "")
+    ],
     "contest_saved": [{"contest": c, "team": TEAM} for c in CONTESTS],
+    "contest_countdown": [
+        {"contest": c, "team": TEAM, "phase": phase, "now": NOW - timedelta(days=3)}
+        for c in CONTESTS
+        for phase in ("start", "half", "last")
+    ],
+    "contest_series_stopped": [{"contest": c, "team": TEAM} for c in CONTESTS],
     "contest_list": [
         {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(hours=3)},
         {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(days=-1)},

@@ -76,6 +76,11 @@ def upgrade() -> None:
             sqlite_where=live,
             postgresql_where=live,
         )
+    with op.batch_alter_table("contests", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("repeat", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("series_id", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("round_no", sa.Integer(), server_default="1", nullable=False))
+        batch_op.create_unique_constraint("uq_contests_round", ["series_id", "round_no"])
     op.create_table(
         "cheer_people",
         sa.Column("claim_id", sa.Integer(), nullable=False),
@@ -89,6 +94,11 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("cheer_people")
+    with op.batch_alter_table("contests", schema=None) as batch_op:
+        batch_op.drop_constraint("uq_contests_round", type_="unique")
+        batch_op.drop_column("round_no")
+        batch_op.drop_column("series_id")
+        batch_op.drop_column("repeat")
     with op.batch_alter_table("kudos", schema=None) as batch_op:
         batch_op.drop_index("uq_kudos_live_reaction")
         batch_op.drop_index("ix_kudos_team_created")
