@@ -19,6 +19,7 @@ from telegram.ext import (
     ContextTypes,
     Defaults,
     MessageHandler,
+    MessageReactionHandler,
     TypeHandler,
     filters,
 )
@@ -40,8 +41,10 @@ from handlers import (
     contests,
     conversation,
     corrections,
+    duels,
     exports,
     groups,
+    kudos,
     leave,
     meetings,
     places,
@@ -98,6 +101,8 @@ PRIVATE_ONLY = (
     "complaint",
     "complaints",
     "leave",
+    "duel",
+    "kudos",
 )
 
 # Updates handled at once (of different chats; one chat's stay in order).
@@ -217,6 +222,8 @@ COMMANDS: list[tuple[str | list[str], Callback]] = [
     ("complaint", complaints.complaint_command),
     ("complaints", complaints.complaints_command),
     ("leave", leave.leave_command),
+    ("duel", duels.duel_command),
+    ("kudos", kudos.kudos_command),
 ]
 
 # One handler per callback-data prefix; each prefix is a feature's own.
@@ -243,6 +250,8 @@ BUTTONS: dict[Prefix, Callback] = {
     Prefix.COMPLAINT: complaints.complaint_button,
     Prefix.CORRECT: corrections.correct_button,
     Prefix.LEAVE: leave.leave_button,
+    Prefix.DUEL: duels.duel_button,
+    Prefix.KUDOS: kudos.kudos_button,
 }
 
 # Every feature's conversations, for the one typed-answer router.
@@ -259,6 +268,7 @@ CONVERSATIONS = [
     *tasks.CONVERSATIONS,
     *announce.CONVERSATIONS,
     *complaints.CONVERSATIONS,
+    *kudos.CONVERSATIONS,
 ]
 
 
@@ -282,6 +292,8 @@ def register(app: App) -> None:
         app.add_handler(CallbackQueryHandler(button, pattern=prefix.pattern))
     # Anything else pressed (old or forged data) is answered, never left spinning.
     app.add_handler(CallbackQueryHandler(stale_button))
+    # A 🔥 or 👏 on a cheer in the group: kudos to the reps it names.
+    app.add_handler(MessageReactionHandler(kudos.reaction))
     # A photo or a document in a private chat: a complaint's attachment.
     files = filters.ChatType.PRIVATE & (filters.PHOTO | filters.Document.ALL)
     app.add_handler(MessageHandler(files, complaints.attachment_message))

@@ -52,6 +52,8 @@ class Prefix(StrEnum):
     COMPLAINT = "cp"
     CORRECT = "fix"
     LEAVE = "lv"
+    DUEL = "du"
+    KUDOS = "kd"
 
     @property
     def pattern(self) -> str:

@@ -48,6 +48,8 @@ REP_COMMANDS = (
     "sales",
     "leave",
     "privacy",
+    "duel",
+    "kudos",
     "help",
     "cancel",
 )
@@ -76,6 +78,8 @@ COORDINATOR_COMMANDS = (
     "complaint",
     "complaints",
     "announce",
+    "duel",
+    "kudos",
     "digest",
     "export",
     "settings",

@@ -19,7 +19,7 @@ from handlers import conversation
 from handlers.common import edit, is_private, keyboard, pressed, reply, respond, with_actor
 from handlers.conversation import CANCEL, Conversation, DraftButtons
 
-NEW, SAVE = "new", "save"
+NEW, SAVE, STOP = "new", "save", "stop"
 
 
 def _squads_page(draft: ContestDraft) -> Page[tuple[int, str]]:
@@ -46,7 +46,11 @@ def _draft_markup(deps: Deps, actor: Actor, draft: ContestDraft) -> InlineKeyboa
     elif draft.step == ContestStep.IMPROVED:
         rows = [[button(label(actor.locale, "yes_no", value=v), v) for v in contest_drafts.YES_NO]]
     elif draft.step == ContestStep.CONFIRM:
-        rows = [[button(label(actor.locale, "save"), SAVE)]]
+        repeat = str(draft.data.get("repeat") or "")
+        rows = [
+            [button(label(actor.locale, "contest_repeat", value=repeat), contest_drafts.REPEAT)],
+            [button(label(actor.locale, "save"), SAVE)],
+        ]
     return button.keyboard(rows)
 
 
@@ -67,7 +71,15 @@ async def contest_command(update: Update, context: BotContext, actor: Actor) -> 
     live = await contests.live(deps.db, actor, deps.clock())
     markup = None
     if actor.is_coordinator and is_private(update):
-        markup = keyboard([[(deps.renderer.label(actor.locale, "new_contest"), encode(Prefix.CONTEST, NEW))]])
+        label = deps.renderer.label
+        rows = [[(label(actor.locale, "new_contest"), encode(Prefix.CONTEST, NEW))]]
+        # A recurring contest's series is stopped from here: its running round still ends as planned.
+        rows += [
+            [(label(actor.locale, "stop_series", title=c.title[:48]), encode(Prefix.CONTEST, STOP, c.id))]
+            for c in live
+            if c.repeat
+        ]
+        markup = keyboard(rows)
     await reply(update, context, actor, "contest_list", markup, contests=live, team=team, now=deps.clock())
 
 
@@ -76,6 +88,10 @@ async def contest_button(update: Update, context: BotContext, actor: Actor) -> N
     deps = context.deps
     data = pressed(update, Prefix.CONTEST)
     now = deps.clock()
+    if data.text(0) == STOP:
+        contest = await contests.stop_series(deps.db, actor, data.exactly(2).id(1))
+        await reply(update, context, actor, "contest_series_stopped", contest=contest, team=actor.team)
+        return
     if data.text(0) == NEW:
         data.exactly(1)
         draft = await contest_drafts.start(deps.db, actor, now)

@@ -51,6 +51,8 @@ def _markup(deps: Deps, actor: Actor, view: team_settings.SettingsView) -> Inlin
             ask("set_big_deal", Field.BIG_DEAL),
             ask("set_key_days", Field.KEY_DAYS),
             ask("set_pace", Field.PACE),
+            ask("set_duel_points", Field.DUEL_POINTS),
+            ask("set_kudos_allowance", Field.KUDOS_ALLOWANCE) + ask("set_kudos_points", Field.KUDOS_POINTS),
         ]
     )
 

@@ -142,6 +142,7 @@ async def cheer(deps: Deps, bot: Bot, team_id: int, *, spawn: Spawn | None = Non
             outbox.queue_in(
                 session, claim_id, envelopes_for(Recipient(team.group_chat_id, None, None), text), now
             )
+            celebrations.name_people(session, claim_id, cheers)
         return claim_id
 
     claim_id = await celebrations.take_safely(deliverer.db, team_id, now, queue)

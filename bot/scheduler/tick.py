@@ -12,6 +12,7 @@ from bot.scheduler.manager_digests import manager_digests
 from bot.scheduler.notices import announcement_reports, cheer, notify_attendees, notify_people, post_to_group
 from bot.scheduler.outputs import produce
 from bot.scheduler.pace import pace_alerts_step
+from bot.scheduler.play import duel_events
 from bot.scheduler.retention import daily_prune
 from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
@@ -58,26 +59,38 @@ async def key_client_reminders(deliverer: Deliverer) -> None:
 
 
 async def contest_events(deliverer: Deliverer) -> None:
-    """Starts, leader changes (at most hourly) and ends, each posted in the group once."""
+    """Starts, leader changes (at most hourly), countdowns and ends, each posted in the group once."""
     db, now = deliverer.db, deliverer.now()
-    posts = [
-        (team_id, f"contest-start:{contest.id}", "contest_started", contest)
+    Post = tuple[int, str, str, contests.ContestView, dict[str, object]]
+    posts: list[Post] = [
+        (team_id, f"contest-start:{contest.id}", "contest_started", contest, {})
         for team_id, contest in await contests.starting(db, now)
     ]
     posts += [
-        (team_id, f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}", "contest_leader", contest)
+        (team_id, f"contest-lead:{contest.id}:{now:%Y%m%d%H%M}", "contest_leader", contest, {})
         for team_id, contest in await contests.leader_changes(db, now)
+    ]
+    # Long rounds count down in the group: at the start, at half time and on the last day, once each.
+    posts += [
+        (team_id, f"contest-countdown:{contest.id}:{phase}", "contest_countdown", contest, {"phase": phase})
+        for team_id, phase, contest in await contests.countdowns(db, now)
     ]
     await contests.finish_due(db, now)
     # Every contest finished lately is offered for its end post: the claim makes it once, and
     # a crash between the results and the post is mended on the next tick.
     posts += [
-        (team_id, f"contest-end:{contest.id}", "contest_ended", contest)
+        (team_id, f"contest-end:{contest.id}", "contest_ended", contest, {})
         for team_id, contest in await contests.recently_finished(db, now)
     ]
-    for team_id, key, template, contest in posts:
+    for team_id, key, template, contest, extra in posts:
+        if key.startswith("contest-countdown:") and await contests.is_quiet(db, team_id, now):
+            # A countdown due in the quiet hours is dropped, not sent in the morning: claimed bare.
+            await outbox.claim(db, team_id, key, date.min, [], now, force=False)
+            continue
         try:
-            await post_to_group(deliverer.deps, deliverer.bot, team_id, key, template, contest=contest)
+            await post_to_group(
+                deliverer.deps, deliverer.bot, team_id, key, template, contest=contest, now=now, **extra
+            )
         except Exception:  # one group's failure must not cost the others their post
             log.exception("contest post %s failed", key)
 
@@ -107,6 +120,7 @@ async def tick(deliverer: Deliverer) -> None:
         send_reminders,
         key_client_reminders,
         contest_events,
+        duel_events,
         task_reminders,
         manager_digests,
         live_boards,

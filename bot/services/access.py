@@ -33,6 +33,9 @@ class TeamInfo:
     locale: str
     currency: str
     group_chat_id: int | None
+    # The team's quiet hours ("HH:MM", start == end: none), so notices can keep them.
+    quiet_start: str = "21:00"
+    quiet_end: str = "08:00"
 
     @property
     def zone(self) -> ZoneInfo:
@@ -40,7 +43,16 @@ class TeamInfo:
 
     @classmethod
     def of(cls, team: Team) -> TeamInfo:
-        return cls(team.id, team.name, team.timezone, team.locale, team.currency, team.group_chat_id)
+        return cls(
+            team.id,
+            team.name,
+            team.timezone,
+            team.locale,
+            team.currency,
+            team.group_chat_id,
+            team.quiet_start,
+            team.quiet_end,
+        )
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from bot.services.periods import Period, days_span, local_date, period_span
 from bot.services.quiet_hours import team_is_quiet
 from bot.services.targets import month_start, target_of
 from storage.db import Database
-from storage.models import Celebration, Person, Sale
+from storage.models import Celebration, CheerPerson, Person, Sale
 from storage.queries import insert_ignore, members, teams
 
 GAP = timedelta(minutes=1)
@@ -29,6 +29,7 @@ class Cheer:
     kind: str
     name: str
     amount_minor: int
+    person_id: int = 0
 
 
 async def after_sale(db: Database, team_id: int, person_id: int, sale_id: int, now: datetime) -> int:
@@ -90,6 +91,12 @@ async def after_sale(db: Database, team_id: int, person_id: int, sale_id: int, n
     return made
 
 
+def name_people(session: AsyncSession, claim_id: int, cheers: list[Cheer]) -> None:
+    """Remember whom the cheer of `claim_id` names: a 🔥 on its message thanks them (kudos)."""
+    for person_id in sorted({c.person_id for c in cheers}):
+        session.add(CheerPerson(claim_id=claim_id, person_id=person_id))
+
+
 Queue = Callable[[AsyncSession, list[Cheer]], Awaitable[int | None]]
 
 
@@ -130,7 +137,7 @@ async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int |
             return None
         # A rep removed since the sale is not cheered: their moments are taken and pass unsaid.
         active = await members.active_ids(session, team_id)
-        cheers = [Cheer(c.kind, p.display_name, c.amount_minor) for c, p in rows if p.id in active]
+        cheers = [Cheer(c.kind, p.display_name, c.amount_minor, p.id) for c, p in rows if p.id in active]
         return await queue(session, cheers) if cheers else None
 
 

@@ -13,7 +13,7 @@ from enum import StrEnum
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor
-from bot.services.contests import KINDS, ContestDraft, ContestView, view_of
+from bot.services.contests import KINDS, REPEATS, ContestDraft, ContestView, view_of
 from bot.services.drafts import DraftKind
 from bot.services.errors import Reason, Refused
 from bot.services.paging import pressed_page_value, search_query
@@ -27,8 +27,9 @@ MAX_PRIZES = 10
 SQUADS = 4
 DONE = "done"
 YES_NO = ("yes", "no")
+REPEAT = "repeat"  # the confirm step's button: once -> daily -> weekly -> monthly -> once
 # What a button of the conversation may carry besides a rep's id (the squads step).
-CHOICES = frozenset((*KINDS, DONE, *YES_NO))
+CHOICES = frozenset((*KINDS, DONE, *YES_NO, REPEAT))
 
 
 class ContestStep(StrEnum):
@@ -57,6 +58,7 @@ class ContestData(DraftData):
     improved: bool = False
     page: int = 0  # the squads step's page, and the typed part of a name it is narrowed to
     search: str = ""
+    repeat: str = ""  # "" once, else day | week | month: each round a contest of its own
 
 
 WIZARD = Wizard(DraftKind.CONTEST, ContestStep, ContestData)
@@ -127,6 +129,10 @@ async def advance(
             return step, replace(data, squads=squads)
         if step is ContestStep.IMPROVED and not typed and value in YES_NO:
             return ContestStep.CONFIRM, replace(data, improved=value == "yes")
+        if step is ContestStep.CONFIRM and not typed and value == REPEAT:
+            cycle = ("", *REPEATS)
+            following = cycle[(cycle.index(data.repeat) + 1) % len(cycle)] if data.repeat in cycle else ""
+            return step, replace(data, repeat=following)
         raise Refused(Reason.USE_BUTTONS if typed else Reason.STALE_BUTTON)
 
     return _shown(await WIZARD.answer(db, actor.person_id, token, now, apply), reps)
@@ -147,6 +153,7 @@ async def create(db: Database, actor: Actor, token: str, now: datetime) -> Conte
             most_improved=bool(data.improved),
             created_by=actor.person_id,
             created_at=now,
+            repeat=data.repeat if data.repeat in REPEATS else None,
         )
         session.add(contest)
         await session.flush()

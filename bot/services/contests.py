@@ -8,21 +8,31 @@ transaction as the results and points.
 
 from __future__ import annotations
 
+import calendar
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor
+from bot.services.errors import Reason, Refused
+from bot.services.periods import fire_at, local_date, local_midnight
 from bot.services.quiet_hours import team_is_quiet
 from bot.services.results import competition_ranks
+from bot.services.targets import month_start, target_of
 from storage.db import Database
 from storage.models import Contest, ContestResult, ContestSquad, PointEntry, Sale
 from storage.queries import insert_ignore, members, teams
 
-KINDS = ("amount", "count", "race", "squads")
+# "percent": by % of each rep's own monthly target (of the month the round starts in), fair to juniors.
+KINDS = ("amount", "count", "race", "squads", "percent")
+REPEATS = ("day", "week", "month")
+# Rounds this long or longer get countdown posts: at the start, at half time and on the last day.
+COUNTDOWN_FROM = timedelta(days=7)
+PHASES = ("start", "half", "last")
 PLACE_POINTS = (100, 60, 30)
 OTHER_PRIZE_POINTS = 10
 IMPROVED_POINTS = 50
@@ -51,6 +61,8 @@ class ContestView:
     most_improved: bool
     standings: list[Entry] = field(default_factory=list)
     improved: list[Entry] = field(default_factory=list)
+    repeat: str | None = None
+    round_no: int = 1
 
     def prize(self, place: int) -> str | None:
         return self.prizes[place - 1] if 0 < place <= len(self.prizes) else None
@@ -70,6 +82,8 @@ def view_of(
         c.most_improved,
         standings or [],
         improved or [],
+        c.repeat,
+        c.round_no,
     )
 
 
@@ -152,6 +166,15 @@ async def compute(session: AsyncSession, contest: Contest, now: datetime) -> tup
                 for pid in totals
             ]
         )
+    elif contest.kind == "percent":
+        team = await teams.by_id(session, contest.team_id)
+        month = month_start(local_date(contest.starts_at, teams.zone(team.timezone)))
+        shares: dict[int, int] = {}
+        for pid, total in totals.items():
+            target = await target_of(session, contest.team_id, pid, month)
+            if target:  # a rep without a target has no share to rank by
+                shares[pid] = total * 100 // target
+        standings = _rank([(-value, people[pid], value, {"person_id": pid}) for pid, value in shares.items()])
     else:
         values = counts if contest.kind == "count" else totals
         standings = _rank([(-value, people[pid], value, {"person_id": pid}) for pid, value in values.items()])
@@ -265,7 +288,112 @@ async def finish_due(db: Database, now: datetime) -> list[tuple[int, ContestView
             standings, improved = await compute(session, contest, contest.ends_at)
             view = view_of(contest, standings, improved)
             await _record(session, contest, view, now)
+            if contest.repeat in REPEATS:
+                # In the same transaction as the round's end: the next round is made exactly once.
+                await _next_round(session, contest, now)
         out.append((contest.team_id, view))
+    return out
+
+
+def _shift(instant: datetime, repeat: str, zone: ZoneInfo, times: int) -> datetime:
+    """The same local wall time `times` days, weeks or months later (a month keeps the day if it can)."""
+    local = instant.astimezone(zone)
+    day = local.date()
+    if repeat == "day":
+        day += timedelta(days=times)
+    elif repeat == "week":
+        day += timedelta(weeks=times)
+    else:
+        month = day.month - 1 + times
+        year, month = day.year + month // 12, month % 12 + 1
+        day = date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+    if local.time() == datetime.min.time():
+        return local_midnight(day, zone)
+    return fire_at(day, local.time().replace(tzinfo=None), zone)
+
+
+async def _next_round(session: AsyncSession, contest: Contest, now: datetime) -> None:
+    """The next round: the same rules, shifted by the repeat; rounds missed while down are skipped."""
+    assert contest.repeat is not None
+    zone = teams.zone((await teams.by_id(session, contest.team_id)).timezone)
+    times = 1
+    while _shift(contest.ends_at, contest.repeat, zone, times) <= now:
+        times += 1
+    series = contest.series_id or contest.id
+    following = Contest(
+        team_id=contest.team_id,
+        title=contest.title,
+        kind=contest.kind,
+        target_minor=contest.target_minor,
+        starts_at=_shift(contest.starts_at, contest.repeat, zone, times),
+        ends_at=_shift(contest.ends_at, contest.repeat, zone, times),
+        prizes=contest.prizes,
+        most_improved=contest.most_improved,
+        created_by=contest.created_by,
+        created_at=now,
+        repeat=contest.repeat,
+        series_id=series,
+        round_no=contest.round_no + 1,
+    )
+    session.add(following)
+    await session.flush()
+    if contest.series_id is None:
+        contest.series_id = series
+    for squad in (
+        await session.scalars(select(ContestSquad).where(ContestSquad.contest_id == contest.id))
+    ).all():
+        session.add(ContestSquad(contest_id=following.id, person_id=squad.person_id, squad=squad.squad))
+
+
+async def stop_series(db: Database, actor: Actor, contest_id: int) -> ContestView:
+    """The coordinator stops a recurring contest: the running round ends as planned, no next one."""
+    team = actor.require_coordinator()
+    async with db.write() as session:
+        contest = await session.get(Contest, contest_id)
+        if contest is None or contest.team_id != team.id:
+            raise Refused(Reason.STALE_BUTTON)
+        if contest.repeat is None:
+            raise Refused(Reason.ALREADY_DECIDED)
+        series = contest.series_id or contest.id
+        await session.execute(
+            update(Contest)
+            .where(
+                Contest.team_id == team.id,
+                (Contest.series_id == series) | (Contest.id == series),
+                Contest.finished_at.is_(None),
+            )
+            .values(repeat=None)
+        )
+        await session.refresh(contest)
+        return view_of(contest)
+
+
+def phase_of(contest: Contest, now: datetime, zone: ZoneInfo) -> str | None:
+    """Which countdown post is due now for a long round: the latest of start, half time, last day."""
+    if contest.ends_at - contest.starts_at < COUNTDOWN_FROM or not contest.starts_at <= now < contest.ends_at:
+        return None
+    last_day = local_date(contest.ends_at - timedelta(microseconds=1), zone)
+    if now >= local_midnight(last_day, zone):
+        return "last"
+    if now >= contest.starts_at + (contest.ends_at - contest.starts_at) / 2:
+        return "half"
+    return "start"
+
+
+async def countdowns(db: Database, now: datetime) -> list[tuple[int, str, ContestView]]:
+    """(team, phase, the round with its standings) of every long round whose countdown post is due."""
+    out = []
+    async with db.read() as session:
+        running = (
+            await session.scalars(select(Contest).where(Contest.starts_at <= now, Contest.ends_at > now))
+        ).all()
+        for contest in running:
+            zone = teams.zone((await teams.by_id(session, contest.team_id)).timezone)
+            phase = phase_of(contest, now, zone)
+            if phase is not None:
+                out.append(
+                    (contest.team_id, phase, view_of(contest, (await compute(session, contest, now))[0]))
+                )
     return out
 
 
@@ -336,3 +464,9 @@ async def _points(
         "created_at": now,
     }
     await insert_ignore(session, PointEntry, values, ["team_id", "person_id", "reason", "source"])
+
+
+async def is_quiet(db: Database, team_id: int, now: datetime) -> bool:
+    """Whether the team is in its quiet hours (countdowns falling inside are dropped)."""
+    async with db.read() as session:
+        return team_is_quiet(await teams.by_id(session, team_id), now)

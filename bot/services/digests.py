@@ -17,6 +17,7 @@ from bot.services import (
     client_lapses,
     complaint_stats,
     corrections,
+    kudos,
     outbox,
     pace_alerts,
     rewards,
@@ -147,6 +148,8 @@ class WeeklyDigest:
     competitors: list[WeekSummary] = field(default_factory=list)
     # Complaints opened and closed last week.
     complaints: complaint_stats.WeekComplaints | None = None
+    # Who got the most kudos last week (all tied at the top).
+    thanked: list[kudos.Thanked] = field(default_factory=list)
 
     @property
     def first_day(self) -> date:
@@ -364,6 +367,7 @@ async def weekly_digest(db: Database, team: TeamInfo, monday: date) -> WeeklyDig
         await between(db, team.id, last_week.start, last_week.end),
         await week_summary(db, team, last_week),
         await complaint_stats.week(db, team.id, last_week.start, last_week.end),
+        await kudos.most_thanked(db, team.id, last_week.start, last_week.end),
     )
 
 

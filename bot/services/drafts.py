@@ -45,6 +45,7 @@ class DraftKind(StrEnum):
     COMPLAINT = "complaint"
     COMPLAINT_NOTE = "complaint_note"
     CORRECT = "correct"
+    KUDOS = "kudos"
 
 
 def expired(draft: Draft, now: datetime) -> bool:

@@ -80,6 +80,16 @@ class Reason(StrEnum):
     ANNOUNCE_NOBODY = "announce_nobody"
     COMPLAINT_CLOSED = "complaint_closed"
     COMPLAINT_MOVED = "complaint_moved"
+    # duels and kudos
+    NOT_IN_TEAM = "not_in_team"
+    DUEL_USAGE = "duel_usage"
+    DUEL_SELF = "duel_self"
+    DUEL_OPEN = "duel_open"
+    DUEL_NOT_YOURS = "duel_not_yours"
+    DUEL_EXPIRED = "duel_expired"
+    KUDOS_SELF = "kudos_self"
+    KUDOS_NONE_LEFT = "kudos_none_left"
+    KUDOS_REASON = "kudos_reason"
 
 
 class Refused(Exception):

@@ -37,9 +37,12 @@ def is_quiet(start: time, end: time, zone: ZoneInfo, moment: datetime) -> bool:
 class HasQuietHours(Protocol):
     """A team row or view: its zone and its quiet hours as stored ("HH:MM")."""
 
-    timezone: str
-    quiet_start: str
-    quiet_end: str
+    @property
+    def timezone(self) -> str: ...
+    @property
+    def quiet_start(self) -> str: ...
+    @property
+    def quiet_end(self) -> str: ...
 
 
 def window_of(team: HasQuietHours) -> tuple[time, time]:

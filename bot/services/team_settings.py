@@ -35,6 +35,9 @@ class Field(StrEnum):
     KEY_DAYS = "key_days"
     PACE = "pace"
     QUIET_HOURS = "quiet_hours"
+    DUEL_POINTS = "duel_points"
+    KUDOS_ALLOWANCE = "kudos_allowance"
+    KUDOS_POINTS = "kudos_points"
 
 
 @dataclass
@@ -46,6 +49,13 @@ WIZARD = Wizard(DraftKind.SETTINGS, Field, SettingsData)
 FIELDS = tuple(field.value for field in Field)
 MAX_POINTS = 10_000
 MAX_KEY_DAYS = 365
+MAX_KUDOS_ALLOWANCE = 100
+# The peer-play fields: a whole number each, up to its limit.
+PLAY_LIMITS = {
+    Field.DUEL_POINTS: MAX_POINTS,
+    Field.KUDOS_ALLOWANCE: MAX_KUDOS_ALLOWANCE,
+    Field.KUDOS_POINTS: MAX_POINTS,
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +75,10 @@ class SettingsView:
     @property
     def has_quiet_hours(self) -> bool:
         return self.quiet_start != self.quiet_end
+
+    duel_points: int = 20
+    kudos_allowance: int = 5
+    kudos_points: int = 5
 
 
 async def view(db: Database, actor: Actor, today: date) -> SettingsView:
@@ -90,6 +104,9 @@ async def view(db: Database, actor: Actor, today: date) -> SettingsView:
         team.pace_threshold,
         team.quiet_start,
         team.quiet_end,
+        team.duel_points,
+        team.kudos_allowance,
+        team.kudos_points,
     )
 
 
@@ -180,6 +197,11 @@ def _values(field: Field, text: str, max_minor: int) -> dict[str, object]:
         if not is_number(percent) or not 1 <= int(percent) <= 100:
             raise Refused(Reason.BAD_NUMBER, limit=100)
         return {"pace_threshold": int(percent)}
+    if field in PLAY_LIMITS:
+        number, limit = text.strip(), PLAY_LIMITS[field]
+        if not is_number(number) or int(number) > limit:
+            raise Refused(Reason.BAD_NUMBER, limit=limit)
+        return {field.value: int(number)}
     if field is Field.POINTS:
         return {"reward_points": _parse_points(text)}
     if field is Field.COUNTRY:

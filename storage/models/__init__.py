@@ -47,6 +47,7 @@ from storage.models.outputs import (
     RewardItem,
     Target,
 )
+from storage.models.play import CheerPerson, Duel, DuelStatus, Kudos
 from storage.models.sales import (
     Client,
     ClientContact,
@@ -74,6 +75,7 @@ __all__ = [
     "Badge",
     "Base",
     "Celebration",
+    "CheerPerson",
     "Claim",
     "Client",
     "ClientContact",
@@ -92,8 +94,11 @@ __all__ = [
     "DayMark",
     "DayOff",
     "Draft",
+    "Duel",
+    "DuelStatus",
     "InboxUpdate",
     "Invite",
+    "Kudos",
     "LiveBoard",
     "Meeting",
     "MeetingKind",

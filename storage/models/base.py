@@ -75,6 +75,10 @@ class Team(Base):
     # Quiet hours [start, end) in the team's zone, across midnight when start > end; equal: none.
     quiet_start: Mapped[str] = mapped_column(String(5), server_default="21:00")
     quiet_end: Mapped[str] = mapped_column(String(5), server_default="08:00")
+    # Peer play: what a duel's winner gets, how many kudos a member may give a month, each worth.
+    duel_points: Mapped[int] = mapped_column(Integer, server_default="20")
+    kudos_allowance: Mapped[int] = mapped_column(Integer, server_default="5")
+    kudos_points: Mapped[int] = mapped_column(Integer, server_default="5")
 
 
 class Person(Base):

@@ -198,6 +198,8 @@ class Redemption(Base):
 
 class Contest(Base):
     __tablename__ = "contests"
+    # A recurring contest's rounds: each round a contest of its own, numbered within its series.
+    __table_args__ = (UniqueConstraint("series_id", "round_no", name="uq_contests_round"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     team_id: Mapped[int] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"), index=True)
@@ -214,6 +216,11 @@ class Contest(Base):
     leader_key: Mapped[str | None] = mapped_column(String(200))
     leader_posted_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # day | week | month: when this round ends, the next one is made (None: no next round).
+    repeat: Mapped[str | None] = mapped_column(String(8))
+    # The first round's id, on every round of a recurring contest (None: a one-off contest).
+    series_id: Mapped[int | None] = mapped_column(Integer)
+    round_no: Mapped[int] = mapped_column(Integer, server_default="1")
 
 
 class ContestSquad(Base):

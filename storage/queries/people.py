@@ -46,6 +46,12 @@ PERSON_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sale_corrections", "changed_by"),
     ("days_off", "person_id"),
     ("days_off", "created_by"),
+    ("duels", "challenger_id"),
+    ("duels", "rival_id"),
+    ("duels", "winner_id"),
+    ("kudos", "giver_id"),
+    ("kudos", "receiver_id"),
+    ("cheer_people", "person_id"),
 )
 
 

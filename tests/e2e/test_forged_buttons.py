@@ -144,6 +144,11 @@ async def show_every_button(h: Harness) -> tuple[dict[str, FakeUser], Buttons]:
     step = (await h.say(bartek, "two for one"))[0]
     seen.collect()
     await h.tap(bartek, step, button(step, "Skip"))
+    # His duel and kudos pickers, and his challenge to Anna (left unanswered).
+    await h.say(bartek, "/duel week")
+    await h.say(bartek, "/kudos")
+    await h.say(bartek, "/duel @anna")
+    seen.collect()
     # Another team's coordinator with a contest draft open at the squads step.
     olek, zosia = h.server.user(2, "Olek", language_code="en"), h.server.user(20, "Zosia", language_code="en")
     await h.coordinator(olek, "South", locale="en")
@@ -359,7 +364,9 @@ async def answered_and_idle(h: Harness, pressed: dict[str, tuple[str, str]]) -> 
         )
 
     try:
-        await h.server.wait_for(done)
+        # A batch holds every prefix's forgeries of one button: on a loaded two-core machine it
+        # took over 10 s on PostgreSQL; a press that never gets answered still fails here.
+        await h.server.wait_for(done, timeout=60)
     except AssertionError:
         spinning = [pressed[q] for q in pressed if q in h.server._open_queries]
         raise AssertionError(f"{len(spinning)} presses left spinning, e.g. {spinning[:5]}") from None

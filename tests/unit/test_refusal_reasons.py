@@ -19,6 +19,9 @@ DETAILS = {
     "start": "21:00",
     "end": "08:00",
     "times": ["22:00"],
+    "rival": "Ola",
+    "allowance": 5,
+    "max": 300,
 }
 
 

@@ -30,8 +30,11 @@ from bot.services.competitors import CompetitorNotes, NoteLine, NotesList, WeekS
 from bot.services.contests import ContestDraft, ContestView, Entry
 from bot.services.corrections import Change, CorrectedLate, CorrectStep, Field, SaleCard
 from bot.services.digests import DailyDigest, DailyPost, RepLine, WeekLine, WeeklyDigest
+from bot.services.duels import DuelView, Side
 from bot.services.errors import Reason
 from bot.services.exports import Workbook as ExportedBook
+from bot.services.kudos import Given as KudosGiven
+from bot.services.kudos import Peer, Thanked
 from bot.services.leave import Leave, LeaveSet
 from bot.services.live_board import Board, ContestLead
 from bot.services.managers import TeamLine, holder_of
@@ -114,8 +117,11 @@ CONTESTS = [
         True,
         CONTEST_ENTRIES,
         CONTEST_ENTRIES[:1],
+        repeat,
+        round_no,
     )
-    for kind in ("amount", "count", "race", "squads")
+    for kind in ("amount", "count", "race", "squads", "percent")
+    for repeat, round_no in ((None, 1), ("week", 3), (None, 2))
 ]
 ITEM = ItemView(3, EVIL, 120, 4, False)
 REQUEST = RedemptionView(7, ITEM, 1, EVIL, "pl", "requested")
@@ -129,7 +135,38 @@ CONTEST_DATA = {
     "squads": {"1": 2},
 }
 
+DUEL_SIDES = (Side(1, EVIL, "pl", 120_000), Side(2, EVIL, None, 80_000))
+DUELS = [
+    DuelView(5, 1, span, status, 21, *DUEL_SIDES, NOW, NOW, NOW, winner)
+    for span in ("day", "week")
+    for status, winner in (
+        ("pending", None),
+        ("accepted", None),
+        ("declined", None),
+        ("finished", 1),
+        ("finished", None),
+    )
+]
+
 SAMPLES: dict[str, list[dict[str, Any]]] = {
+    "kudos_choose": [
+        {"page": page_of(items, 0, query)} for items, query in (([], ""), (list(range(25)), EVIL))
+    ],
+    "kudos_ask": [{"peer": Peer(1, EVIL, EVIL), "max": 300}],
+    "kudos_given": [{"given": KudosGiven(1, EVIL, 2, EVIL, "pl", EVIL, 5, left)} for left in (0, 1, 4)],
+    "kudos_received": [
+        {"given": KudosGiven(1, EVIL, 2, EVIL, None, reason, 5, 3)} for reason in (EVIL, None)
+    ],
+    "duel_choose": [
+        {"page": page_of(items, 0, query), "span": span}
+        for items, query in (([], ""), (list(range(25)), EVIL))
+        for span in ("day", "week")
+    ],
+    "duel_sent": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_challenge": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_answered": [{"duel": d, "team": TEAM} for d in DUELS[1:3]],
+    "duel_expired": [{"duel": d, "team": TEAM} for d in DUELS],
+    "duel_result": [{"duel": d, "team": TEAM} for d in DUELS[3:5] + DUELS[8:]],
     "apology": [{}],
     "unavailable": [{}],
     "stranger": [{}],
@@ -192,6 +229,9 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "start": "21:00",
             "end": "08:00",
             "times": ["22:00"],
+            "rival": EVIL,
+            "allowance": 5,
+            "max": 300,
         }
         for reason in (*(r.value for r in Reason), "other")
     ],
@@ -374,6 +414,12 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "team": TEAM,
         },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0), "team": TEAM},
+        {
+            "digest": WeeklyDigest(
+                date(2026, 11, 30), [], None, None, 0, 0, thanked=[Thanked(EVIL, 3), Thanked(EVIL, 3)]
+            ),
+            "team": TEAM,
+        },
         {"digest": WeeklyDigest(date(2026, 11, 30), [], None, None, 0, 0, [MEETING]), "team": TEAM},
         {
             "digest": WeeklyDigest(
@@ -412,8 +458,23 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
             "name_empty",
         )
     ]
-    + [{"draft": ContestDraft("t", "title", {}, [], None), "team": TEAM, "max_minor": 10**9}],
+    + [{"draft": ContestDraft("t", "title", {}, [], None), "team": TEAM, "max_minor": 10**9}]
+    + [
+        {
+            "draft": ContestDraft("t", "confirm", {**CONTEST_DATA, "repeat": r}, [], None),
+            "team": TEAM,
+            "max_minor": 10**9,
+            "page": None,
+        }
+        for r in ("day", "week", "month", "")
+    ],
     "contest_saved": [{"contest": c, "team": TEAM} for c in CONTESTS],
+    "contest_countdown": [
+        {"contest": c, "team": TEAM, "phase": phase, "now": NOW - timedelta(days=3)}
+        for c in CONTESTS
+        for phase in ("start", "half", "last")
+    ],
+    "contest_series_stopped": [{"contest": c, "team": TEAM} for c in CONTESTS],
     "contest_list": [
         {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(hours=3)},
         {"contests": CONTESTS, "team": TEAM, "now": NOW - timedelta(days=-1)},

@@ -399,6 +399,35 @@ class BotApiServer:
             }
             return self.push_update({kind: change})
 
+    def react(
+        self,
+        user: FakeUser | None,
+        chat: FakeChat,
+        message_id: int,
+        old: list[str],
+        new: list[str],
+    ) -> int:
+        """A reaction changed on a message in ``chat`` (``message_reaction``, opt-in as on Telegram);
+        ``user`` None is an anonymous one: Telegram then names the chat, not a user."""
+
+        def emojis(names: list[str]) -> list[JSON]:
+            return [{"type": "emoji", "emoji": name} for name in names]
+
+        change: JSON = {
+            "chat": chat.to_dict(),
+            "message_id": message_id,
+            "date": int(time.time()),
+            "old_reaction": emojis(old),
+            "new_reaction": emojis(new),
+        }
+        if user is None:
+            change["actor_chat"] = chat.to_dict()
+        else:
+            with self._cond:
+                self._users[user.id] = user
+            change["user"] = user.to_dict()
+        return self.push_update({"message_reaction": change})
+
     def push_update(self, update: JSON) -> int:
         """Queue a raw update; ``update_id`` is assigned when missing."""
         with self._cond:
