@@ -84,8 +84,8 @@ async def contest_events(deliverer: Deliverer) -> None:
     ]
     for team_id, key, template, contest, extra in posts:
         if key.startswith("contest-countdown:") and await contests.is_quiet(db, team_id, now):
-            # A countdown due in the quiet hours is dropped, not sent in the morning: claimed bare.
-            await outbox.claim(db, team_id, key, date.min, [], now, force=False)
+            # A countdown is about a day (the start, half time, the last day), not a moment: one
+            # due in the quiet hours (the last day begins at midnight) waits for the morning.
             continue
         try:
             await post_to_group(

@@ -126,9 +126,10 @@ async def test_a_week_long_round_counts_down_at_the_start_at_half_time_and_on_th
         local(12, 4, 13),
         local(12, 4, 14),
         local(12, 7, 0, 30),
-        local(12, 7, 10),
     ):
         await t.tick_at(at)
+    assert len(group_posts(h, "⏳")) == 2  # the last day begins in the quiet hours: not yet
+    await t.tick_at(local(12, 7, 10))
     countdown = group_posts(h, "⏳")
     assert len(countdown) == 3
     assert "The contest is on!" in countdown[0]
