@@ -26,10 +26,19 @@ from telegram.ext import (
 from bot import menus
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
-from bot.inbox import STRANDED_AFTER, InboxApplication, InboxRequest, prune_job, redeliver_job, resume
+from bot.inbox import (
+    STRANDED_AFTER,
+    InboxApplication,
+    InboxRequest,
+    prune_job,
+    redeliver,
+    redeliver_job,
+    resume,
+)
 from bot.ordering import ChatOrder
 from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
+from bot.services import inbox as inbox_service
 from bot.services import managers
 from handlers import (
     announce,
@@ -106,22 +115,51 @@ LOCK_CHECK_INTERVAL = 5.0
 
 async def become_active(app: App, deps: Deps, lock: ActiveLock) -> None:
     """Wait as a standby until this process holds the active lock; then watch that it keeps it."""
-    if not await lock.try_acquire(deps.clock()):
+    await lock.listen(inbox_service.STANDBY_CHANNEL, lambda payload: _from_standby(app, deps, payload))
+    if not await _try_lock(deps, lock):
         log.info("standby: another instance is active; waiting to take over")
         while True:  # polled: the lock's holder may be a process on another machine
             await asyncio.sleep(STANDBY_POLL)
-            if await lock.try_acquire(deps.clock()):
+            if await _try_lock(deps, lock):
                 break
     log.info("active")
 
     async def watch(_context: BotContext) -> None:
-        if not await lock.alive():
-            # Another instance takes over: this one stops before it could send anything twice.
-            log.error("lost the active lock (the database connection broke); stopping")
-            app.stop_running()
+        if await lock.alive():
+            return
+        # The lock's connection broke (the database restarted or the network cut it): take the
+        # lock again on a new one, unless another instance has it by now.
+        await lock.release()
+        try:
+            if await lock.try_acquire(deps.clock()):
+                log.warning("the active lock's connection broke; the lock is held again")
+                return
+        except Exception as exc:
+            # The database is away: this instance goes on (everything it does needs the database,
+            # where claims, takes and the outbox keep each effect once) and tries at the next check.
+            log.warning("the active lock's connection broke and the database does not answer: %s", exc)
+            return
+        # Another instance is active now: this one stops before it could send anything twice.
+        log.error("another instance took the active lock; stopping")
+        app.stop_running()
 
     if app.job_queue is not None:
         app.job_queue.run_repeating(watch, interval=LOCK_CHECK_INTERVAL, first=LOCK_CHECK_INTERVAL)
+
+
+async def _try_lock(deps: Deps, lock: ActiveLock) -> bool:
+    """The lock, or False while it is held elsewhere or the database is away (a standby waits on)."""
+    try:
+        return await lock.try_acquire(deps.clock())
+    except Exception as exc:
+        log.warning("cannot ask for the active lock, the database does not answer: %s", exc)
+        return False
+
+
+def _from_standby(app: App, deps: Deps, payload: str) -> None:
+    """A standby stored an update Telegram posted to it: handed out here at once."""
+    if payload.isdigit():
+        app.create_task(redeliver(app, deps, int(payload)), name=f"standby-update-{payload}")
 
 
 def build_application(deps: Deps, *, webhook: bool = False) -> App:

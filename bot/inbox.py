@@ -99,6 +99,18 @@ async def resume(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> 
     return len(pending)
 
 
+async def redeliver(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps, update_id: int) -> None:
+    """Queue one stored update that nobody took yet (a standby stored it); taking is atomic, so
+    one queued twice still runs once."""
+    try:
+        raw = await inbox.waiting(deps.db, update_id)
+    except Exception:  # the half-minute job finds it later
+        log.warning("could not read stored update %s", update_id, exc_info=True)
+        return
+    if raw is not None:
+        await app.update_queue.put(Update.de_json(raw, app.bot))
+
+
 async def prune_job(context: BotContext) -> None:
     deps = context.deps
     await inbox.forget_before(deps.db, deps.clock() - PRUNE_AFTER)
