@@ -7,6 +7,7 @@ is in our database; the Application marks each update handled once all its handl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from datetime import timedelta
@@ -19,11 +20,13 @@ from telegram.request import HTTPXRequest, RequestData
 
 from bot.deps import BotContext, Clock, Deps
 from bot.services import inbox
-from storage.db import Database
+from storage.db import Database, is_unavailable
 
 log = logging.getLogger(__name__)
 
 PRUNE_AFTER = timedelta(days=7)
+# While the database is away, storing fetched updates is tried again this often.
+STORE_RETRY = 2.0
 
 
 def without_nul(value: Any) -> Any:
@@ -65,7 +68,7 @@ class InboxRequest(HTTPXRequest):
             try:
                 answer = without_nul(json.loads(payload))
                 updates = answer.get("result") if answer.get("ok") else None
-                await inbox.store(self._db, list(updates or []), self._clock())
+                await self._store(list(updates or []))
                 payload = json.dumps(answer).encode()
             except Exception as exc:
                 # Not stored, so not handed on: PTB asks again with the same offset, and Telegram
@@ -74,9 +77,35 @@ class InboxRequest(HTTPXRequest):
                 raise NetworkError(f"could not store fetched updates: {exc}") from exc
         return status, payload
 
+    async def _store(self, updates: list[dict[str, Any]]) -> None:
+        """Store, waiting out a database outage here: PTB would retry getUpdates at ever longer
+        intervals (up to 30 s) and answer nothing sooner; Telegram keeps the updates meanwhile,
+        since no later offset confirms them, and a shutdown cancels the wait."""
+        waited = 0.0
+        while True:
+            try:
+                await inbox.store(self._db, updates, self._clock())
+                break
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                if waited == 0:
+                    log.warning("the database is unavailable; %s fetched updates wait for it", len(updates))
+            await asyncio.sleep(STORE_RETRY)
+            waited += STORE_RETRY
+        if waited:
+            log.info("the database is back; stored the fetched updates after %.0f s", waited)
+
 
 class InboxApplication(Application[ExtBot[None], BotContext, Any, Any, Any, JobQueue[BotContext]]):
     """Marks each update handled once every handler group has run (or stopped it)."""
+
+    async def stop(self) -> None:
+        # Before PTB waits for the running jobs: a fan-out in progress ends after its current send.
+        deps = self.bot_data.get("deps")
+        if isinstance(deps, Deps):
+            deps.stopping = True
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
