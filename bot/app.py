@@ -27,9 +27,11 @@ from bot import menus
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
 from bot.inbox import (
+    OUTAGE_NOTICE,
     STRANDED_AFTER,
     InboxApplication,
     InboxRequest,
+    OutageNotice,
     prune_job,
     redeliver,
     redeliver_job,
@@ -40,6 +42,7 @@ from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
 from bot.services import inbox as inbox_service
 from bot.services import managers
+from bot.settings import pick_locale
 from handlers import (
     announce,
     catalogue,
@@ -188,13 +191,14 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
         if deps.active_lock is not None:
             await deps.active_lock.release()
 
+    notice = OutageNotice()
     builder = Application.builder().updater(None) if webhook else Application.builder()  # bot.webhook
     app: App = (
         builder.application_class(InboxApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
-        .get_updates_request(InboxRequest(deps.db, deps.clock))
+        .get_updates_request(InboxRequest(deps.db, deps.clock, notice))
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Different chats side by side, each chat's and each person's updates in order.
@@ -207,6 +211,14 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
         .build()
     )
     app.bot_data["deps"] = deps
+
+    async def tell_unavailable(chat_id: int, language: str | None) -> None:
+        # No database to ask for the person's team: their Telegram language, else the default.
+        locale = pick_locale(language, None, settings.locale)
+        await app.bot.send_message(chat_id=chat_id, text=deps.renderer.render("unavailable", locale))
+
+    notice.send = tell_unavailable
+    app.bot_data[OUTAGE_NOTICE] = notice  # the webhook tells the same way (bot.webhook)
     register(app)
     return app
 

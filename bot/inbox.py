@@ -10,6 +10,8 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -44,12 +46,53 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+# Where the Application keeps its OutageNotice (bot_data), for the webhook's requests.
+OUTAGE_NOTICE = "outage_notice"
+
+
+class OutageNotice:
+    """ "Temporarily unavailable" to whoever writes in a private chat while the database is away,
+    once per update: their update waits (at Telegram, or in the webhook's retries) and is handled
+    when the database is back, but they are not left wondering meanwhile."""
+
+    REMEMBERED = 1000
+
+    def __init__(self) -> None:
+        # (chat id, the person's Telegram language): set by the composition root.
+        self.send: Callable[[int, str | None], Awaitable[None]] | None = None
+        self._told: deque[int] = deque(maxlen=self.REMEMBERED)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def tell(self, updates: list[dict[str, Any]]) -> None:
+        """Started beside the caller, which goes on waiting for the database."""
+        task = asyncio.create_task(self._tell(updates))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tell(self, updates: list[dict[str, Any]]) -> None:
+        for raw in updates:
+            message, update_id = raw.get("message"), raw.get("update_id")
+            if not isinstance(message, dict) or type(update_id) is not int or update_id in self._told:
+                continue
+            if self.send is None:
+                continue
+            chat, sender = message.get("chat") or {}, message.get("from") or {}
+            if chat.get("type") != "private" or type(chat.get("id")) is not int:
+                continue
+            self._told.append(update_id)
+            try:
+                await self.send(chat["id"], sender.get("language_code"))
+            except Exception as exc:  # best effort, as every apology
+                log.warning("could not tell chat %s the bot is unavailable: %s", chat["id"], exc)
+
+
 class InboxRequest(HTTPXRequest):
     """The getUpdates connection: every answer is stored before PTB parses it."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, notice: OutageNotice | None = None) -> None:
         super().__init__()
         self._db, self._clock = db, clock
+        self._notice = notice
 
     async def do_request(
         self,
@@ -91,6 +134,8 @@ class InboxRequest(HTTPXRequest):
                     raise
                 if waited == 0:
                     log.warning("the database is unavailable; %s fetched updates wait for it", len(updates))
+                    if self._notice is not None:
+                        self._notice.tell(updates)
             await asyncio.sleep(STORE_RETRY)
             waited += STORE_RETRY
         if waited:

@@ -28,9 +28,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.deps import Deps
-from bot.inbox import without_nul
+from bot.inbox import OUTAGE_NOTICE, OutageNotice, without_nul
 from bot.services import inbox
 from bot.settings import Settings, listen_address
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -132,8 +133,11 @@ def web_app(app: App, deps: Deps, role: Role) -> Starlette:
                 # Telegram still posting here (the webhook is set before a takeover, or a proxy
                 # sends to every instance): stored all the same, and the active instance is told.
                 await inbox.store_for_active(deps.db, raw, deps.clock())
-        except Exception:
+        except Exception as exc:
             log.exception("could not store posted update %s", raw["update_id"])
+            notice = app.bot_data.get(OUTAGE_NOTICE)
+            if is_unavailable(exc) and isinstance(notice, OutageNotice):
+                notice.tell([raw])  # once, however often Telegram posts it again meanwhile
             return Response(status_code=500)  # Telegram posts it again later
         # Committed: now Telegram may forget it. A repost is stopped by the gate (inbox.take).
         if active:
