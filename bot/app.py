@@ -128,19 +128,25 @@ async def become_active(app: App, deps: Deps, lock: ActiveLock) -> None:
     log.info("active")
 
     async def watch(_context: BotContext) -> None:
-        if await lock.alive():
+        if not deps.lock_lost and await lock.alive():
             return
         # The lock's connection broke (the database restarted or the network cut it): take the
         # lock again on a new one, unless another instance has it by now.
         await lock.release()
         try:
-            if await lock.try_acquire(deps.clock()):
-                log.warning("the active lock's connection broke; the lock is held again")
-                return
+            got = await lock.try_acquire(deps.clock())
         except Exception as exc:
-            # The database is away: this instance goes on (everything it does needs the database,
-            # where claims, takes and the outbox keep each effect once) and tries at the next check.
-            log.warning("the active lock's connection broke and the database does not answer: %s", exc)
+            if not deps.lock_lost:
+                # Everything this instance does needs the database. Its ticks pause; it keeps
+                # polling, so a lone instance can still tell people it is unavailable (an update
+                # it cannot store blocks its poll, Telegram keeps it, and a standby that reaches
+                # the database and took over fetches it too), and it asks for the lock again later.
+                log.warning("lost the active lock and the database does not answer (%s)", exc)
+            deps.lock_lost = True
+            return
+        if got:
+            log.warning("the active lock's connection broke; the lock is held again")
+            deps.lock_lost = False
             return
         # Another instance is active now: this one stops before it could send anything twice.
         log.error("another instance took the active lock; stopping")

@@ -117,6 +117,8 @@ async def tick(deliverer: Deliverer) -> None:
 
 async def scheduler_job(context: BotContext) -> None:
     """The JobQueue's repeating job: one tick; a failing tick must not stop the schedule."""
+    if context.deps.lock_lost:
+        return  # not active for now (see Deps.lock_lost)
     try:
         await tick(Deliverer(context.deps, context.bot))
     except Exception as exc:  # the next tick tries again

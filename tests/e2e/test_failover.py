@@ -274,3 +274,56 @@ async def test_postgresql_cut_off_for_30_s_while_reps_report_the_bot_recovers_an
             if run.proc.poll() is None:
                 run.kill_9()
     assert sorted(await _amounts(db_url)) == [50000, 123450]
+
+
+async def test_an_active_instance_cut_off_from_postgresql_is_replaced_within_10_s_and_then_stops(
+    tmp_path: Path, db_url: str
+) -> None:
+    """The active instance reaches PostgreSQL through a proxy the test closes; the standby (on a
+    direct connection) takes over and serves the rep; once the first can reach the database again
+    it finds the lock taken and stops by itself (exit 0), having sent nothing twice."""
+    postgresql_only(db_url)
+    code = await _coordinator_code(db_url)
+    url = make_url(db_url)
+    proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
+    await proxy.open()
+    proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
+    with BotApiServer() as server:
+        boss = Chat(server, server.user(1, "Kasia", language_code="en"))
+        first = start_run(run_env(server, proxied), tmp_path, "first")
+        runs = [first]
+        try:
+            await until_active(db_url, first)
+            second = start_run(run_env(server, db_url), tmp_path, "second")
+            runs.append(second)
+            await until_standby(second)
+            assert "now a coordinator" in await boss.say(f"/start {code}")
+            assert "Who is the client" in await boss.say("/report")
+            await proxy.close()
+            loop = asyncio.get_running_loop()
+            cut_at = loop.time()
+            await until_active(db_url, second, timeout=TAKEOVER)
+            assert loop.time() - cut_at <= TAKEOVER
+            # The standby serves the conversation on (the cut-off one may also have told the rep
+            # it is unavailable, if its poll got the update first).
+            server.send_message(boss.user, "Acme")
+
+            def asked_amount() -> bool:
+                return any("What is the amount" in m.shown for m in server.messages_to(boss.user.id))
+
+            await server.wait_for(asked_amount, timeout=60)
+            await proxy.open()
+            assert await asyncio.to_thread(first.proc.wait, 60) == 0, first.text()
+            assert "another instance took the active lock; stopping" in first.text()
+            assert "product" in await boss.say("500")
+            assert "Check the sale" in await boss.say("Gadget")
+            await boss.save()
+            assert await second.stop() == 0, second.text()
+        finally:
+            await proxy.close()
+            for run in runs:
+                if run.proc.poll() is None:
+                    run.kill_9()
+        asked = [m for m in server.messages_to(boss.user.id) if "What is the amount" in m.shown]
+        assert len(asked) == 1  # "Acme" answered once
+    assert await _amounts(db_url) == [50000]
