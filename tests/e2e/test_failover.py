@@ -9,6 +9,8 @@ is stopped while it is under way. The test server records every message it accep
 from __future__ import annotations
 
 import asyncio
+import re
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -19,6 +21,7 @@ from bot.services import teams
 from storage.db import Database
 from storage.models import OutboxStatus, Sale
 from tests.support.botapi import BotApiServer, FakeUser
+from tests.support.cli import SALESBOT
 from tests.support.factories import T0
 from tests.support.processes import (
     Run,
@@ -204,6 +207,11 @@ async def test_kill_9_of_the_active_instance_mid_report_the_standby_takes_over_a
             killed_at = loop.time()
             await until_active(db_url, second, timeout=TAKEOVER)
             assert loop.time() - killed_at <= TAKEOVER
+            status = await asyncio.to_thread(
+                subprocess.run, [SALESBOT, "status"], env=env, capture_output=True, text=True, timeout=120
+            )
+            assert status.returncode == 0, status.stderr
+            assert re.fullmatch(rf"active .+:{second.pid} since \S+Z", status.stdout.splitlines()[2])
             assert "product" in await rep.say("1 234,50")  # the same conversation, next step
             assert "Check the sale" in await rep.say("Gadget")
             await rep.save()

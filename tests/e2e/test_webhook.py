@@ -147,22 +147,39 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
         assert await _counts(db_url, join["update_id"]) == (1, 1)
 
 
-async def test_health_is_503_while_the_database_is_unreachable(tmp_path: Path, db_url: str) -> None:
+async def test_while_the_database_is_unreachable_health_is_503_and_a_posted_update_is_told_and_kept(
+    tmp_path: Path, db_url: str
+) -> None:
+    """An update posted while the database is away gets 500 (Telegram posts it again) and the
+    person is told once, in their language, that the bot is temporarily unavailable; posted again
+    once the database is back, it is handled."""
     url = make_url(db_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip("cut off through a TCP proxy in front of PostgreSQL")
+    code = await _team_with_code(db_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.open()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     try:
         with BotApiServer() as server:
+            boss = server.user(1, "Kasia", language_code="pl")
+            join = server.updates[server.send_message(boss, f"/start {code}")]
             async with webhook_bot(server, proxied, tmp_path) as bot:
                 await proxy.close()
                 answer = await bot.health()
                 assert answer.status_code == 503
                 assert answer.json()["role"] == "active"
+                assert await bot.post(join) == 500
+                told = await server.wait_for_messages(boss.id, 1, timeout=30)
+                assert "Chwilowo nie działam" in told[0].shown, told[0].shown
+                assert await bot.post(join) == 500  # Telegram's retry: not told again
                 await proxy.open()
                 assert (await bot.health()).json() == {"role": "active", "database": "ok"}
+                assert await bot.post(join) == 200
+                await server.wait_for_messages(boss.id, 2, timeout=30)
+            shown = [m.shown for m in server.messages_to(boss.id)]
+            assert len(shown) == 2 and "Chwilowo nie działam" not in shown[1], shown
+        assert await _counts(db_url, join["update_id"]) == (1, 1)
     finally:
         await proxy.close()
 
