@@ -27,11 +27,23 @@ from telegram.ext import (
 from bot import menus
 from bot.callbacks import Prefix
 from bot.deps import BotContext, Deps
-from bot.inbox import STRANDED_AFTER, InboxApplication, InboxRequest, prune_job, redeliver_job, resume
+from bot.inbox import (
+    OUTAGE_NOTICE,
+    STRANDED_AFTER,
+    InboxApplication,
+    InboxRequest,
+    OutageNotice,
+    prune_job,
+    redeliver,
+    redeliver_job,
+    resume,
+)
 from bot.ordering import ChatOrder
 from bot.pacing import Pacer
 from bot.scheduler.tick import TICK_INTERVAL, scheduler_job
+from bot.services import inbox as inbox_service
 from bot.services import managers
+from bot.settings import pick_locale
 from handlers import (
     announce,
     catalogue,
@@ -116,22 +128,57 @@ LOCK_CHECK_INTERVAL = 5.0
 
 async def become_active(app: App, deps: Deps, lock: ActiveLock) -> None:
     """Wait as a standby until this process holds the active lock; then watch that it keeps it."""
-    if not await lock.try_acquire(deps.clock()):
+    await lock.listen(inbox_service.STANDBY_CHANNEL, lambda payload: _from_standby(app, deps, payload))
+    if not await _try_lock(deps, lock):
         log.info("standby: another instance is active; waiting to take over")
         while True:  # polled: the lock's holder may be a process on another machine
             await asyncio.sleep(STANDBY_POLL)
-            if await lock.try_acquire(deps.clock()):
+            if await _try_lock(deps, lock):
                 break
     log.info("active")
 
     async def watch(_context: BotContext) -> None:
-        if not await lock.alive():
-            # Another instance takes over: this one stops before it could send anything twice.
-            log.error("lost the active lock (the database connection broke); stopping")
-            app.stop_running()
+        if not deps.lock_lost and await lock.alive():
+            return
+        # The lock's connection broke (the database restarted or the network cut it): take the
+        # lock again on a new one, unless another instance has it by now.
+        await lock.release()
+        try:
+            got = await lock.try_acquire(deps.clock())
+        except Exception as exc:
+            if not deps.lock_lost:
+                # Everything this instance does needs the database. Its ticks pause; it keeps
+                # polling, so a lone instance can still tell people it is unavailable (an update
+                # it cannot store blocks its poll, Telegram keeps it, and a standby that reaches
+                # the database and took over fetches it too), and it asks for the lock again later.
+                log.warning("lost the active lock and the database does not answer (%s)", exc)
+            deps.lock_lost = True
+            return
+        if got:
+            log.warning("the active lock's connection broke; the lock is held again")
+            deps.lock_lost = False
+            return
+        # Another instance is active now: this one stops before it could send anything twice.
+        log.error("another instance took the active lock; stopping")
+        app.stop_running()
 
     if app.job_queue is not None:
         app.job_queue.run_repeating(watch, interval=LOCK_CHECK_INTERVAL, first=LOCK_CHECK_INTERVAL)
+
+
+async def _try_lock(deps: Deps, lock: ActiveLock) -> bool:
+    """The lock, or False while it is held elsewhere or the database is away (a standby waits on)."""
+    try:
+        return await lock.try_acquire(deps.clock())
+    except Exception as exc:
+        log.warning("cannot ask for the active lock, the database does not answer: %s", exc)
+        return False
+
+
+def _from_standby(app: App, deps: Deps, payload: str) -> None:
+    """A standby stored an update Telegram posted to it: handed out here at once."""
+    if payload.isdigit():
+        app.create_task(redeliver(app, deps, int(payload)), name=f"standby-update-{payload}")
 
 
 def build_application(deps: Deps, *, webhook: bool = False) -> App:
@@ -160,13 +207,14 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
         if deps.active_lock is not None:
             await deps.active_lock.release()
 
+    notice = OutageNotice()
     builder = Application.builder().updater(None) if webhook else Application.builder()  # bot.webhook
     app: App = (
         builder.application_class(InboxApplication)
         .token(settings.token)
         .base_url(settings.api_base_url)
         .base_file_url(file_base_url(settings.api_base_url))
-        .get_updates_request(InboxRequest(deps.db, deps.clock))
+        .get_updates_request(InboxRequest(deps.db, deps.clock, notice))
         .context_types(ContextTypes(context=BotContext))
         .defaults(Defaults(parse_mode=ParseMode.HTML))
         # Different chats side by side, each chat's and each person's updates in order.
@@ -179,6 +227,14 @@ def build_application(deps: Deps, *, webhook: bool = False) -> App:
         .build()
     )
     app.bot_data["deps"] = deps
+
+    async def tell_unavailable(chat_id: int, language: str | None) -> None:
+        # No database to ask for the person's team: their Telegram language, else the default.
+        locale = pick_locale(language, None, settings.locale)
+        await app.bot.send_message(chat_id=chat_id, text=deps.renderer.render("unavailable", locale))
+
+    notice.send = tell_unavailable
+    app.bot_data[OUTAGE_NOTICE] = notice  # the webhook tells the same way (bot.webhook)
     register(app)
     return app
 

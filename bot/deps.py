@@ -40,6 +40,12 @@ class Deps:
     background: Background = field(default_factory=Background)
     # `salesbot run` holds it: one active instance per database (None in tests and one-shot commands).
     active_lock: ActiveLock | None = None
+    # Set when the Application begins to stop (SIGTERM): deliveries finish the send in flight
+    # and leave the rest pending for the next start, instead of holding the shutdown up.
+    stopping: bool = False
+    # Set while the active lock is lost and cannot be taken again (the database is away): the
+    # scheduler does not tick then (`bot.app.become_active`); cleared when the lock is held again.
+    lock_lost: bool = False
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

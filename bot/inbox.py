@@ -7,8 +7,11 @@ is in our database; the Application marks each update handled once all its handl
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+from collections import deque
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
@@ -19,11 +22,13 @@ from telegram.request import HTTPXRequest, RequestData
 
 from bot.deps import BotContext, Clock, Deps
 from bot.services import inbox
-from storage.db import Database
+from storage.db import Database, is_unavailable
 
 log = logging.getLogger(__name__)
 
 PRUNE_AFTER = timedelta(days=7)
+# While the database is away, storing fetched updates is tried again this often.
+STORE_RETRY = 2.0
 
 
 def without_nul(value: Any) -> Any:
@@ -41,12 +46,53 @@ def without_nul(value: Any) -> Any:
     return value
 
 
+# Where the Application keeps its OutageNotice (bot_data), for the webhook's requests.
+OUTAGE_NOTICE = "outage_notice"
+
+
+class OutageNotice:
+    """ "Temporarily unavailable" to whoever writes in a private chat while the database is away,
+    once per update: their update waits (at Telegram, or in the webhook's retries) and is handled
+    when the database is back, but they are not left wondering meanwhile."""
+
+    REMEMBERED = 1000
+
+    def __init__(self) -> None:
+        # (chat id, the person's Telegram language): set by the composition root.
+        self.send: Callable[[int, str | None], Awaitable[None]] | None = None
+        self._told: deque[int] = deque(maxlen=self.REMEMBERED)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    def tell(self, updates: list[dict[str, Any]]) -> None:
+        """Started beside the caller, which goes on waiting for the database."""
+        task = asyncio.create_task(self._tell(updates))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _tell(self, updates: list[dict[str, Any]]) -> None:
+        for raw in updates:
+            message, update_id = raw.get("message"), raw.get("update_id")
+            if not isinstance(message, dict) or type(update_id) is not int or update_id in self._told:
+                continue
+            if self.send is None:
+                continue
+            chat, sender = message.get("chat") or {}, message.get("from") or {}
+            if chat.get("type") != "private" or type(chat.get("id")) is not int:
+                continue
+            self._told.append(update_id)
+            try:
+                await self.send(chat["id"], sender.get("language_code"))
+            except Exception as exc:  # best effort, as every apology
+                log.warning("could not tell chat %s the bot is unavailable: %s", chat["id"], exc)
+
+
 class InboxRequest(HTTPXRequest):
     """The getUpdates connection: every answer is stored before PTB parses it."""
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, db: Database, clock: Clock, notice: OutageNotice | None = None) -> None:
         super().__init__()
         self._db, self._clock = db, clock
+        self._notice = notice
 
     async def do_request(
         self,
@@ -65,7 +111,7 @@ class InboxRequest(HTTPXRequest):
             try:
                 answer = without_nul(json.loads(payload))
                 updates = answer.get("result") if answer.get("ok") else None
-                await inbox.store(self._db, list(updates or []), self._clock())
+                await self._store(list(updates or []))
                 payload = json.dumps(answer).encode()
             except Exception as exc:
                 # Not stored, so not handed on: PTB asks again with the same offset, and Telegram
@@ -74,9 +120,37 @@ class InboxRequest(HTTPXRequest):
                 raise NetworkError(f"could not store fetched updates: {exc}") from exc
         return status, payload
 
+    async def _store(self, updates: list[dict[str, Any]]) -> None:
+        """Store, waiting out a database outage here: PTB would retry getUpdates at ever longer
+        intervals (up to 30 s) and answer nothing sooner; Telegram keeps the updates meanwhile,
+        since no later offset confirms them, and a shutdown cancels the wait."""
+        waited = 0.0
+        while True:
+            try:
+                await inbox.store(self._db, updates, self._clock())
+                break
+            except Exception as exc:
+                if not is_unavailable(exc):
+                    raise
+                if waited == 0:
+                    log.warning("the database is unavailable; %s fetched updates wait for it", len(updates))
+                    if self._notice is not None:
+                        self._notice.tell(updates)
+            await asyncio.sleep(STORE_RETRY)
+            waited += STORE_RETRY
+        if waited:
+            log.info("the database is back; stored the fetched updates after %.0f s", waited)
+
 
 class InboxApplication(Application[ExtBot[None], BotContext, Any, Any, Any, JobQueue[BotContext]]):
     """Marks each update handled once every handler group has run (or stopped it)."""
+
+    async def stop(self) -> None:
+        # Before PTB waits for the running jobs: a fan-out in progress ends after its current send.
+        deps = self.bot_data.get("deps")
+        if isinstance(deps, Deps):
+            deps.stopping = True
+        await super().stop()
 
     async def process_update(self, update: object) -> None:
         await super().process_update(update)
@@ -97,6 +171,18 @@ async def resume(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps) -> 
     if pending:
         log.info("resuming %s stored updates", len(pending))
     return len(pending)
+
+
+async def redeliver(app: Application[Any, Any, Any, Any, Any, Any], deps: Deps, update_id: int) -> None:
+    """Queue one stored update that nobody took yet (a standby stored it); taking is atomic, so
+    one queued twice still runs once."""
+    try:
+        raw = await inbox.waiting(deps.db, update_id)
+    except Exception:  # the half-minute job finds it later
+        log.warning("could not read stored update %s", update_id, exc_info=True)
+        return
+    if raw is not None:
+        await app.update_queue.put(Update.de_json(raw, app.bot))
 
 
 async def prune_job(context: BotContext) -> None:

@@ -28,9 +28,10 @@ from telegram import Update
 from telegram.ext import Application
 
 from bot.deps import Deps
-from bot.inbox import without_nul
+from bot.inbox import OUTAGE_NOTICE, OutageNotice, without_nul
 from bot.services import inbox
 from bot.settings import Settings, listen_address
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -113,8 +114,6 @@ def web_app(app: App, deps: Deps, role: Role) -> Starlette:
     async def telegram(request: Request) -> Response:
         if not _secret_matches(request.headers.get(SECRET_HEADER), secret):
             return Response(status_code=403)
-        if not role.active:  # not handled here yet: Telegram posts it again (maybe to the active one)
-            return Response(status_code=503)
         body = await _body(request)
         if body is None:
             return Response(status_code=413)
@@ -126,13 +125,23 @@ def web_app(app: App, deps: Deps, role: Role) -> Starlette:
             update = Update.de_json(raw, app.bot)
         except Exception:
             return Response(status_code=400)
+        active = role.active
         try:
-            await inbox.store(deps.db, [raw], deps.clock())
-        except Exception:
+            if active:
+                await inbox.store(deps.db, [raw], deps.clock())
+            else:
+                # Telegram still posting here (the webhook is set before a takeover, or a proxy
+                # sends to every instance): stored all the same, and the active instance is told.
+                await inbox.store_for_active(deps.db, raw, deps.clock())
+        except Exception as exc:
             log.exception("could not store posted update %s", raw["update_id"])
+            notice = app.bot_data.get(OUTAGE_NOTICE)
+            if is_unavailable(exc) and isinstance(notice, OutageNotice):
+                notice.tell([raw])  # once, however often Telegram posts it again meanwhile
             return Response(status_code=500)  # Telegram posts it again later
         # Committed: now Telegram may forget it. A repost is stopped by the gate (inbox.take).
-        await app.update_queue.put(update)
+        if active:
+            await app.update_queue.put(update)
         return Response(status_code=200)
 
     async def healthz(_request: Request) -> Response:
@@ -168,8 +177,8 @@ class _Server(uvicorn.Server):
 async def serve(app: App, deps: Deps, role: Role | None = None) -> None:
     """Run the web server and the Application in this loop until SIGINT or SIGTERM.
 
-    The server listens first, as a standby (`/healthz` says so, `/telegram` answers 503 so
-    Telegram tries again); post_init waits for the active lock (`bot.app.become_active`) and
+    The server listens first, as a standby (`/healthz` says so, `/telegram` stores what it is
+    given for the active instance); post_init waits for the active lock (`bot.app.become_active`) and
     resumes the stored updates; then the Application starts and Telegram is pointed here.
     """
     role = role or Role()

@@ -13,8 +13,9 @@ import contextlib
 import fcntl
 import os
 import socket
+from collections.abc import Callable
 from datetime import datetime
-from typing import IO
+from typing import IO, Any
 
 import asyncpg  # type: ignore[import-untyped]
 from sqlalchemy.engine import make_url
@@ -23,6 +24,8 @@ from sqlalchemy.engine import make_url
 ACTIVE_LOCK_KEY = 0x5A1E5B08
 # PostgreSQL cuts application_name at 63 bytes.
 NAME_MAX = 63
+# A database that does not answer a connection in this long is taken as away (asyncpg waits 60 s).
+CONNECT_TIMEOUT = 5.0
 
 
 def holder_name(now: datetime) -> str:
@@ -52,20 +55,48 @@ class ActiveLock:
         self.url = url
         self._file: IO[str] | None = None
         self._conn: asyncpg.Connection | None = None
+        self._name: str | None = None
+        self._listeners: list[tuple[str, Callable[[str], None]]] = []
 
     async def try_acquire(self, now: datetime) -> bool:
+        """True when this process holds the lock now. Raises when the database does not answer."""
         if self._file is not None or self._conn is not None:
             return True  # held already (the CLI takes a file lock before the bot starts)
-        name = holder_name(now)
+        # Taken again after a broken connection, the holder keeps the name (and `since`) it had.
+        name = self._name or holder_name(now)
         if is_sqlite(self.url):
-            return self._try_file(name)
-        if self._conn is None:
-            self._conn = await asyncpg.connect(_dsn(self.url), server_settings={"application_name": name})
-        got = bool(await self._conn.fetchval("SELECT pg_try_advisory_lock($1)", ACTIVE_LOCK_KEY))
-        if not got:
-            await self._conn.close()
-            self._conn = None
+            got = self._try_file(name)
+        else:
+            got = await self._try_advisory(name)
+        if got:
+            self._name = name
         return got
+
+    async def _try_advisory(self, name: str) -> bool:
+        conn = await asyncpg.connect(
+            _dsn(self.url), timeout=CONNECT_TIMEOUT, server_settings={"application_name": name}
+        )
+        try:
+            got = bool(await conn.fetchval("SELECT pg_try_advisory_lock($1)", ACTIVE_LOCK_KEY))
+            if got:
+                for channel, callback in self._listeners:
+                    await conn.add_listener(channel, _relay(callback))
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), CONNECT_TIMEOUT)
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    async def listen(self, channel: str, callback: Callable[[str], None]) -> None:
+        """While the lock is held, `callback(payload)` for each NOTIFY on `channel` (PostgreSQL;
+        kept when the lock is taken again on a new connection)."""
+        self._listeners.append((channel, callback))
+        if self._conn is not None:
+            await self._conn.add_listener(channel, _relay(callback))
 
     def _try_file(self, name: str) -> bool:
         path = _lock_path(self.url)
@@ -96,12 +127,22 @@ class ActiveLock:
 
     async def release(self) -> None:
         if self._conn is not None:
-            with contextlib.suppress(Exception):
-                await self._conn.close()
-            self._conn = None
+            conn, self._conn = self._conn, None
+            try:
+                # A connection that broke may not even answer a goodbye: then it is dropped.
+                await asyncio.wait_for(conn.close(), CONNECT_TIMEOUT)
+            except Exception:
+                conn.terminate()
         if self._file is not None:
             self._file.close()  # closing releases the lock
             self._file = None
+
+
+def _relay(callback: Callable[[str], None]) -> Callable[[Any, int, str, str], None]:
+    def relay(_conn: Any, _pid: int, _channel: str, payload: str) -> None:
+        callback(payload)
+
+    return relay
 
 
 async def active_holder(url: str) -> str | None:

@@ -75,6 +75,8 @@ class Deliverer:
         """Send what is pending (of one claim, or all); a chat told to wait is skipped whole."""
         waiting: set[int] = set()
         for outbox_id, chat_id in await outbox.pending(self.db, self.now(), claim_id):
+            if self.deps.stopping:
+                break  # shutting down: the rest stays pending, sent by the next process
             if chat_id in waiting:
                 continue  # its earlier row waits for a 429: keep the chat's order
             taken = await outbox.take(self.db, outbox_id, self.now())

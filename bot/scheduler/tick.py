@@ -18,6 +18,7 @@ from bot.scheduler.task_reminders import task_reminders
 from bot.services import celebrations, client_lapses, contests, digests, meetings, outbox
 from bot.services.access import TeamInfo
 from bot.services.schedule import DIGEST_TIME, Kind, days_to_close, due_day
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,12 @@ async def tick(deliverer: Deliverer) -> None:
 
 async def scheduler_job(context: BotContext) -> None:
     """The JobQueue's repeating job: one tick; a failing tick must not stop the schedule."""
+    if context.deps.lock_lost:
+        return  # not active for now (see Deps.lock_lost)
     try:
         await tick(Deliverer(context.deps, context.bot))
-    except Exception:  # the next tick tries again
-        log.exception("scheduler tick failed")
+    except Exception as exc:  # the next tick tries again
+        if is_unavailable(exc):  # an outage skips ticks: said in one line, not a traceback each time
+            log.warning("the database is unavailable; scheduler tick skipped: %s", exc)
+        else:
+            log.exception("scheduler tick failed")

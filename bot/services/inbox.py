@@ -20,7 +20,11 @@ from sqlalchemy import delete, select, update
 
 from storage.db import Database
 from storage.models import InboxUpdate
-from storage.queries import insert_ignore
+from storage.queries import insert_ignore, notify
+
+# A standby's webhook stores what Telegram posts to it anyway and names it here; the active
+# instance listens (on its active-lock connection) and hands the update out at once.
+STANDBY_CHANNEL = "salesbot_inbox"
 
 
 async def store(db: Database, updates: list[dict[str, Any]], now: datetime) -> None:
@@ -31,6 +35,24 @@ async def store(db: Database, updates: list[dict[str, Any]], now: datetime) -> N
         for raw in updates:
             values = {"update_id": int(raw["update_id"]), "payload": raw, "received_at": now}
             await insert_ignore(session, InboxUpdate, values, ["update_id"])
+
+
+async def store_for_active(db: Database, raw: dict[str, Any], now: datetime) -> None:
+    """An update a standby received: stored, and the active instance told at commit (on
+    PostgreSQL). Missed notices are caught by `stranded` (and by `resume` at the next start)."""
+    async with db.write() as session:
+        values = {"update_id": int(raw["update_id"]), "payload": raw, "received_at": now}
+        await insert_ignore(session, InboxUpdate, values, ["update_id"])
+        await notify(session, STANDBY_CHANNEL, str(values["update_id"]))
+
+
+async def waiting(db: Database, update_id: int) -> dict[str, Any] | None:
+    """The stored update when it is neither taken nor handled yet, else None."""
+    async with db.read() as session:
+        row = await session.get(InboxUpdate, update_id)
+        if row is None or row.started_at is not None or row.handled_at is not None or not row.payload:
+            return None
+        return dict(row.payload)
 
 
 async def take(db: Database, update_id: int, now: datetime) -> bool:

@@ -4,6 +4,6 @@
 `dialect` the statements that differ between SQLite and PostgreSQL.
 """
 
-from storage.queries.dialect import insert_ignore, upsert
+from storage.queries.dialect import insert_ignore, notify, upsert
 
-__all__ = ["insert_ignore", "upsert"]
+__all__ = ["insert_ignore", "notify", "upsert"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from sqlalchemy import text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -36,3 +37,12 @@ async def upsert(
         index_elements=conflict, set_={name: stmt.excluded[name] for name in update}
     )
     await session.execute(stmt)
+
+
+async def notify(session: AsyncSession, channel: str, payload: str) -> None:
+    """PostgreSQL's NOTIFY, delivered to the listeners when the transaction commits (nothing on
+    SQLite, where no other process listens)."""
+    if session.get_bind().dialect.name == "postgresql":
+        await session.execute(
+            text("SELECT pg_notify(:channel, :payload)"), {"channel": channel, "payload": payload}
+        )

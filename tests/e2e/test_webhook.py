@@ -147,22 +147,39 @@ async def test_an_update_stored_but_not_handled_is_handled_at_the_next_start(
         assert await _counts(db_url, join["update_id"]) == (1, 1)
 
 
-async def test_health_is_503_while_the_database_is_unreachable(tmp_path: Path, db_url: str) -> None:
+async def test_while_the_database_is_unreachable_health_is_503_and_a_posted_update_is_told_and_kept(
+    tmp_path: Path, db_url: str
+) -> None:
+    """An update posted while the database is away gets 500 (Telegram posts it again) and the
+    person is told once, in their language, that the bot is temporarily unavailable; posted again
+    once the database is back, it is handled."""
     url = make_url(db_url)
     if url.get_backend_name() != "postgresql":
         pytest.skip("cut off through a TCP proxy in front of PostgreSQL")
+    code = await _team_with_code(db_url)
     proxy = TcpProxy(url.host or "127.0.0.1", url.port or 5432)
     await proxy.open()
     proxied = url.set(host="127.0.0.1", port=proxy.port).render_as_string(hide_password=False)
     try:
         with BotApiServer() as server:
+            boss = server.user(1, "Kasia", language_code="pl")
+            join = server.updates[server.send_message(boss, f"/start {code}")]
             async with webhook_bot(server, proxied, tmp_path) as bot:
                 await proxy.close()
                 answer = await bot.health()
                 assert answer.status_code == 503
                 assert answer.json()["role"] == "active"
+                assert await bot.post(join) == 500
+                told = await server.wait_for_messages(boss.id, 1, timeout=30)
+                assert "Chwilowo nie działam" in told[0].shown, told[0].shown
+                assert await bot.post(join) == 500  # Telegram's retry: not told again
                 await proxy.open()
                 assert (await bot.health()).json() == {"role": "active", "database": "ok"}
+                assert await bot.post(join) == 200
+                await server.wait_for_messages(boss.id, 2, timeout=30)
+            shown = [m.shown for m in server.messages_to(boss.id)]
+            assert len(shown) == 2 and "Chwilowo nie działam" not in shown[1], shown
+        assert await _counts(db_url, join["update_id"]) == (1, 1)
     finally:
         await proxy.close()
 
@@ -252,13 +269,11 @@ async def test_a_second_webhook_instance_stands_by_and_takes_over_when_the_activ
     code = await _team_with_code(db_url)
     with BotApiServer() as server:
         boss = server.user(1, "Kasia", language_code="en")
-        join = server.updates[server.send_message(boss, f"/start {code}")]
+        join = server.updates[server.send_message(boss, "/help")]
         async with webhook_bot(server, db_url, tmp_path) as first:
             calls = len(server.calls_of("setWebhook"))
             async with webhook_bot(server, db_url, tmp_path, active=False) as second:
                 assert (await second.health()).json() == {"role": "standby", "database": "ok"}
-                assert await second.post(join) == 503  # not stored: Telegram posts it again
-                assert await _counts(db_url, join["update_id"]) == (0, 0)
                 assert len(server.calls_of("setWebhook")) == calls  # Telegram stays on the first
                 first.proc.send_signal(signal.SIGTERM)
                 await asyncio.to_thread(first.proc.wait, 30)
@@ -266,6 +281,41 @@ async def test_a_second_webhook_instance_stands_by_and_takes_over_when_the_activ
                 url = server.calls_of("setWebhook")[-1]["url"]
                 assert url == str(second.client.base_url.join("/telegram"))
                 await until_role(second, "active")  # set once setWebhook has answered
+                join = server.updates[server.send_message(boss, f"/start {code}")]
                 assert await second.post(join) == 200
                 reply = await server.wait_for_messages(boss.id, 1, timeout=30)
                 assert "now a coordinator" in reply[0].shown
+
+
+async def test_an_update_posted_to_a_standby_is_stored_and_handled_once_by_the_active_one(
+    tmp_path: Path, db_url: str
+) -> None:
+    """A standby answers 200 only once the update is in the database; the active instance is
+    told and handles it (not the standby), and a repost to either has no second effect."""
+    if make_url(db_url).get_backend_name() != "postgresql":
+        pytest.skip("SQLite has no standby: a second run exits (the active lock's own tests)")
+    code = await _team_with_code(db_url)
+    with BotApiServer() as server:
+        boss = server.user(1, "Kasia", language_code="en")
+        join = server.updates[server.send_message(boss, f"/start {code}")]
+        async with (
+            webhook_bot(server, db_url, tmp_path) as first,
+            webhook_bot(server, db_url, tmp_path, active=False) as second,
+        ):
+            assert (await second.health()).json()["role"] == "standby"
+            assert await second.post(join) == 200
+            assert (await _counts(db_url, join["update_id"]))[0] == 1  # stored before the 200
+            # Well before the half-minute sweep of stranded updates: the active one was told.
+            reply = await server.wait_for_messages(boss.id, 1, timeout=20)
+            assert "now a coordinator" in reply[0].shown
+            assert await second.post(join) == 200
+            assert await first.post(join) == 200
+            me = server.updates[server.send_message(boss, "/me")]
+            assert await first.post(me) == 200
+            await server.wait_for_messages(boss.id, 2, timeout=30)
+            assert (await second.health()).json()["role"] == "standby"
+        replies = [m.shown for m in server.messages_to(boss.id)]
+        assert len(replies) == 2 and "now a coordinator" not in replies[1], replies
+        assert await _counts(db_url, join["update_id"]) == (1, 1)
+        log = second.log.read_text()
+        assert "Traceback" not in log, log

@@ -185,6 +185,7 @@ class BotApiServer:
         self._rate_group: dict[int, deque[float]] = {}
         self._rate_private: dict[tuple[int, int], deque[float]] = {}
         self.rate_limited: list[tuple[Any, int]] = []  # (chat_id, retry_after) of every 429 answered
+        self.held = 0  # requests a "hold" fault keeps open right now (performed when it ends)
         self._methods: dict[str, tuple[str, Callable[[JSON, Files], Any]]] = {
             n[3:].lower(): (n[3:], getattr(self, n)) for n in dir(self) if n.startswith("_m_")
         }
@@ -583,7 +584,11 @@ class BotApiServer:
         with self._cond:
             fault = self._pop_fault(method, params)
         if fault is not None and fault.kind == "hold":
+            with self._cond:
+                self.held += 1
             self._stopping.wait(fault.delay)  # outside the lock: other chats are served meanwhile
+            with self._cond:
+                self.held -= 1
         with self._cond:
             self.calls.append((method, params))
             try:
