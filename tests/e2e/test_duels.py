@@ -60,7 +60,10 @@ async def test_only_the_rival_accepts_once_and_the_week_is_decided_once_by_amoun
     await t.tick_at(local(12, 6, 23, 59))
     assert await duel_points(h) == []  # the week is not over
     await t.tick_at(local(12, 7, 0, 1))
-    await t.tick_at(local(12, 7, 0, 2))  # a second tick (a restart, another process) adds nothing
+    assert await duel_points(h) == [(anna.id, 20)]
+    assert group_posts(h, "The duel is over") == []  # decided at midnight, told after the quiet hours
+    await t.tick_at(local(12, 7, 8, 0))
+    await t.tick_at(local(12, 7, 8, 1))  # a second tick (a restart, another process) adds nothing
     assert await duel_points(h) == [(anna.id, 20)]
     results = group_posts(h, "The duel is over")
     assert len(results) == 1 and "Anna wins 20 points" in results[0]
@@ -115,6 +118,7 @@ async def test_a_declined_duel_awards_nothing_and_a_tie_splits_the_points(h: Har
     await t.sale("Bartek", 70_00, local(12, 1, 13))
     await t.tick_at(local(12, 2, 0, 1))
     assert sorted(await duel_points(h)) == sorted([(anna.id, 15), (bartek.id, 15)])
+    await t.tick_at(local(12, 2, 8, 0))
     assert "A tie" in group_posts(h, "The duel is over")[0]
 
 
