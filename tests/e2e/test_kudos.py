@@ -119,3 +119,13 @@ async def test_a_reaction_on_a_cheer_thanks_its_reps_once_and_removing_it_takes_
     h.server.react(celina, group, cheer, ["👍"], ["🔥"])  # thanked again: counts again, once
     await h.settle(celina)
     assert await kudos_points(h, anna) == 5 and await kudos_points(h, bartek) == 10
+
+
+async def test_kudos_given_in_the_quiet_hours_count_but_the_receiver_is_not_woken(h: Harness) -> None:
+    t = await make_team(h, "Anna", "Bartek")
+    anna, bartek = t.reps["Anna"], t.reps["Bartek"]
+    h.clock.now = local(11, 30, 22, 30)  # the team's quiet hours, 21:00-08:00 by default
+    sent = (await h.say(anna, "/kudos @bartek the late call"))[0].shown
+    assert "Kudos sent to Bartek" in sent  # the giver's own answer is never held back
+    assert await kudos_points(h, bartek) == 5
+    assert await h.told(bartek, "Anna thanks you") == []
