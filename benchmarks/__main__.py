@@ -16,6 +16,7 @@ import os
 import platform
 import subprocess
 import sys
+import tempfile
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -66,7 +67,7 @@ QUICK = Sizes(
     history_runs=2,
     groups=5,
     nudged=10,
-    footprint_sales=1_000,
+    footprint_sales=3_000,
     footprint_reps=60,
 )
 
@@ -118,12 +119,21 @@ async def run(sizes: Sizes, pg_url: str, sections: set[str]) -> dict[str, Any]:
         _per_update(sizes),
     )
     await section("saturation", updates.saturation(sizes.reps, sizes.saturation_rates))
-    await section(
-        "history",
-        history.run_all(sizes.history_sizes, sizes.history_teams, sizes.history_runs, pg_url or None),
-    )
-    await section("fanout", fanout.run_all(sizes.groups, sizes.nudged))
-    await section("footprint", footprint.run_all(sizes.footprint_sales, sizes.footprint_reps))
+    with tempfile.TemporaryDirectory() as keep_dir:
+        # Section 3's SQLite database at its largest size is the one section 5 serves.
+        kept = Path(keep_dir) / "history.db"
+        await section(
+            "history",
+            history.run_all(
+                sizes.history_sizes, sizes.history_teams, sizes.history_runs, pg_url or None, kept
+            ),
+        )
+        await section("fanout", fanout.run_all(sizes.groups, sizes.nudged))
+        fits = max(sizes.history_sizes) == sizes.footprint_sales and "history" in sections
+        await section(
+            "footprint",
+            footprint.run_all(sizes.footprint_sales, sizes.footprint_reps, seeded=kept if fits else None),
+        )
     results["section_seconds"] = timings
     return results
 

@@ -21,11 +21,14 @@ import time
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import func, select
+
 from benchmarks import history
 from benchmarks.common import sqlite_url
 from benchmarks.probe import ProbeServer, act, peak_rss_mb, spawn, tail
 from benchmarks.updates import salesbot_env
-from storage.db import upgrade
+from storage.db import Database, upgrade
+from storage.models import Member, Sale, Team
 from tests.support.cli import SALESBOT
 
 START_TIMEOUT = 60.0
@@ -76,26 +79,44 @@ async def start_once(url: str, tmp: Path, first_update_id: int) -> dict[str, Any
                 proc.kill()
 
 
-async def run_all(sales: int, reps: int, rounds: int = 2) -> dict[str, Any]:
+async def run_all(sales: int, reps: int, rounds: int = 2, seeded: Path | None = None) -> dict[str, Any]:
+    """`seeded`: section 3's SQLite database at the same size (seeded as this would be), reused."""
+    n_teams = max(1, 1 + (reps - history.TEAM_REPS) // history.OTHER_REPS)
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
-        url = sqlite_url(tmp / "footprint.db")
-        await upgrade(url)
-        n_teams = max(1, 1 + (reps - history.TEAM_REPS) // history.OTHER_REPS)
         started = time.perf_counter()
-        _team, people = await history.seed_people(url, n_teams)
-        await history.Seeder(url, "sqlite", people).to(sales)
+        if seeded is not None:
+            url = sqlite_url(seeded)
+        else:
+            url = sqlite_url(tmp / "footprint.db")
+            await upgrade(url)
+            _team, people = await history.seed_people(url, n_teams)
+            await history.Seeder(url, "sqlite", people).to(sales)
         seed_seconds = time.perf_counter() - started
         runs = [await start_once(url, tmp, 1 + 10_000 * r) for r in range(rounds)]
+        counts = await _counts(url)
     return {
-        "sales": sales,
-        "reps": sum(len(v) for v in people.values()),
-        "teams": n_teams,
+        "sales": counts[0],
+        "reps": counts[1],
+        "teams": counts[2],
         "seed_seconds": round(seed_seconds, 1),
         "first_update_s": round(sorted(r["first_update_s"] for r in runs)[len(runs) // 2], 3),
         "peak_rss_mb": max(r["peak_rss_mb"] for r in runs),
         "repeat": runs,
     }
+
+
+async def _counts(url: str) -> tuple[int, int, int]:
+    """(sales, members, teams) actually in the database served."""
+    db = Database(url)
+    try:
+        async with db.read() as session:
+            sales = await session.scalar(select(func.count()).select_from(Sale))
+            reps = await session.scalar(select(func.count()).select_from(Member))
+            teams = await session.scalar(select(func.count()).select_from(Team))
+        return int(sales or 0), int(reps or 0), int(teams or 0)
+    finally:
+        await db.dispose()
 
 
 def main() -> None:

@@ -227,12 +227,13 @@ async def measure(url: str, backend: Backend, team: TeamInfo, runs: int, tmp: Pa
 
 
 async def one_backend(
-    backend: Backend, sizes: list[int], n_teams: int, runs: int, pg_url: str
+    backend: Backend, sizes: list[int], n_teams: int, runs: int, pg_url: str, keep: Path | None = None
 ) -> dict[str, Any]:
+    """`keep`: where the SQLite database stays afterwards (section 5 serves it)."""
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         if backend == "sqlite":
-            path = tmp / "history.db"
+            path = keep or tmp / "history.db"
             remove_sqlite_files(path)
             url = sqlite_url(path)
         else:
@@ -261,9 +262,11 @@ async def one_backend(
     }
 
 
-async def run_all(sizes: list[int], n_teams: int, runs: int, pg_url: str | None) -> dict[str, Any]:
+async def run_all(
+    sizes: list[int], n_teams: int, runs: int, pg_url: str | None, keep: Path | None = None
+) -> dict[str, Any]:
     backends: list[Backend] = ["sqlite"] + (["postgresql"] if pg_url else [])
-    return {"backends": [await one_backend(b, sizes, n_teams, runs, pg_url or "") for b in backends]}
+    return {"backends": [await one_backend(b, sizes, n_teams, runs, pg_url or "", keep) for b in backends]}
 
 
 def main() -> None:

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import subprocess
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,7 @@ from tests.support.botapi import BotApiServer, SentMessage
 REPLIES = frozenset({"sendMessage", "editMessageText", "editMessageReplyMarkup", "answerCallbackQuery"})
 SENDS = frozenset({"sendMessage", "sendPhoto", "sendDocument"})
 _TICK = os.sysconf("SC_CLK_TCK")
+PUSH_CONNECTIONS = 8
 
 
 class ProbeServer(BotApiServer):
@@ -38,6 +41,46 @@ class ProbeServer(BotApiServer):
         self.send_times: list[float] = []  # perf_counter of every successful send (fan-out rates)
         self.replies = 0
         self._by_chat: dict[int, list[SentMessage]] = {}
+        self._in_flight: set[int] = set()
+
+    def _push_updates(self) -> None:
+        """Webhook posts over several connections at once, as Telegram does (up to the bot's
+        max_connections): the base server's one-at-a-time poster would queue every rep behind the
+        slowest answer and measure itself rather than the bot."""
+        workers = [threading.Thread(target=self._push_worker, daemon=True) for _ in range(PUSH_CONNECTIONS)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+    def _push_worker(self) -> None:
+        while not self._stopping.is_set():
+            with self._cond:
+                url, secret = self._webhook_url, self._webhook_secret
+                queued = next((q for q in self._queue if q.id not in self._in_flight), None) if url else None
+                if queued is None:
+                    self._cond.wait(0.05)
+                    continue
+                self._in_flight.add(queued.id)
+                queued.delivered = True
+            headers = {"Content-Type": "application/json"}
+            if secret:
+                headers["X-Telegram-Bot-Api-Secret-Token"] = secret
+            body = json.dumps(queued.update).encode()
+            request = urllib.request.Request(url, body, headers, method="POST")
+            try:
+                with urllib.request.urlopen(request, timeout=30) as answer:
+                    posted = 200 <= answer.status < 300
+            except (OSError, ValueError):
+                posted = False
+            with self._cond:
+                self._in_flight.discard(queued.id)
+                if posted:
+                    self._queue = [q for q in self._queue if q.id != queued.id]
+                    self.webhook_posts += 1
+                    self._cond.notify_all()
+            if not posted:
+                self._stopping.wait(0.2)
 
     def _store(self, chat: Any, method: str, params: Any, text_key: str, **kw: Any) -> Any:
         answer = super()._store(chat, method, params, text_key, **kw)

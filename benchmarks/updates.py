@@ -18,6 +18,7 @@ import argparse
 import asyncio
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import statistics
@@ -81,6 +82,7 @@ class Window:
     steps: list[Step] = field(default_factory=list)
     seconds: float = 0.0
     cpu: float = 0.0
+    driver_cpu: float = 0.0  # the benchmark's own process (test server and driver), for the doc
 
     @property
     def updates(self) -> int:
@@ -94,6 +96,7 @@ class Window:
             "updates_per_s": round(self.updates / self.seconds, 2) if self.seconds else 0.0,
             "cpu_s": round(self.cpu, 3),
             "cpu_ms_per_update": round(self.cpu * 1000 / self.updates, 3),
+            "driver_cpu_ms_per_update": round(self.driver_cpu * 1000 / self.updates, 3),
             "p50_ms": round(percentile(latencies, 50), 2),
             "p95_ms": round(percentile(latencies, 95), 2),
             "p99_ms": round(percentile(latencies, 99), 2),
@@ -164,11 +167,12 @@ class Target:
         return steps
 
     async def window(self, pace: Pace) -> Window:
-        cpu = cpu_seconds(self.proc.pid)
+        cpu, own = cpu_seconds(self.proc.pid), time.process_time()
         started = time.perf_counter()
         rounds = await asyncio.gather(*(self.rep_round(rep, pace) for rep in self.reps))
         seconds = time.perf_counter() - started
-        return Window([s for r in rounds for s in r], seconds, cpu_seconds(self.proc.pid) - cpu)
+        steps = [s for r in rounds for s in r]
+        return Window(steps, seconds, cpu_seconds(self.proc.pid) - cpu, time.process_time() - own)
 
 
 async def _seed(url: str, reps: int, first_id: int) -> None:
@@ -225,7 +229,10 @@ async def started(
         if kind == "salesbot":
             url = sqlite_url(tmp / f"salesbot-{time.monotonic_ns()}.db")
             await _seed(url, reps, first_id)
-            cmd = [SALESBOT, "run", *(["--webhook"] if webhook else [])]
+            # SALESBOT_BENCH_WRAP, e.g. "py-spy record -f raw -o prof.txt --", runs salesbot under a
+            # profiler (its CPU figures are then the wrapper's: profile, do not measure).
+            wrap = shlex.split(os.environ.get("SALESBOT_BENCH_WRAP", ""))
+            cmd = [*wrap, SALESBOT, "run", *(["--webhook"] if webhook else [])]
             env = salesbot_env(server, url, port)
         else:
             cmd = [sys.executable, "-m", "benchmarks.bare_bot", server.token, server.base_url]
@@ -242,7 +249,8 @@ async def started(
             yield target
         finally:
             if proc.poll() is None:
-                proc.send_signal(signal.SIGTERM)
+                # A profiler writes its record on SIGINT; salesbot stops on either.
+                proc.send_signal(signal.SIGINT if os.environ.get("SALESBOT_BENCH_WRAP") else signal.SIGTERM)
             try:
                 await asyncio.to_thread(proc.wait, 30)
             except subprocess.TimeoutExpired:
@@ -271,7 +279,10 @@ def spread(values: list[float]) -> float:
 
 def merged(windows: list[Window]) -> Window:
     return Window(
-        [s for w in windows for s in w.steps], sum(w.seconds for w in windows), sum(w.cpu for w in windows)
+        [s for w in windows for s in w.steps],
+        sum(w.seconds for w in windows),
+        sum(w.cpu for w in windows),
+        sum(w.driver_cpu for w in windows),
     )
 
 
