@@ -40,6 +40,8 @@ class Deps:
     background: Background = field(default_factory=Background)
     # `salesbot run` holds it: one active instance per database (None in tests and one-shot commands).
     active_lock: ActiveLock | None = None
+    # Updates already marked handled when their answer went out, until their processing ends.
+    settled: set[int] = field(default_factory=set)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):
