@@ -100,7 +100,7 @@ def commit() -> str:
         return ""
 
 
-async def run(sizes: Sizes, pg_url: str, sections: set[str]) -> dict[str, Any]:
+async def run(sizes: Sizes, pg_url: str, sections: set[str], partial: Path | None = None) -> dict[str, Any]:
     results: dict[str, Any] = {}
     timings: dict[str, float] = {}
 
@@ -113,6 +113,8 @@ async def run(sizes: Sizes, pg_url: str, sections: set[str]) -> dict[str, Any]:
         results[name] = await coro
         timings[name] = round(time.perf_counter() - started, 1)
         print(f"== {name} done in {timings[name]} s", flush=True)
+        if partial is not None:  # a long run's finished sections survive a later failure
+            _write(partial, results)
 
     await section(
         "per_update",
@@ -143,6 +145,10 @@ async def _per_update(sizes: Sizes) -> list[dict[str, Any]]:
         await updates.per_update(sizes.reps, sizes.rate, sizes.rounds, webhook=webhook)
         for webhook in (False, True)
     ]
+
+
+def _write(path: Path, results: dict[str, Any]) -> None:
+    path.write_text(json.dumps(results, indent=1, default=str) + "\n")
 
 
 def budget_rows(results: dict[str, Any]) -> list[list[str]]:
@@ -212,7 +218,7 @@ def main(argv: list[str] | None = None) -> int:
         "machine": machine(),
         "sizes": sizes.__dict__,
     }
-    results.update(asyncio.run(run(sizes, args.pg_url, sections)))
+    results.update(asyncio.run(run(sizes, args.pg_url, sections, args.out.with_suffix(".partial.json"))))
     results["total_seconds"] = round(time.perf_counter() - started, 1)
     print()
     print(table(["figure", "measured", "budget", "met"], budget_rows(results)))
