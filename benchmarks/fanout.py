@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import tempfile
 import time
@@ -183,3 +184,37 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+async def pacer_only(chats: int, slots: int = 8) -> dict[str, Any]:
+    """The Pacer alone: PTB's Bot with it sends one message to each of `chats` private chats,
+    `slots` at once, through the test server enforcing Telegram's limits (no database, no tick)."""
+    from telegram.error import RetryAfter
+    from telegram.ext import ExtBot
+
+    from bot.pacing import Pacer
+
+    with ProbeServer() as server:
+        server.enforce_rate_limits = True
+        for c in range(chats):
+            server.user(FIRST_REP + c, f"Rep{c}", language_code="en")
+        bot = ExtBot(server.token, base_url=server.base_url, rate_limiter=Pacer())
+        queue = list(range(chats))
+        async with bot:
+
+            async def worker() -> None:
+                while queue:
+                    # A 429 is counted by the server; the message is not sent again (the outbox
+                    # would, later): the figure is how often the pace meets Telegram's refusal.
+                    with contextlib.suppress(RetryAfter):
+                        await bot.send_message(chat_id=FIRST_REP + queue.pop(0), text="👋")
+
+            await asyncio.gather(*(worker() for _ in range(slots)))
+        rate, seconds = rate_of(server.send_times)
+        return {
+            "messages": len(server.send_times),
+            "seconds": round(seconds, 2),
+            "msgs_per_s": round(rate, 2),
+            "ratio_of_30": round(rate / TELEGRAM_RATE, 3),
+            "http_429": len(server.rate_limited),
+        }
