@@ -6,7 +6,6 @@ through `bot.scheduler.outputs`.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime
 from typing import Any
@@ -27,10 +26,6 @@ from bot.telegram_text import split_message
 from storage.models import OutboxStatus
 
 log = logging.getLogger(__name__)
-
-# Chats sent to at once by one delivery: enough to keep Telegram's 30/s busy through a database
-# and an HTTP round trip per message, few enough for one SQLite writer.
-SEND_SLOTS = 8
 
 # httpx's failures that happen before a byte of the request is written: nothing reached Telegram.
 _BEFORE_WRITE = (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout, httpx.UnsupportedProtocol)
@@ -76,34 +71,14 @@ class Deliverer:
         return self.deps.clock()
 
     async def deliver(self, claim_id: int | None = None) -> None:
-        """Send what is pending (of one claim, or all); a chat told to wait is skipped whole.
-
-        Chats side by side (`SEND_SLOTS` at once), each chat's rows in order: one row at a time
-        spent a database round trip and an HTTP round trip per message, which capped a fan-out
-        below Telegram's 30/s; the Pacer keeps the overall pace, the chat's lane its own.
-        """
+        """Send what is pending (of one claim, or all); a chat told to wait is skipped whole."""
         waiting: set[int] = set()
-        rows: dict[int, list[int]] = {}
         for outbox_id, chat_id in await outbox.pending(self.db, self.now(), claim_id):
-            rows.setdefault(chat_id, []).append(outbox_id)
-        slots = asyncio.Semaphore(SEND_SLOTS)
-
-        async def chat_rows(chat_id: int, outbox_ids: list[int]) -> None:
-            async with slots:
-                for outbox_id in outbox_ids:
-                    if chat_id in waiting:
-                        return  # its earlier row waits for a 429: keep the chat's order
-                    taken = await outbox.take(self.db, outbox_id, self.now())
-                    while taken is not None:
-                        taken = await self._send(taken, waiting)
-
-        # Every chat runs to its end before an unexpected error of one is raised, as before.
-        results = await asyncio.gather(
-            *(chat_rows(c, ids) for c, ids in rows.items()), return_exceptions=True
-        )
-        for result in results:
-            if isinstance(result, BaseException):
-                raise result
+            if chat_id in waiting:
+                continue  # its earlier row waits for a 429: keep the chat's order
+            taken = await outbox.take(self.db, outbox_id, self.now())
+            while taken is not None:
+                taken = await self._send(taken, waiting)
 
     async def _post(self, taken: Taken) -> Message:
         markup = keyboard(taken.buttons) if taken.buttons else None
