@@ -17,7 +17,7 @@ from telegram import Bot, Update
 from telegram.error import InvalidToken, NetworkError, TelegramError
 from telegram.ext import ExtBot
 
-from bot import menus, webhook
+from bot import menus
 from bot.app import build_application
 from bot.deps import Deps, utc_now
 from bot.pacing import Pacer
@@ -287,8 +287,12 @@ async def _run_subcommand(args: argparse.Namespace, settings: Settings) -> None:
 def _run_bot(settings: Settings, *, with_webhook: bool) -> None:
     if not settings.token:
         raise CliError("SALESBOT_TOKEN is not set (put it in .env or the environment)")
-    if with_webhook and (problem := webhook.settings_problem(settings)):
-        raise CliError(problem)
+    if with_webhook:
+        # The web server (uvicorn, Starlette) only in webhook mode: polling never loads it.
+        from bot import webhook
+
+        if problem := webhook.settings_problem(settings):
+            raise CliError(problem)
     asyncio.run(upgrade(settings.database_url))
     lock = ActiveLock(settings.database_url)
     if is_sqlite(settings.database_url) and not asyncio.run(lock.try_acquire(utc_now())):

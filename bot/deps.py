@@ -46,6 +46,8 @@ class Deps:
     # Set while the active lock is lost and cannot be taken again (the database is away): the
     # scheduler does not tick then (`bot.app.become_active`); cleared when the lock is held again.
     lock_lost: bool = False
+    # Updates already marked handled when their answer went out, until their processing ends.
+    settled: set[int] = field(default_factory=set)
 
 
 class BotContext(CallbackContext[ExtBot[None], dict[Any, Any], dict[Any, Any], dict[Any, Any]]):

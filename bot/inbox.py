@@ -157,6 +157,10 @@ class InboxApplication(Application[ExtBot[None], BotContext, Any, Any, Any, JobQ
         if isinstance(update, Update):
             deps = self.bot_data["deps"]
             assert isinstance(deps, Deps)
+            if update.update_id in deps.settled:
+                # Marked when its answer went out (`handlers.common.settled`): one write, not two.
+                deps.settled.discard(update.update_id)
+                return
             try:
                 await inbox.handled(deps.db, update.update_id, deps.clock())
             except Exception:  # it is handled again at the next start; its effects are idempotent

@@ -23,7 +23,7 @@ from bot.keyboards import Rows, pager, rows_of
 from bot.keyboards import keyboard as keyboard  # re-exported: every handler builds its buttons with it
 from bot.pacing import retry_delay
 from bot.services import inbox, outbox
-from bot.services.access import Actor, PersonData, identify
+from bot.services.access import Actor, PersonData, admit, identify
 from bot.services.errors import Reason, Refused
 from bot.services.paging import MAX_PAGE, Page, search_query
 from bot.settings import pick_locale
@@ -106,12 +106,21 @@ async def _admit(update: Update, context: BotContext) -> bool:
         # An edited message must not run its command or answer again (an edited /undo would
         # void a second sale); a correction is sent as a new message.
         return False
-    if not await inbox.take(deps.db, update.update_id, deps.clock()):
+    if update.effective_user is None:
+        if not await inbox.take(deps.db, update.update_id, deps.clock()):
+            log.info("update %s delivered again; ignored", update.update_id)
+            return False
+        return True
+    # One transaction takes the update and finds who sent it (`access.admit`).
+    found = await admit(
+        deps.db, update.update_id, person_data(update.effective_user), deps.clock(), deps.settings.locale
+    )
+    if found is None:
         log.info("update %s delivered again; ignored", update.update_id)
         return False
-    if update.effective_user is None:
-        return True
-    actor = await current_actor(update, context)
+    actor = found
+    if context.user_data is not None:
+        context.user_data["actor"] = (update.update_id, actor)
     if actor.is_member or actor.is_manager:
         return True
     message = update.effective_message
@@ -140,7 +149,10 @@ async def settled(update: Update, context: BotContext) -> None:
     answer would be applied twice). At worst the answer itself is lost, never the effect.
     """
     deps = context.deps
+    if update.update_id in deps.settled:
+        return  # a second answer of the same update: marked already
     await inbox.handled(deps.db, update.update_id, deps.clock())
+    deps.settled.add(update.update_id)  # the end of processing need not mark it again
 
 
 async def reply(

@@ -6,10 +6,13 @@ from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from bot.services import inbox
 from bot.services.errors import Reason, Refused
 from bot.settings import pick_locale
 from storage.db import Database
-from storage.models import Person, Role, Team
+from storage.models import Member, Person, Role, Team
 from storage.queries import members, teams, upsert
 
 # Telegram's stand-in for an anonymous group admin: any admin may hide behind it.
@@ -102,34 +105,78 @@ class Actor:
         return team
 
 
-async def identify(db: Database, who: PersonData, now: datetime, default_locale: str) -> Actor:
-    """Remember the person (a write only when their Telegram profile changed) and find their team."""
-    async with db.read() as session:
-        person = await session.get(Person, who.id)
-        member = await members.membership(session, who.id)
-        team_row = await teams.by_id(session, member.team_id) if member is not None else None
-        managed = tuple(TeamInfo.of(t) for t in await teams.managed_by(session, who.id))
+@dataclass(frozen=True)
+class _Found:
+    person: Person | None
+    member: Member | None
+    team: Team | None
+    managed: tuple[TeamInfo, ...]
+
+
+async def _look_up(session: AsyncSession, person_id: int) -> _Found:
+    person = await session.get(Person, person_id)
+    member = await members.membership(session, person_id)
+    team_row = await teams.by_id(session, member.team_id) if member is not None else None
+    managed = tuple(TeamInfo.of(t) for t in await teams.managed_by(session, person_id))
+    return _Found(person, member, team_row, managed)
+
+
+def _profile_changed(person: Person | None, who: PersonData) -> bool:
     profile = (who.first_name, who.last_name, who.username, who.language_code)
-    if person is None or profile != (
+    return person is None or profile != (
         person.first_name,
         person.last_name,
         person.username,
         person.language_code,
-    ):
-        await _save_person(db, who, now)
-    if member is not None and member.unreachable_at is not None:
+    )
+
+
+def _actor(who: PersonData, found: _Found, default_locale: str) -> Actor:
+    team = TeamInfo.of(found.team) if found.team is not None else None
+    role = Role(found.member.role) if found.member is not None else None
+    home = team or (found.managed[0] if found.managed else None)
+    locale = pick_locale(who.language_code, home.locale if home else None, default_locale)
+    name = f"{who.first_name} {who.last_name}" if who.last_name else who.first_name
+    return Actor(
+        person_id=who.id, display_name=name, locale=locale, role=role, team=team, managed=found.managed
+    )
+
+
+async def identify(db: Database, who: PersonData, now: datetime, default_locale: str) -> Actor:
+    """Remember the person (a write only when their Telegram profile changed) and find their team."""
+    async with db.read() as session:
+        found = await _look_up(session, who.id)
+    if _profile_changed(found.person, who):
+        async with db.write() as session:
+            await _upsert_person(session, who, now)
+    if found.member is not None and found.member.unreachable_at is not None:
         # They wrote to us, so they can be reached again (the digest stops listing them).
         async with db.write() as session:
             await members.set_unreachable(session, who.id, None)
-    team = TeamInfo.of(team_row) if team_row is not None else None
-    role = Role(member.role) if member is not None else None
-    home = team or (managed[0] if managed else None)
-    locale = pick_locale(who.language_code, home.locale if home else None, default_locale)
-    name = f"{who.first_name} {who.last_name}" if who.last_name else who.first_name
-    return Actor(person_id=who.id, display_name=name, locale=locale, role=role, team=team, managed=managed)
+    return _actor(who, found, default_locale)
 
 
-async def _save_person(db: Database, who: PersonData, now: datetime) -> None:
+async def admit(
+    db: Database, update_id: int, who: PersonData, now: datetime, default_locale: str
+) -> Actor | None:
+    """Take the update (`inbox.take`) and `identify` its sender in one transaction; None when the
+    update was taken before (a redelivery).
+
+    The gate's two round trips of every update made one: on SQLite each transaction is a lock
+    and a commit, and the take is a write anyway (docs/performance.md).
+    """
+    async with db.write() as session:
+        if not await inbox.take_in(session, update_id, now):
+            return None
+        found = await _look_up(session, who.id)
+        if _profile_changed(found.person, who):
+            await _upsert_person(session, who, now)
+        if found.member is not None and found.member.unreachable_at is not None:
+            await members.set_unreachable(session, who.id, None)
+    return _actor(who, found, default_locale)
+
+
+async def _upsert_person(session: AsyncSession, who: PersonData, now: datetime) -> None:
     profile = {
         "first_name": who.first_name,
         "last_name": who.last_name,
@@ -137,14 +184,13 @@ async def _save_person(db: Database, who: PersonData, now: datetime) -> None:
         "language_code": who.language_code,
     }
     # An upsert, since two first updates of one person may race on PostgreSQL.
-    async with db.write() as session:
-        await upsert(
-            session,
-            Person,
-            {"id": who.id, "created_at": now, "updated_at": now, **profile},
-            conflict=["id"],
-            update=[*profile, "updated_at"],
-        )
+    await upsert(
+        session,
+        Person,
+        {"id": who.id, "created_at": now, "updated_at": now, **profile},
+        conflict=["id"],
+        update=[*profile, "updated_at"],
+    )
 
 
 async def team_of_group(db: Database, chat_id: int) -> TeamInfo | None:

@@ -6,13 +6,16 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.services.access import Actor, TeamInfo
 from bot.services.errors import Reason, Refused
 from bot.services.periods import Period, period_word
 from bot.services.targets import month_days, month_start
-from bot.services.workbook import Words, write_workbook
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.services.workbook import Words
 
 # Telegram's limit for a document a bot sends.
 DOCUMENT_MAX_BYTES = 50 * 1024 * 1024
@@ -92,6 +95,10 @@ async def write(
     name = _slug(teams[0].name) if len(teams) == 1 else "teams"
     filename = f"salesbot-{name}-{first.isoformat()}-{last.isoformat()}.xlsx"
     path = directory / filename
+    # openpyxl (and the numpy and Pillow it pulls in) only when a workbook is asked for: ~1 s and
+    # ~25 MB of every start otherwise (docs/performance.md).
+    from bot.services.workbook import write_workbook
+
     await write_workbook(db, teams, first, last, path, words)
     if path.stat().st_size > DOCUMENT_MAX_BYTES:
         raise Refused(Reason.EXPORT_TOO_BIG)

@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
 from storage.models import InboxUpdate
@@ -58,25 +59,30 @@ async def waiting(db: Database, update_id: int) -> dict[str, Any] | None:
 async def take(db: Database, update_id: int, now: datetime) -> bool:
     """Claim the update for handling; False when it was taken or handled before (a redelivery)."""
     async with db.write() as session:
-        # An update that did not come through getUpdates (a test feeding the Application) is
-        # recorded here, taken at once.
-        if await insert_ignore(
-            session,
-            InboxUpdate,
-            {"update_id": update_id, "payload": {}, "received_at": now, "started_at": now},
-            ["update_id"],
-        ):
-            return True
-        result = await session.execute(
-            update(InboxUpdate)
-            .where(
-                InboxUpdate.update_id == update_id,
-                InboxUpdate.started_at.is_(None),
-                InboxUpdate.handled_at.is_(None),
-            )
-            .values(started_at=now)
+        return await take_in(session, update_id, now)
+
+
+async def take_in(session: AsyncSession, update_id: int, now: datetime) -> bool:
+    """`take` inside the caller's write transaction (the gate identifies the person in the same one)."""
+    # An update that did not come through getUpdates (a test feeding the Application) is
+    # recorded here, taken at once.
+    if await insert_ignore(
+        session,
+        InboxUpdate,
+        {"update_id": update_id, "payload": {}, "received_at": now, "started_at": now},
+        ["update_id"],
+    ):
+        return True
+    result = await session.execute(
+        update(InboxUpdate)
+        .where(
+            InboxUpdate.update_id == update_id,
+            InboxUpdate.started_at.is_(None),
+            InboxUpdate.handled_at.is_(None),
         )
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        .values(started_at=now)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
 
 
 async def handled(db: Database, update_id: int, now: datetime) -> None:
