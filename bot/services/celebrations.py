@@ -132,12 +132,18 @@ async def take(db: Database, team_id: int, now: datetime, queue: Queue) -> int |
         if taken.rowcount != len(ids):  # type: ignore[attr-defined]
             # Another process took some of them first: let it cheer; roll ours back.
             raise _Lost
-        if team_is_quiet(await teams.by_id(session, team_id), now):
+        team = await teams.by_id(session, team_id)
+        if team_is_quiet(team, now):
             # Quiet hours: the moments are taken and pass unsaid, never kept for the morning.
             return None
         # A rep removed since the sale is not cheered: their moments are taken and pass unsaid.
+        # So is a moment of the quiet hours found only now (the bot was down overnight).
         active = await members.active_ids(session, team_id)
-        cheers = [Cheer(c.kind, p.display_name, c.amount_minor, p.id) for c, p in rows if p.id in active]
+        cheers = [
+            Cheer(c.kind, p.display_name, c.amount_minor, p.id)
+            for c, p in rows
+            if p.id in active and not team_is_quiet(team, c.created_at)
+        ]
         return await queue(session, cheers) if cheers else None
 
 

@@ -8,6 +8,7 @@ removal does (clients and open tasks to a coordinator), so nudges, digests and m
 
 from __future__ import annotations
 
+import html
 import json
 import re
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from bot.services.money import format_amount_plain
 from storage.db import Database
 from storage.models import (
+    Announcement,
     Attendee,
     Badge,
     Celebration,
@@ -354,8 +356,18 @@ def _name_re(name: str) -> re.Pattern[str]:
     return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
 
 
+def _scrub(text: str, names: list[str], former_name: str) -> str:
+    """The text with every spelling of the names (as typed, and HTML-escaped) replaced."""
+    for n in sorted(names, key=len, reverse=True):
+        for spelling in {n, html.escape(n, quote=False), html.escape(n)}:
+            text = _name_re(spelling).sub(former_name, text)
+    return text
+
+
 def _named(text: str, names: list[str]) -> bool:
-    return any(_name_re(n).search(text) for n in names)
+    """Whether the text spells a name, as typed or HTML-escaped (messages are stored as HTML)."""
+    spellings = {s for n in names for s in (n, html.escape(n, quote=False), html.escape(n))}
+    return any(_name_re(s).search(text) for s in spellings)
 
 
 async def forget(db: Database, telegram_id: int, now: datetime, former_name: FormerName, locale: str) -> str:
@@ -441,10 +453,11 @@ async def _rekey_texts(session: AsyncSession, old: int, new: int) -> None:
         leaders = contest.leader_key.split(",")
         if str(old) in leaders:
             contest.leader_key = ",".join(sorted(str(new) if p == str(old) else p for p in leaders))
-    for claim in (await session.scalars(select(Claim).where(Claim.kind.like(f"%:{old}")))).all():
-        head, _, tail = claim.kind.rpartition(":")
-        if tail == str(old):
-            claim.kind = f"{head}:{new}"
+    # The id may stand anywhere in a key ("task-to:7:<id>:<when>", "manager-weekly:<id>").
+    for claim in (await session.scalars(select(Claim).where(Claim.kind.like(f"%{old}%")))).all():
+        parts = claim.kind.split(":")
+        if str(old) in parts:
+            claim.kind = ":".join(str(new) if part == str(old) else part for part in parts)
 
 
 async def _drop_traces(session: AsyncSession, old: int, names: list[str], former_name: str) -> None:
@@ -460,12 +473,18 @@ async def _drop_traces(session: AsyncSession, old: int, names: list[str], former
             await session.delete(row)
     await session.execute(delete(Outbox).where(or_(Outbox.chat_id == old, Outbox.person_id == old)))
     for message in (await session.scalars(select(Outbox))).all():
-        mentioned = _mentions([message.text, message.buttons, message.error], old)
+        mentioned = _mentions([message.text, message.buttons, message.error, message.entities], old)
         named = _named(message.text, names)
         if message.status in _WAITING and not mentioned:
             if named:  # a group's post still to go: it keeps its news, without the name
-                for n in sorted(names, key=len, reverse=True):
-                    message.text = _name_re(n).sub(former_name, message.text)
+                message.text = _scrub(message.text, names, former_name)
+                message.entities = None  # offsets no longer fit the text: plain, as typed
             continue
         if mentioned or named:
             await session.delete(message)
+    # An announcement that tags them (a text mention carries their id) or names them keeps its
+    # news without them; its entities go, as their offsets no longer fit the text.
+    for announcement in (await session.scalars(select(Announcement))).all():
+        if _mentions(announcement.entities, old) or _named(announcement.text, names):
+            announcement.text = _scrub(announcement.text, names, former_name)
+            announcement.entities = []

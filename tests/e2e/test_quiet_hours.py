@@ -9,6 +9,8 @@ import pytest
 
 from bot.scheduler.delivery import Deliverer
 from bot.scheduler.tick import tick
+from bot.services import teams
+from storage.models import Celebration
 from tests.support.botapi import FakeUser, SentMessage
 from tests.support.clock import FakeClock, local
 from tests.support.english_team import group_posts, make_team
@@ -116,3 +118,22 @@ async def test_a_ranking_time_set_before_quiet_hours_existed_does_not_block_othe
     screen = (await h.say(t.boss, "/settings"))[0]
     await h.tap(t.boss, screen, "set:ask:nudge_time")
     assert "at 16:00" in (await h.say(t.boss, "16:00"))[0].shown
+
+
+async def test_a_cheer_of_the_night_found_only_in_the_morning_is_not_sent(h: Harness) -> None:
+    """The bot was down at 22:30: the moment it finds at 08:00 is of the quiet hours, and passes."""
+    t = await make_team(h, "Anna")
+    info = await teams.find_team(h.db, "North")
+    async with h.db.write() as session:
+        session.add(
+            Celebration(
+                team_id=info.id,
+                person_id=t.reps["Anna"].id,
+                kind="big_deal",
+                key="big:night",
+                amount_minor=600_000,
+                created_at=local(11, 3, 22, 30),
+            )
+        )
+    await t.tick_at(local(11, 4, 8, 1))
+    assert group_posts(h, "Big deal!") == []

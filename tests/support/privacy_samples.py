@@ -11,6 +11,7 @@ from sqlalchemy import select, text
 from bot.services.access import Actor
 from storage.db import Database
 from storage.models import (
+    Announcement,
     Attendee,
     Badge,
     Base,
@@ -162,6 +163,30 @@ async def populate(db: Database) -> Sample:
                 ),
                 Claim(
                     team_id=team_id, kind=f"manager-weekly:{REP_ID}", day=date(2026, 11, 23), claimed_at=T0
+                ),
+                # A task handed to them: the id stands in the middle of the key.
+                Claim(
+                    team_id=team_id,
+                    kind=f"task-to:7:{REP_ID}:20261126120000000000",
+                    day=date.min,
+                    claimed_at=T0,
+                ),
+                # The coordinator's announcement tags them by a text mention (their id and name).
+                Announcement(
+                    team_id=team_id,
+                    created_by=COORDINATOR_ID,
+                    token="a1",
+                    text=f"Well done {REP_FIRST}!",
+                    entities=[
+                        {
+                            "type": "text_mention",
+                            "offset": 10,
+                            "length": len(REP_FIRST),
+                            "user": {"id": REP_ID, "is_bot": False, "first_name": REP_FIRST},
+                        }
+                    ],
+                    audience="group",
+                    created_at=T0,
                 ),
                 DayMark(
                     team_id=team_id, person_id=REP_ID, day=date(2026, 11, 26), kind="no_sales", created_at=T0
