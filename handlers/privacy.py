@@ -5,6 +5,7 @@ from __future__ import annotations
 from telegram import Update
 
 from bot.deps import BotContext
+from bot.services import privacy
 from bot.services.access import Actor
 from handlers.common import reply, with_actor
 
@@ -12,4 +13,8 @@ from handlers.common import reply, with_actor
 @with_actor
 async def privacy_command(update: Update, context: BotContext, actor: Actor) -> None:
     days = context.deps.settings.retention_days
-    await reply(update, context, actor, "privacy", actor=actor, days=days)
+    # A removed member's sales and points stay with the team: they are told so, not "nothing".
+    recorded = (
+        actor.is_member or actor.is_manager or await privacy.was_member(context.deps.db, actor.person_id)
+    )
+    await reply(update, context, actor, "privacy", actor=actor, days=days, recorded=recorded)

@@ -488,3 +488,10 @@ async def _drop_traces(session: AsyncSession, old: int, names: list[str], former
         if _mentions(announcement.entities, old) or _named(announcement.text, names):
             announcement.text = _scrub(announcement.text, names, former_name)
             announcement.entities = []
+
+
+async def was_member(db: Database, person_id: int) -> bool:
+    """Whether the person ever belonged to a team (their records stay after a removal)."""
+    async with db.read() as session:
+        found = await session.scalar(select(Member.id).where(Member.person_id == person_id).limit(1))
+    return found is not None

@@ -186,9 +186,10 @@ SAMPLES: dict[str, list[dict[str, Any]]] = {
         {"actor": Actor(5, EVIL, "pl"), "sections": []},
     ],
     "privacy": [
-        {"actor": COORD, "days": 90},
-        {"actor": Actor(3, EVIL, "pl", managed=(TEAM,)), "days": 14},
-        {"actor": Actor(5, EVIL, "pl"), "days": 90},  # a stranger
+        {"actor": COORD, "days": 90, "recorded": True},
+        {"actor": Actor(3, EVIL, "pl", managed=(TEAM,)), "days": 14, "recorded": True},
+        {"actor": Actor(4, EVIL, "pl"), "days": 90, "recorded": True},  # removed: records stay
+        {"actor": Actor(5, EVIL, "pl"), "days": 90, "recorded": False},  # a stranger
     ],
     "export_choose": [{"first": NOW.date(), "last": NOW.date()}],
     "export_sent": [
