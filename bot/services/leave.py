@@ -189,7 +189,15 @@ async def cancel(db: Database, actor: Actor, leave_id: int, now: datetime) -> Le
         leave = Leave(
             row.id, row.person_id, person.display_name if person else "?", row.first_day, row.last_day
         )
-        await session.delete(row)
+        today = today_of(team, now)
+        if row.first_day < today:
+            # Begun already: the days gone by stay days off (streaks and pace were counted with
+            # them); only today and what is ahead is cancelled.
+            if row.last_day < today:
+                raise Refused(Reason.NOT_FOUND)
+            row.last_day = today - timedelta(days=1)
+        else:
+            await session.delete(row)
     return leave
 
 

@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, delete, exists, not_, or_, select
 
 from bot.services import inbox
+from bot.services.schedule import Kind
 from storage.db import Database
 from storage.models import (
     Announcement,
@@ -113,6 +114,9 @@ async def prune(db: Database, now: datetime, retention: timedelta) -> Pruned:
                 and claim_id not in unreported
                 and kind not in running
                 and not (kind.startswith("key-lapse:") and kind.split(":")[1] in key_clients)
+                # A day close marks its day closed for good (late voids and corrections read it):
+                # one small row a team a day, kept.
+                and kind != Kind.DAILY_REWARDS
             ]
             for start in range(0, len(doomed), 500):
                 chunk = doomed[start : start + 500]

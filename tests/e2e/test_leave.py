@@ -163,3 +163,13 @@ async def test_the_daily_digest_lists_the_reward_requests_waiting_for_the_coordi
     digest = (await h.say(t.boss, "/digest"))[0].shown
     assert "Reward requests waiting for you" in digest and "Anna: Kino (120 points)" in digest
     assert "Decide in /rewards." in digest
+
+
+async def test_cancelling_days_off_already_begun_keeps_the_days_gone_by(h: Harness) -> None:
+    t = await make_team(h, "Anna")
+    anna = t.reps["Anna"]
+    await h.say(anna, "/leave 2026-11-23 27.11")  # Monday to Friday
+    h.clock.now = local(11, 25, 9)  # Wednesday: Monday and Tuesday are behind her
+    listing = (await h.say(anna, "/leave"))[0]
+    await h.tap(anna, listing, next(d for _, d in listing.buttons() if d.startswith("lv:x:")))
+    assert await ranges(h, anna) == [(date(2026, 11, 23), date(2026, 11, 24))]

@@ -62,6 +62,8 @@ async def _setup(db: Database) -> dict[str, Any]:
                 team_id=team_id, kind="daily-rewards", day=(NOW - timedelta(days=3)).date(),
                 claimed_at=NOW - timedelta(days=3),
             ),
+            # An old day close: it marks that day closed for good (late voids, corrections).
+            "old_close": Claim(team_id=team_id, kind="daily-rewards", day=OLD.date(), claimed_at=OLD),
             "contest_start": Claim(team_id=team_id, kind=f"contest-start:{contest.id}", day=date.min,
                                    claimed_at=OLD),
             "key_lapse": Claim(team_id=team_id, kind=f"key-lapse:{key_client.id}:20260101000000",
@@ -118,7 +120,7 @@ async def test_daily_prune_removes_what_is_past_retention_and_keeps_guarding_cla
         kept = set((await session.scalars(select(Claim.id))).all())
         people = set((await session.scalars(select(Person.id))).all())
     claims = setup["claims"]
-    assert kept == {claims[k] for k in ("close", "contest_start", "key_lapse", "still_sending")}
+    assert kept == {claims[k] for k in ("close", "old_close", "contest_start", "key_lapse", "still_sending")}
     # A stranger who wrote two days ago and never joined is gone; one from an hour ago may still join.
     assert people == {11, NEWCOMER}
     schedule = await digests.schedule_of(db, setup["team_id"])
