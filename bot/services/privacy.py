@@ -34,8 +34,12 @@ from storage.models import (
     Complaint,
     Contest,
     ContestResult,
+    DayMark,
+    DayOff,
     Draft,
+    Duel,
     InboxUpdate,
+    Kudos,
     Meeting,
     Member,
     Outbox,
@@ -46,6 +50,8 @@ from storage.models import (
     RewardItem,
     Role,
     Sale,
+    SaleCorrection,
+    Target,
     Task,
     Team,
     TeamManager,
@@ -85,6 +91,75 @@ async def _person(session: AsyncSession, telegram_id: int) -> Person:
 
 async def export(db: Database, telegram_id: int) -> dict[str, Any]:
     """Everything stored about the person, as JSON-ready values (amounts as "1500.00", UTC with Z)."""
+    document = await _export_core(db, telegram_id)
+    return {**document, **await _export_more(db, telegram_id)}
+
+
+async def _export_more(db: Database, pid: int) -> dict[str, Any]:
+    """What later features store about them: days off, "no sales" marks, targets, corrections
+    they made, duels and kudos."""
+    async with db.read() as session:
+        teams = {t.id: t.name for t in (await session.scalars(select(Team))).all()}
+        days_off = (await session.scalars(select(DayOff).where(DayOff.person_id == pid))).all()
+        marks = (await session.scalars(select(DayMark).where(DayMark.person_id == pid))).all()
+        targets = (await session.scalars(select(Target).where(Target.person_id == pid))).all()
+        changes = (
+            await session.scalars(select(SaleCorrection).where(SaleCorrection.changed_by == pid))
+        ).all()
+        duels = (
+            await session.scalars(select(Duel).where(or_(Duel.challenger_id == pid, Duel.rival_id == pid)))
+        ).all()
+        kudos = (
+            await session.scalars(select(Kudos).where(or_(Kudos.giver_id == pid, Kudos.receiver_id == pid)))
+        ).all()
+    return {
+        "days_off": [
+            {"team": teams.get(d.team_id), "first": _day(d.first_day), "last": _day(d.last_day)}
+            for d in days_off
+        ],
+        "day_marks": [{"team": teams.get(m.team_id), "day": _day(m.day), "kind": m.kind} for m in marks],
+        "targets": [
+            {"team": teams.get(t.team_id), "month": _day(t.month), "amount": _amount(t.amount_minor)}
+            for t in targets
+        ],
+        "corrections": [
+            {
+                "sale": c.sale_id,
+                "field": c.field,
+                "before": c.before,
+                "after": c.after,
+                "reason": c.reason,
+                "changed_at": _when(c.changed_at),
+            }
+            for c in changes
+        ],
+        "duels": [
+            {
+                "team": teams.get(d.team_id),
+                "role": "challenger" if d.challenger_id == pid else "rival",
+                "span": d.span,
+                "status": d.status,
+                "points": d.points,
+                "won": d.winner_id == pid if d.winner_id is not None else None,
+                "created_at": _when(d.created_at),
+                "decided_at": _when(d.decided_at),
+            }
+            for d in duels
+        ],
+        "kudos": [
+            {
+                "team": teams.get(k.team_id),
+                "given": k.giver_id == pid,
+                "reason": k.reason,
+                "points": k.points,
+                "month": _day(k.month),
+            }
+            for k in kudos
+        ],
+    }
+
+
+async def _export_core(db: Database, telegram_id: int) -> dict[str, Any]:
     async with db.read() as session:
         person = await _person(session, telegram_id)
         pid = person.id

@@ -44,7 +44,10 @@ async def test_export_holds_sales_points_meeting_answer_redemption_and_is_json(d
     assert list(document) == [
         "person", "memberships", "sales", "drafts", "points", "badges", "meetings", "redemptions",
         "contests", "outbox", "clients", "complaints", "tasks", "notes",
+        # what later features store about them, after the issue's own keys
+        "days_off", "day_marks", "targets", "corrections", "duels", "kudos",
     ]  # fmt: skip
+    assert document["day_marks"] == [{"team": "North", "day": "2026-11-26", "kind": "no_sales"}]
     assert document["person"]["first_name"] == REP_FIRST and document["person"]["username"] == REP_USERNAME
     assert [(s["client"], s["amount"]) for s in document["sales"]] == [
         ("Acme", "1500.00"),
