@@ -12,6 +12,7 @@ from bot.scheduler.notices import notify_people
 from bot.services import catalogue, managers, teams, topics
 from bot.services.access import Actor
 from bot.services.errors import Reason, Refused
+from bot.services.managers import MenuHolder
 from bot.services.paging import matching, page_of, search_query
 from handlers.common import (
     command_args,
@@ -122,8 +123,12 @@ async def team_button(update: Update, context: BotContext, actor: Actor) -> None
         await edit(update, context, actor, "team_remove_confirm", markup, member=member)
     elif action == "rmok":
         member = await teams.remove_rep(deps.db, actor, button.id(1), deps.clock())
-        # Their menu at once: the rep's default again, or a manager's own if they still manage.
+        # Their menu at once: a manager's own if they still manage, else only what anyone outside
+        # a team can use (the shared default is the rep's).
         holder = await managers.menu_holder(deps.db, member.person_id)
+        if holder is None:
+            team_info = actor.require_coordinator()
+            holder = MenuHolder(member.person_id, team_info.locale, None, False)
         await menus.follow_role(context.bot, deps.renderer, member.person_id, holder)
         if member.handed_clients or member.handed_tasks:
             team_info = actor.require_coordinator()

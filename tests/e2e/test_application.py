@@ -196,6 +196,11 @@ async def test_a_reps_menu_holds_no_coordinator_command_and_follows_promotion_an
     after = effective_menu(h, manager.id, "en")
     assert "report" not in after and {"summary", "teams", "help"} <= set(after)
     assert sorted(help_commands((await h.say(manager, "/help"))[0].shown)) == sorted(after)
+    # A plain rep removed: only what anyone outside a team can use, at once.
+    ula = h.server.user(4, "Ula", language_code="pl")
+    await h.rep(boss, ula)
+    await h.remove(boss, ula)
+    assert effective_menu(h, ula.id, "pl") == list(menus.OUTSIDER_COMMANDS)
     # In a group, /help lists the group's menu.
     group_help = (await h.say(boss, "/help", h.server.group(-1001, "Team")))[0].shown
     assert help_commands(group_help) == list(menus.GROUP_COMMANDS)
