@@ -14,7 +14,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
@@ -24,10 +24,10 @@ from bot.services.parsing import AmountError, clean_text, parse_amount
 from bot.services.periods import Span, local_date
 from bot.services.report import named
 from bot.services.sales import OWN_DAYS, REASON_MAX, SaleLine, closed_days, line_in
-from bot.services.targets import DAY_CLOSE
+from bot.services.targets import close_times
 from bot.services.wizard import DraftData, State, Wizard
 from storage.db import Database
-from storage.models import Claim, Client, Person, Product, Sale, SaleCorrection
+from storage.models import Client, Person, Product, Sale, SaleCorrection
 
 
 class Field(StrEnum):
@@ -282,15 +282,7 @@ async def corrected_late(db: Database, team: TeamInfo, span: Span) -> list[Corre
                 .order_by(SaleCorrection.changed_at, SaleCorrection.id)
             )
         ).all()
-        closes = dict(
-            (
-                await session.execute(
-                    select(Claim.day, func.min(Claim.claimed_at))
-                    .where(Claim.team_id == team.id, Claim.kind == DAY_CLOSE)
-                    .group_by(Claim.day)
-                )
-            ).all()
-        )
+        closes = await close_times(session, team.id)
     out = []
     for change, occurred_at, currency, person in rows:
         day = local_date(occurred_at, zone)

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services import (
@@ -31,9 +31,15 @@ from bot.services.parsing import parse_hhmm
 from bot.services.periods import Span, days_span, local_date, local_midnight
 from bot.services.results import RankRow, rank_rows, totals_by_person
 from bot.services.schedule import TeamSchedule, parse_days, previous_post_day
-from bot.services.targets import DAY_CLOSE, month_start, post_days_in_month, rep_targets, team_target
+from bot.services.targets import (
+    close_times,
+    month_start,
+    post_days_in_month,
+    rep_targets,
+    team_target,
+)
 from storage.db import Database
-from storage.models import Claim, DayMark, Person, Role, Sale, Team, TeamHoliday
+from storage.models import DayMark, Person, Role, Sale, Team, TeamHoliday
 from storage.queries import days_off, insert_ignore, teams
 from storage.queries import members as member_queries
 
@@ -324,15 +330,7 @@ async def voided_late(db: Database, team: TeamInfo, span: Span) -> list[VoidedLa
                 .order_by(Sale.voided_at)
             )
         ).all()
-        closes = dict(
-            (
-                await session.execute(
-                    select(Claim.day, func.min(Claim.claimed_at))
-                    .where(Claim.team_id == team.id, Claim.kind == DAY_CLOSE)
-                    .group_by(Claim.day)
-                )
-            ).all()
-        )
+        closes = await close_times(session, team.id)
     out = []
     for sale_id, amount, occurred_at, voided_at, person in rows:
         day = local_date(occurred_at, zone)

@@ -222,6 +222,16 @@ async def day_closed(db: Database, team_id: int, day: date) -> bool:
     return found is not None
 
 
+async def close_times(session: AsyncSession, team_id: int) -> dict[date, datetime]:
+    """When each of the team's days was first closed: a void or correction after it is late."""
+    rows = await session.execute(
+        select(Claim.day, func.min(Claim.claimed_at))
+        .where(Claim.team_id == team_id, Claim.kind == DAY_CLOSE)
+        .group_by(Claim.day)
+    )
+    return dict(rows.all())
+
+
 @dataclass(frozen=True)
 class Progress:
     target_minor: int | None
