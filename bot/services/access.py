@@ -114,9 +114,7 @@ class _Found:
 
 
 async def _look_up(session: AsyncSession, person_id: int) -> _Found:
-    person = await session.get(Person, person_id)
-    member = await members.membership(session, person_id)
-    team_row = await teams.by_id(session, member.team_id) if member is not None else None
+    person, member, team_row = await members.person_in_team(session, person_id)
     managed = tuple(TeamInfo.of(t) for t in await teams.managed_by(session, person_id))
     return _Found(person, member, team_row, managed)
 

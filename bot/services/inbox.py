@@ -64,15 +64,7 @@ async def take(db: Database, update_id: int, now: datetime) -> bool:
 
 async def take_in(session: AsyncSession, update_id: int, now: datetime) -> bool:
     """`take` inside the caller's write transaction (the gate identifies the person in the same one)."""
-    # An update that did not come through getUpdates (a test feeding the Application) is
-    # recorded here, taken at once.
-    if await insert_ignore(
-        session,
-        InboxUpdate,
-        {"update_id": update_id, "payload": {}, "received_at": now, "started_at": now},
-        ["update_id"],
-    ):
-        return True
+    # Every update fetched by getUpdates is stored already, so the common case is one statement.
     result = await session.execute(
         update(InboxUpdate)
         .where(
@@ -82,7 +74,16 @@ async def take_in(session: AsyncSession, update_id: int, now: datetime) -> bool:
         )
         .values(started_at=now)
     )
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    if result.rowcount:  # type: ignore[attr-defined]
+        return True
+    # No row free to take: taken or handled before (a redelivery), or an update that did not
+    # come through getUpdates (a test feeding the Application), recorded here, taken at once.
+    return await insert_ignore(
+        session,
+        InboxUpdate,
+        {"update_id": update_id, "payload": {}, "received_at": now, "started_at": now},
+        ["update_id"],
+    )
 
 
 async def handled(db: Database, update_id: int, now: datetime) -> None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, Select, and_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Member, Person, Role
+from storage.models import Member, Person, Role, Team
 
 
 def is_active() -> ColumnElement[bool]:
@@ -49,6 +49,24 @@ async def active_ids(session: AsyncSession, team_id: int, role: Role | None = No
 async def membership(session: AsyncSession, person_id: int) -> Member | None:
     """The person's active membership (a person is in at most one team at a time)."""
     return await session.scalar(select(Member).where(Member.person_id == person_id, is_active()))
+
+
+async def person_in_team(
+    session: AsyncSession, person_id: int
+) -> tuple[Person | None, Member | None, Team | None]:
+    """The person, their active membership and its team, in one statement (the gate's read on
+    every update: one round trip instead of three)."""
+    row = (
+        await session.execute(
+            select(Person, Member, Team)
+            .outerjoin(Member, and_(Member.person_id == Person.id, is_active()))
+            .outerjoin(Team, Team.id == Member.team_id)
+            .where(Person.id == person_id)
+        )
+    ).first()
+    if row is None:
+        return None, None, None  # never seen: no membership either (members refer to people)
+    return row[0], row[1], row[2]
 
 
 async def active_member(
