@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.db import Database
@@ -46,22 +46,24 @@ async def _lapses(session: AsyncSession, team_ids: list[int] | None, now: dateti
         .where(Sale.client_id == Client.id, Sale.voided_at.is_(None))
         .scalar_subquery()
     )
+    # The owner's active membership of the client's team joined in: loading every active member
+    # of every team here made the daily digest and each tick's reminders scale with the company.
     stmt = (
-        select(Client, Team.key_client_days, contacted, sold, Person)
+        select(Client, Team.key_client_days, contacted, sold, Person, Member.id)
         .join(Team, Team.id == Client.team_id)
         .outerjoin(Person, Person.id == Client.owner_id)
+        .outerjoin(
+            Member,
+            and_(Member.team_id == Client.team_id, Member.person_id == Client.owner_id, members.is_active()),
+        )
         .where(Client.is_key.is_(True))
         .order_by(Client.team_id, Client.key, Client.id)
     )
     if team_ids is not None:
         stmt = stmt.where(Client.team_id.in_(team_ids))
     rows = (await session.execute(stmt)).all()
-    active = {
-        (m.team_id, m.person_id)
-        for m in (await session.scalars(select(Member).where(members.is_active()))).all()
-    }
     out = []
-    for client, threshold, last_contact, last_sale, owner in rows:
+    for client, threshold, last_contact, last_sale, owner, owner_membership in rows:
         touched = [t for t in (last_contact, last_sale) if t is not None]
         since = max(touched) if touched else client.created_at
         if now - since < timedelta(days=threshold):
@@ -76,7 +78,7 @@ async def _lapses(session: AsyncSession, team_ids: list[int] | None, now: dateti
                 client.owner_id,
                 owner.display_name if owner else None,
                 owner.language_code if owner else None,
-                (client.team_id, client.owner_id) in active,
+                owner_membership is not None,
             )
         )
     return out

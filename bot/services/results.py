@@ -83,7 +83,7 @@ def rank_rows(totals: dict[int, tuple[int, int]], names: dict[int, str]) -> list
 
 
 async def _member_names(session: AsyncSession, team_id: int) -> dict[int, str]:
-    return {person.id: person.display_name for person in await members.active_people(session, team_id)}
+    return await members.active_names(session, team_id)
 
 
 def team_today(team: TeamInfo, now: datetime) -> date:

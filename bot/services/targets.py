@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
@@ -23,7 +23,7 @@ from bot.services.results import competition_ranks, totals_by_person
 from bot.services.schedule import TeamSchedule, is_post_day
 from bot.services.wizard import DraftData, Wizard
 from storage.db import Database
-from storage.models import TEAM_TARGET, Claim, Person, Role, Target
+from storage.models import TEAM_TARGET, Claim, Member, Person, Role, Target
 from storage.queries import days_off, members, upsert
 
 DAY_CLOSE = "daily-rewards"
@@ -81,12 +81,19 @@ async def target_of(session: AsyncSession, team_id: int, person_id: int, month: 
 
 
 async def rep_targets(session: AsyncSession, team_id: int, month: date) -> dict[int, int]:
-    """Every current rep's target in force for `month` (reps without one are left out)."""
-    out = {}
-    for person_id in sorted(await members.active_ids(session, team_id, Role.REP)):
-        amount = await target_of(session, team_id, person_id, month)
-        if amount is not None:
-            out[person_id] = amount
+    """Every current rep's target in force for `month` (reps without one are left out).
+
+    One statement for the team (each rep's rows newest month first, the first one kept), not one
+    per rep: the digest, the daily rewards and the pace alerts all ask for the whole team."""
+    rows = await session.execute(
+        select(Target.person_id, Target.amount_minor)
+        .join(Member, and_(Member.person_id == Target.person_id, members.active_in(team_id, Role.REP)))
+        .where(Target.team_id == team_id, Target.month <= month)
+        .order_by(Target.person_id, Target.month.desc())
+    )
+    out: dict[int, int] = {}
+    for person_id, amount in rows:
+        out.setdefault(person_id, int(amount))
     return out
 
 

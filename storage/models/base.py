@@ -100,7 +100,12 @@ class Person(Base):
 
     @property
     def display_name(self) -> str:
-        return f"{self.first_name} {self.last_name}" if self.last_name else self.first_name
+        return display_name(self.first_name, self.last_name)
+
+
+def display_name(first_name: str, last_name: str | None) -> str:
+    """How a person is named on screen (also for rows read without loading a `Person`)."""
+    return f"{first_name} {last_name}" if last_name else first_name
 
 
 class Member(Base):
