@@ -101,14 +101,14 @@ async def tick(deliverer: Deliverer) -> None:
     deps = deliverer.deps
     now = deps.clock()
     await outbox.settle_in_flight(deps.db, now)
-    for schedule in await digests.schedules(deps.db):
+    schedules = await digests.schedules(deps.db)
+    to_close = {s.team_id: days_to_close(s, now) for s in schedules}
+    earliest = min((days[0] for days in to_close.values() if days), default=None)
+    closed = set() if earliest is None else await outbox.claimed_days(deps.db, Kind.DAILY_REWARDS, earliest)
+    for schedule in schedules:
         for kind in Kind:
             if kind is Kind.DAILY_REWARDS:
-                days = [
-                    d
-                    for d in days_to_close(schedule, now)
-                    if not await outbox.is_claimed(deps.db, schedule.team_id, kind, d)
-                ]
+                days = [d for d in to_close[schedule.team_id] if (schedule.team_id, d) not in closed]
             else:
                 due = due_day(schedule, kind, now)
                 days = [] if due is None else [due]

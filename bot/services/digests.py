@@ -180,29 +180,50 @@ async def team_info(db: Database, team_id: int) -> TeamInfo:
         return TeamInfo.of(await teams.by_id(session, team_id))
 
 
-async def schedules(db: Database) -> list[TeamSchedule]:
+_SCHEDULE_COLUMNS = (
+    Team.id,
+    Team.name,
+    Team.timezone,
+    Team.post_time,
+    Team.nudge_time,
+    Team.post_days,
+    Team.holiday_country,
+)
+
+
+async def schedules(db: Database, team_id: int | None = None) -> list[TeamSchedule]:
+    """Every team's schedule (or one team's): columns, not `Team` objects, since the tick reads
+    all of them every 30 seconds."""
+    teams_stmt = select(*_SCHEDULE_COLUMNS).order_by(Team.id)
+    holidays_stmt = select(TeamHoliday.team_id, TeamHoliday.day)
+    if team_id is not None:
+        teams_stmt = teams_stmt.where(Team.id == team_id)
+        holidays_stmt = holidays_stmt.where(TeamHoliday.team_id == team_id)
     async with db.read() as session:
-        teams = (await session.scalars(select(Team).order_by(Team.id))).all()
+        rows = (await session.execute(teams_stmt)).all()
         own: dict[int, set[date]] = {}
-        for team_id, day in await session.execute(select(TeamHoliday.team_id, TeamHoliday.day)):
-            own.setdefault(team_id, set()).add(day)
+        for holiday_team, day in await session.execute(holidays_stmt):
+            own.setdefault(holiday_team, set()).add(day)
     return [
         TeamSchedule(
-            team.id,
-            team.name,
-            team.timezone,
-            parse_hhmm(team.post_time),
-            parse_hhmm(team.nudge_time),
-            parse_days(team.post_days),
-            team.holiday_country,
-            frozenset(own.get(team.id, set())),
+            row_id,
+            name,
+            timezone,
+            parse_hhmm(post_time),
+            parse_hhmm(nudge_time),
+            parse_days(post_days),
+            holiday_country,
+            frozenset(own.get(row_id, set())),
         )
-        for team in teams
+        for row_id, name, timezone, post_time, nudge_time, post_days, holiday_country in rows
     ]
 
 
 async def schedule_of(db: Database, team_id: int) -> TeamSchedule:
-    return next(s for s in await schedules(db) if s.team_id == team_id)
+    found = await schedules(db, team_id)
+    if not found:
+        raise LookupError(f"no team {team_id}")
+    return found[0]
 
 
 async def members(session: AsyncSession, team_id: int) -> list[MemberRow]:

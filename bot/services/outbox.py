@@ -66,6 +66,17 @@ async def is_claimed(db: Database, team_id: int, kind: str, day: date) -> bool:
     return found is not None
 
 
+async def claimed_days(db: Database, kind: str, since: date) -> set[tuple[int, date]]:
+    """(team, day) of every claim of `kind` from `since` on, in one query: the tick asks this of
+    every team every 30 seconds, which one query per team and day made seconds of CPU at 1,000
+    teams."""
+    async with db.read() as session:
+        rows = await session.execute(
+            select(Claim.team_id, Claim.day).where(Claim.kind == kind, Claim.day >= since)
+        )
+        return {(team_id, day) for team_id, day in rows}
+
+
 async def claim(
     db: Database, team_id: int, kind: str, day: date, envelopes: list[Envelope], now: datetime, *, force: bool
 ) -> int | None:

@@ -117,8 +117,12 @@ def days_to_close(schedule: TeamSchedule, now: datetime) -> list[date]:
     """
     today = now.astimezone(schedule.zone).date()
     days = [today - timedelta(days=back) for back in range(CLOSE_LOOKBACK, -1, -1)]
+    # A day before today closed at its post time on that day, which is past: only today's close
+    # time needs working out (the tick asks this of every team every 30 seconds).
     return [
-        d for d in days if is_post_day(schedule, d) and fire_at(d, schedule.post_time, schedule.zone) <= now
+        d
+        for d in days
+        if is_post_day(schedule, d) and (d < today or fire_at(d, schedule.post_time, schedule.zone) <= now)
     ]
 
 
