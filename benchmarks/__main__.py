@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from benchmarks import fanout, footprint, history, updates
+from benchmarks import fanout, footprint, history, tick, updates
 from benchmarks.common import DEFAULT_PG_URL, table
 
 DEFAULT_OUT = Path(__file__).with_name("results.json")
@@ -42,8 +42,11 @@ class Sizes:
     nudged: int
     footprint_sales: int  # section 5
     footprint_reps: int
+    tick_teams: int  # the scheduler tick when nothing is due
+    tick_sales: int
 
 
+SECTIONS = ["per_update", "saturation", "history", "tick", "fanout", "footprint"]
 FULL = Sizes(
     reps=50,
     rate=20.0,
@@ -56,6 +59,8 @@ FULL = Sizes(
     nudged=5_000,
     footprint_sales=1_000_000,
     footprint_reps=10_000,
+    tick_teams=1_000,
+    tick_sales=100_000,
 )
 QUICK = Sizes(
     reps=3,
@@ -69,6 +74,8 @@ QUICK = Sizes(
     nudged=10,
     footprint_sales=3_000,
     footprint_reps=60,
+    tick_teams=10,
+    tick_sales=1_000,
 )
 
 
@@ -130,6 +137,7 @@ async def run(sizes: Sizes, pg_url: str, sections: set[str], partial: Path | Non
                 sizes.history_sizes, sizes.history_teams, sizes.history_runs, pg_url or None, kept
             ),
         )
+        await section("tick", tick.run(sizes.tick_teams, sizes.tick_sales))
         await section("fanout", fanout.run_all(sizes.groups, sizes.nudged))
         fits = max(sizes.history_sizes) == sizes.footprint_sales and "history" in sections
         await section(
@@ -178,6 +186,14 @@ def budget_rows(results: dict[str, Any]) -> list[list[str]]:
             row(label + " service", month["median_ms"], "<= 3 ms", month["median_ms"] <= 3.0, " ms")
         flat = backend["flat_ratio_month_service"]
         row(f"{backend['backend']}: month service largest/smallest", flat, "flat (<= 1.5)", flat <= 1.5)
+    if quiet := results.get("tick"):
+        row(
+            f"scheduler tick, nothing due, {quiet['teams']:,} teams: CPU",
+            quiet["quiet_tick_cpu_ms"],
+            "(figure)",
+            True,
+            " ms",
+        )
     if fan := results.get("fanout"):
         row("fan-out: msgs/s ÷ 30", fan["ratio_of_30"], ">= 0.95", fan["ratio_of_30"] >= 0.95)
         row("fan-out: 429s", fan["http_429"], "0", fan["http_429"] == 0)
@@ -204,12 +220,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--only",
         nargs="+",
-        choices=["per_update", "saturation", "history", "fanout", "footprint"],
+        choices=SECTIONS,
         help="run only these sections",
     )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    sections = set(args.only or ["per_update", "saturation", "history", "fanout", "footprint"])
+    sections = set(args.only or SECTIONS)
     started = time.perf_counter()
     results: dict[str, Any] = {
         "quick": args.quick,

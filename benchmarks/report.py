@@ -115,7 +115,7 @@ def main() -> None:
         text = part(results)
         if text:
             print(f"\n### {title}\n\n{text}")
-    for name in ("fanout", "footprint"):
+    for name in ("tick", "fanout", "footprint"):
         if name in results:
             print(f"\n### {name}\n\n```\n{json.dumps(results[name], indent=1)}\n```")
 

@@ -94,6 +94,10 @@ def test_the_quick_suite_writes_every_section_and_figure(tmp_path: Path) -> None
             for period in ("day", "week", "month"):
                 assert _number(size["queries"][f"leaderboard_{period}"]["sql_median_ms"])
 
+    quiet = results["tick"]
+    assert _number(quiet["quiet_tick_cpu_ms"]) and quiet["quiet_tick_statements"] > 0
+    assert len(quiet["repeat_cpu_ms"]) == 2 and _number(quiet["spread"])
+
     fanout = results["fanout"]
     assert set(fanout["parts"]) == {"reminder", "daily_post"}
     assert fanout["messages"] == fanout["groups"] + fanout["reps"]  # each recipient once
