@@ -8,6 +8,11 @@ sleeps in the caller. This pacer instead:
 - waits for a chat's own turn first (each chat in order, on sliding windows kept a little under
   Telegram's), and only then for the overall turn, so a chat that must wait a minute never holds
   back the others;
+- counts a send in the overall lane when it really leaves, not when its turn was booked: a send
+  that wakes late (a busy event loop) would otherwise arrive closer to the sends after it than
+  the windows allow, and Telegram counts arrivals;
+- after any 429 slows the overall pace for a few seconds: Telegram does not say which of its
+  limits was met, and a second 429 costs far more than a few slower seconds;
 - never retries and never sleeps on a 429: it remembers until when that chat is blocked, raises
   at once for that chat's calls until then, and lets the caller queue the message in the outbox
   with a not-before time (`bot.scheduler.delivery`, `handlers.common.reply`).
@@ -56,9 +61,15 @@ class Window:
 
 
 # Kept under Telegram's own figures: arrival times jitter, and Telegram's counting is not ours.
-# Overall 25 in any second (0.83 of Telegram's 30/s): 29 drew 429s from arrival jitter on a busy
-# machine (a nudge to 300 reps, docs/performance.md); booked turns leave late under load.
-OVERALL = (Window(25, 1.0),)
+# Overall 29 in any second, and never two sends closer than 25 ms: counted on real departures,
+# the 30th send after any send then leaves at least 1.025 s after it, so 25 ms of jitter between
+# two arrivals cannot put 30 into one of Telegram's seconds. (25 in any second, booked ahead,
+# was the old pace: 29 booked ahead drew 429s when a booked turn left late, docs/performance.md.)
+# The 25 ms still lets the sender catch up at 40/s for a moment after a slow message.
+OVERALL = (Window(29, 1.0), Window(1, 0.025))
+# After a 429, for SLOW_FOR seconds: about two thirds of the pace, evenly spaced.
+SLOWED = (Window(20, 1.0), Window(1, 0.05))
+SLOW_FOR = 5.0
 GROUP = (Window(3, 1.0), Window(18, 60.0))
 PRIVATE = (Window(5, 1.0), Window(40, 30.0))
 
@@ -66,26 +77,33 @@ PRIVATE = (Window(5, 1.0), Window(40, 30.0))
 class Lane:
     """The send times of one key (a chat, or everything), oldest first, reservations included."""
 
-    def __init__(self, windows: tuple[Window, ...]) -> None:
+    def __init__(self, windows: tuple[Window, ...], *more: tuple[Window, ...]) -> None:
+        """`more`: other sets of windows `next_turn` may be asked about (kept long enough for)."""
         self.windows = windows
         self.times: deque[float] = deque()
+        every = [w for ws in (windows, *more) for w in ws]
+        self._horizon = max(window.seconds for window in every)
+        self._longest = max(window.limit for window in every)
 
-    def next_turn(self, now: float) -> float:
+    def next_turn(self, now: float, windows: tuple[Window, ...] | None = None) -> float:
         """The earliest moment from `now` at which one more send keeps every window."""
         turn = max(now, self.times[-1]) if self.times else now
-        for window in self.windows:
+        for window in windows or self.windows:
             if len(self.times) >= window.limit:
                 turn = max(turn, self.times[-window.limit] + window.seconds)
         return turn
 
     def reserve(self, now: float) -> float:
+        """Book the next turn from `now` (counted from the booking on)."""
         turn = self.next_turn(now)
-        self.times.append(turn)
-        horizon = max(window.seconds for window in self.windows)
-        longest = max(window.limit for window in self.windows)
-        while len(self.times) > longest and self.times[0] < turn - horizon:
-            self.times.popleft()
+        self.record(turn)
         return turn
+
+    def record(self, at: float) -> None:
+        """A send at `at` (no earlier than the last one recorded)."""
+        self.times.append(at)
+        while len(self.times) > self._longest and self.times[0] < at - self._horizon:
+            self.times.popleft()
 
 
 def retry_delay(exc: RetryAfter) -> timedelta:
@@ -104,6 +122,8 @@ class Pacer(BaseRateLimiter[int]):
         self,
         *,
         overall: tuple[Window, ...] = OVERALL,
+        slowed: tuple[Window, ...] = SLOWED,
+        slow_for: float = SLOW_FOR,
         group: tuple[Window, ...] = GROUP,
         private: tuple[Window, ...] = PRIVATE,
         clock: Callable[[], float] = time.monotonic,
@@ -113,7 +133,13 @@ class Pacer(BaseRateLimiter[int]):
         self.private_windows = private
         self.clock = clock
         self.sleep = sleep
-        self._overall = Lane(overall)
+        self.slowed = slowed
+        self.slow_for = slow_for
+        self._overall = Lane(overall, slowed)
+        # One sender at a time waits for the overall turn, so each is counted from the real
+        # departure of the one before it (and sends leave in the order they asked).
+        self._overall_lock = asyncio.Lock()
+        self._slowed_until = float("-inf")
         self._chats: dict[int | str, Lane] = {}
         self._blocked: dict[int | str, float] = {}
 
@@ -147,6 +173,22 @@ class Pacer(BaseRateLimiter[int]):
         if delay > 0:
             await self.sleep(delay)
 
+    def slowed_now(self) -> bool:
+        """Whether a recent 429 keeps the overall pace slowed."""
+        return self.clock() < self._slowed_until
+
+    async def _overall_turn(self) -> None:
+        """Wait for the overall turn and count the send at the moment it leaves."""
+        async with self._overall_lock:
+            while True:
+                now = self.clock()
+                turn = self._overall.next_turn(now, self.slowed if self.slowed_now() else None)
+                if turn <= now:
+                    break
+                # Woken late, or slowed meanwhile: the windows are asked again, from real times.
+                await self.sleep(turn - now)
+            self._overall.record(now)
+
     async def process_request(
         self,
         callback: Callable[..., Coroutine[Any, Any, bool | dict[str, Any] | list[dict[str, Any]]]],
@@ -166,9 +208,12 @@ class Pacer(BaseRateLimiter[int]):
         # The chat's turn first, then the overall one: a waiting chat holds up nobody else.
         await self._wait_until(self._lane(chat_id).reserve(self.clock()))
         if endpoint not in NOT_OVERALL:
-            await self._wait_until(self._overall.reserve(self.clock()))
+            await self._overall_turn()
         try:
             return await callback(*args, **kwargs)
         except RetryAfter as exc:
-            self._blocked[chat_id] = self.clock() + retry_delay(exc).total_seconds()
+            now = self.clock()
+            self._blocked[chat_id] = now + retry_delay(exc).total_seconds()
+            # Held to its chat all the same (nobody sleeps on it); the others only go slower.
+            self._slowed_until = max(self._slowed_until, now + self.slow_for)
             raise
