@@ -42,6 +42,7 @@ class Sizes:
     nudged: int
     footprint_sales: int  # section 5
     footprint_reps: int
+    footprint_starts: int
     tick_teams: int  # the scheduler tick when nothing is due
     tick_sales: int
 
@@ -59,6 +60,7 @@ FULL = Sizes(
     nudged=5_000,
     footprint_sales=1_000_000,
     footprint_reps=10_000,
+    footprint_starts=4,
     tick_teams=1_000,
     tick_sales=100_000,
 )
@@ -74,6 +76,7 @@ QUICK = Sizes(
     nudged=10,
     footprint_sales=3_000,
     footprint_reps=60,
+    footprint_starts=2,
     tick_teams=10,
     tick_sales=1_000,
 )
@@ -142,7 +145,9 @@ async def run(sizes: Sizes, pg_url: str, sections: set[str], partial: Path | Non
         fits = max(sizes.history_sizes) == sizes.footprint_sales and "history" in sections
         await section(
             "footprint",
-            footprint.run_all(sizes.footprint_sales, sizes.footprint_reps, seeded=kept if fits else None),
+            footprint.run_all(
+                sizes.footprint_sales, sizes.footprint_reps, sizes.footprint_starts, kept if fits else None
+            ),
         )
     results["section_seconds"] = timings
     return results

@@ -49,7 +49,7 @@ from bot.services import teams
 from bot.services.access import TeamInfo
 from bot.services.periods import Period, period_span
 from bot.services.report import name_key
-from bot.services.results import ranking, team_today, totals_by_person
+from bot.services.results import member_totals, ranking, team_today
 from storage.db import Database, upgrade
 from storage.models import Base, Sale
 from tests.support.factories import make_member, make_team
@@ -223,7 +223,8 @@ async def existing(url: str) -> Seeded:
 
 
 async def capture_aggregates(db: Database, team: TeamInfo) -> dict[Period, Query]:
-    """The aggregate `totals_by_person` sends for each period, as the driver received it."""
+    """The aggregate the leaderboard (`member_totals`) sends for each period, as the driver
+    received it."""
     seen: list[Query] = []
 
     def listener(
@@ -243,7 +244,7 @@ async def capture_aggregates(db: Database, team: TeamInfo) -> dict[Period, Query
         for period in Period:
             span = period_span(period, team_today(team, NOW), ZoneInfo(team.timezone))
             async with db.read() as session:
-                await totals_by_person(session, team.id, span)
+                await member_totals(session, team.id, span)
             out[period] = seen.pop()
     finally:
         event.remove(Engine, "before_cursor_execute", listener)
