@@ -12,7 +12,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, inspect, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from storage.db import alembic_config, downgrade, upgrade
+from storage.db import HEAD_REVISION, alembic_config, downgrade, upgrade
 from storage.models import Base
 from tests.support.databases import BACKENDS, fresh_database_url
 
@@ -23,6 +23,13 @@ def revisions() -> list[str]:
     """Every revision, oldest first."""
     script = ScriptDirectory.from_config(alembic_config("sqlite://"))
     return [rev.revision for rev in reversed(list(script.walk_revisions()))]
+
+
+def test_the_head_revision_upgrade_checks_first_is_the_newest_migration() -> None:
+    """`upgrade` skips Alembic when the database is at HEAD_REVISION: a new migration that left
+    it behind would never run on a database that was current before it."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    assert script.get_heads() == [HEAD_REVISION]
 
 
 def schema_of(conn: Connection) -> Schema:
