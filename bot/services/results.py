@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import ColumnElement, and_, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.services.access import Actor, TeamInfo
@@ -47,16 +47,21 @@ class PeriodResult:
     ranked: int
 
 
+def _sold_in(team_id: int, span: Span) -> ColumnElement[bool]:
+    """The team's non-voided sales in [start, end): the covering index's range."""
+    return and_(
+        Sale.team_id == team_id,
+        Sale.occurred_at >= span.start,
+        Sale.occurred_at < span.end,
+        Sale.voided_at.is_(None),
+    )
+
+
 async def totals_by_person(session: AsyncSession, team_id: int, span: Span) -> dict[int, tuple[int, int]]:
     """person -> (total, count) of non-voided sales in [start, end): an index-only range scan."""
     rows = await session.execute(
         select(Sale.person_id, func.sum(Sale.amount_minor), func.count())
-        .where(
-            Sale.team_id == team_id,
-            Sale.occurred_at >= span.start,
-            Sale.occurred_at < span.end,
-            Sale.voided_at.is_(None),
-        )
+        .where(_sold_in(team_id, span))
         .group_by(Sale.person_id)
     )
     return {person: (int(total), int(count)) for person, total, count in rows}
@@ -79,12 +84,7 @@ async def member_totals(
         )
         .outerjoin(Member, and_(Member.person_id == Sale.person_id, members.active_in(team_id)))
         .outerjoin(Person, Person.id == Sale.person_id)
-        .where(
-            Sale.team_id == team_id,
-            Sale.occurred_at >= span.start,
-            Sale.occurred_at < span.end,
-            Sale.voided_at.is_(None),
-        )
+        .where(_sold_in(team_id, span))
         .group_by(Sale.person_id, Member.id, Person.first_name, Person.last_name)
     )
     totals: dict[int, tuple[int, int]] = {}
@@ -117,10 +117,6 @@ def rank_rows(totals: dict[int, tuple[int, int]], names: dict[int, str]) -> list
     ]
 
 
-async def _member_names(session: AsyncSession, team_id: int) -> dict[int, str]:
-    return await members.active_names(session, team_id)
-
-
 def team_today(team: TeamInfo, now: datetime) -> date:
     return local_date(now, team.zone)
 
@@ -145,7 +141,7 @@ async def my_results(db: Database, actor: Actor, now: datetime) -> list[PeriodRe
     today = team_today(team, now)
     results = []
     async with db.read() as session:
-        names = await _member_names(session, team.id)
+        names = await members.active_names(session, team.id)
         for period in Period:
             span = period_span(period, today, zone)
             rows = rank_rows(await totals_by_person(session, team.id, span), names)

@@ -46,9 +46,7 @@ async def active_names(session: AsyncSession, team_id: int) -> dict[int, str]:
     """Active members' names by person id: two columns, no `Person` objects (every ranking
     reads these; loading 50 ORM objects cost more than the aggregate itself)."""
     rows = await session.execute(
-        select(Person.id, Person.first_name, Person.last_name)
-        .join(Member, Member.person_id == Person.id)
-        .where(active_in(team_id))
+        people_stmt(team_id).with_only_columns(Person.id, Person.first_name, Person.last_name)
     )
     return {person_id: display_name(first, last) for person_id, first, last in rows}
 
